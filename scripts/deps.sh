@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Sovereign needs, only those missing. Safe to run again.
+# Pinned to Debian 12 (bookworm) package names; the versions CI last used are in scripts/deps.lock.
+set -euo pipefail
+PACKAGES=(
+  cmake ninja-build ccache pkg-config g++-12 python3
+  libssl-dev libsecp256k1-dev libleveldb-dev libsqlite3-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+if [[ "${SOVEREIGN_WITH_CLANG:-0}" == 1 ]]; then
+  PACKAGES+=(clang-16 libclang-rt-16-dev llvm-16)
+fi
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "sovereign: installing missing packages: ${missing[*]}"
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

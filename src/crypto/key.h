@@ -1,0 +1,48 @@
+// Private keys over libsecp256k1: ECDSA signing (RFC6979, low-R grinding as Core), BIP340 Schnorr signing with
+// optional taproot tweak. Key material is wiped on destruction.
+#pragma once
+
+#include "crypto/pubkey.h"
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+class Key
+{
+public:
+    static constexpr size_t SIZE = 32;
+
+    Key() = default;
+    Key(const Key&) = default;
+    Key& operator=(const Key&) = default;
+    ~Key();
+
+    /** Sets 32 secret bytes; the key stays invalid unless 0 < secret < group order. */
+    bool Set(std::span<const uint8_t> secret32, bool compressed);
+    /** A new random key (OpenSSL RAND_bytes). */
+    static Key Generate(bool compressed = true);
+
+    bool IsValid() const { return m_valid; }
+    bool IsCompressed() const { return m_compressed; }
+    std::span<const uint8_t> bytes() const { return {m_secret.data(), SIZE}; }
+
+    PubKey GetPubKey() const;
+    XOnlyPubKey GetXOnlyPubKey() const;
+
+    /** DER ECDSA signature (no hash type byte), deterministic per RFC6979. With grind, retries with extra entropy
+     *  (a counter) until R is low, as Core does, so signatures are at most 71 bytes. */
+    bool Sign(const uint256& hash, std::vector<uint8_t>& sig_der, bool grind = true, uint32_t test_case = 0) const;
+
+    /** BIP340 signature. With merkle_root set, signs for the taproot output key tweaked by it (a null uint256
+     *  pointer value means key-path with no script tree: tweak by the key alone). aux is BIP340 auxiliary
+     *  randomness. tweak=false signs with the untweaked key. */
+    bool SignSchnorr(const uint256& msg, std::span<uint8_t> sig64, const uint256* merkle_root, const uint256& aux,
+                     bool tweak = true) const;
+
+private:
+    std::array<uint8_t, SIZE> m_secret{};
+    bool m_valid{false};
+    bool m_compressed{true};
+};
