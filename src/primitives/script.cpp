@@ -125,20 +125,17 @@ std::string GetOpName(opcodetype opcode)
 
 std::optional<opcodetype> ParseOpName(const std::string& name)
 {
+    // As Core's ParseOpCode: the names GetOpName gives for OP_NOP..MAX_OPCODE and OP_RESERVED, with and
+    // without the "OP_" prefix.
     static const std::map<std::string, opcodetype> table = [] {
         std::map<std::string, opcodetype> m;
-        for (unsigned int op = 0; op <= OP_NOP10 + 1; ++op) {
-            // Core's ParseScript table: everything from OP_NOP up, plus the few named pushes.
+        for (unsigned int op = 0; op <= MAX_OPCODE; ++op) {
             if (op < OP_NOP && op != OP_RESERVED) continue;
             std::string n = GetOpName(static_cast<opcodetype>(op));
             if (n == "OP_UNKNOWN") continue;
             m[n] = static_cast<opcodetype>(op);
-            m[n.substr(3)] = static_cast<opcodetype>(op);
+            if (n.starts_with("OP_")) m[n.substr(3)] = static_cast<opcodetype>(op);
         }
-        m["OP_CHECKSIGADD"] = OP_CHECKSIGADD;
-        m["CHECKSIGADD"] = OP_CHECKSIGADD;
-        m["OP_NOP2"] = m["NOP2"] = OP_NOP2;
-        m["OP_NOP3"] = m["NOP3"] = OP_NOP3;
         return m;
     }();
     auto it = table.find(name);
