@@ -15,7 +15,7 @@ TEST(ChainParams, GenesisHashesMatchTheNetworks)
                           Case{Chain::SIGNET, "00000008819873e925422c1ff0f99f7cc9bbb232af63a077a480a3633bee1ef6"},
                           Case{Chain::REGTEST, "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206"}}) {
         auto params = CreateChainParams(c.chain);
-        EXPECT_EQ(params->consensus.hash_genesis_block.GetHex(), c.hash) << ChainName(c.chain);
+        EXPECT_EQ(params->consensus.hash_genesis_block.GetHex(), c.hash) << static_cast<int>(c.chain);
         EXPECT_EQ(params->genesis.GetHash(), params->consensus.hash_genesis_block);
     }
 }
