@@ -93,12 +93,19 @@ TEST(Pow, RegtestNeverRetargetsAndTestnetAllowsMinDifficulty)
 {
     auto regtest = CreateChainParams(Chain::REGTEST);
     uint256 h;
-    BlockIndex last(regtest->genesis.header);
-    last.phash = &h;
-    last.height = 143;
+    // A full regtest retarget period (144 blocks) minted far too slowly still keeps the same bits.
+    std::deque<BlockIndex> chain;
+    for (int height = 0; height < 144; ++height) {
+        chain.emplace_back(regtest->genesis.header);
+        chain.back().phash = &h;
+        chain.back().height = height;
+        chain.back().time = 1296688602 + height * 100000;
+        chain.back().pprev = height ? &chain[height - 1] : nullptr;
+        chain.back().BuildSkip();
+    }
     BlockHeader next;
-    next.time = last.time + 100000;
-    EXPECT_EQ(GetNextWorkRequired(&last, next, regtest->consensus), 0x207fffffu);
+    next.time = chain.back().time + 600;
+    EXPECT_EQ(GetNextWorkRequired(&chain.back(), next, regtest->consensus), 0x207fffffu);
 
     auto testnet4 = CreateChainParams(Chain::TESTNET4);
     BlockIndex tip;
