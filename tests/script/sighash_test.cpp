@@ -1,5 +1,6 @@
 // Signature hashes: Core's legacy sighash vectors, BIP143 examples, BIP341 wallet vectors (key path signing and
 // output construction), and the PrecomputedTransactionData rules.
+#include "address/destination.h"
 #include "crypto/hash.h"
 #include "crypto/key.h"
 #include "script/sighash.h"
@@ -590,7 +591,11 @@ TEST(Sighash, Bip341ScriptPubKeys)
         spk.PushData(std::span<const uint8_t>(output->first.data(), 32));
         check(HexStr(spk.bytes()) == ex["scriptPubKey"].get<std::string>(), "scriptPubKey");
         check(spk.IsPayToTaproot(), "P2TR");
-        // The bech32m address (ex["bip350Address"]) is checked by the address layer's tests once merged.
+        // BIP350: the mainnet bech32m address of the output key, both ways.
+        const std::string address = EncodeDestination(WitnessV1Taproot{output->first}, Chain::MAIN);
+        check(address == ex["bip350Address"].get<std::string>(), "bip350Address " + address);
+        Destination decoded = DecodeDestination(ex["bip350Address"].get<std::string>(), Chain::MAIN);
+        check(GetScriptForDestination(decoded) == spk, "address decodes to the scriptPubKey");
 
         if (ex.contains("scriptPathControlBlocks")) {
             const auto& blocks = ex["scriptPathControlBlocks"];
