@@ -80,3 +80,56 @@ void RpcTypeCheckObj(const JsonValue& o, const std::vector<std::pair<std::string
         }
     }
 }
+
+const std::string EXAMPLE_ADDRESS[2] = {"bc1q09vm5lfy0j5reeulh4x5752q25uqqvz34hufdl",
+                                        "bc1q02ad21edsxd23d32dfgqqsz4vv4nmtfzuklhy3"};
+
+std::string GetAllOutputTypes()
+{
+    // Core's TxoutType declaration order (ANCHOR second), which differs from ours.
+    return "nonstandard, anchor, pubkey, pubkeyhash, scripthash, multisig, nulldata, witness_v0_scripthash, "
+           "witness_v0_keyhash, witness_v1_taproot, witness_unknown";
+}
+
+std::vector<RpcResult> ScriptPubKeyDoc()
+{
+    using R = RpcResult;
+    return {
+        R{R::Type::STR, "asm", "Disassembly of the output script"},
+        R{R::Type::STR, "desc", "Inferred descriptor for the output"},
+        R{R::Type::STR_HEX, "hex", "The raw output script bytes, hex-encoded"},
+        R{R::Type::STR, "address", true, "The Bitcoin address (only if a well-defined address exists)"},
+        R{R::Type::STR, "type", "The type (one of: " + GetAllOutputTypes() + ")"},
+    };
+}
+
+std::vector<RpcResult> TxDoc()
+{
+    using R = RpcResult;
+    return {
+        R{R::Type::STR_HEX, "txid", "The transaction id"},
+        R{R::Type::STR_HEX, "hash", "The transaction hash (differs from txid for witness transactions)"},
+        R{R::Type::NUM, "size", "The serialized transaction size"},
+        R{R::Type::NUM, "vsize", "The virtual transaction size (differs from size for witness transactions)"},
+        R{R::Type::NUM, "weight", "The transaction's weight (between vsize*4-3 and vsize*4)"},
+        R{R::Type::NUM, "version", "The version"},
+        R{R::Type::NUM_TIME, "locktime", "The lock time"},
+        R{R::Type::ARR, "vin", "",
+          {R{R::Type::OBJ, "", "",
+             {
+                 R{R::Type::STR_HEX, "coinbase", true, "The coinbase value (only if coinbase transaction)"},
+                 R{R::Type::STR_HEX, "txid", true, "The transaction id (if not coinbase transaction)"},
+                 R{R::Type::NUM, "vout", true, "The output number (if not coinbase transaction)"},
+                 R{R::Type::OBJ, "scriptSig", true, "The script (if not coinbase transaction)",
+                   {R{R::Type::STR, "asm", "Disassembly of the signature script"},
+                    R{R::Type::STR_HEX, "hex", "The raw signature script bytes, hex-encoded"}}},
+                 R{R::Type::ARR, "txinwitness", true, "",
+                   {R{R::Type::STR_HEX, "hex", "hex-encoded witness data (if any)"}}},
+                 R{R::Type::NUM, "sequence", "The script sequence number"},
+             }}}},
+        R{R::Type::ARR, "vout", "",
+          {R{R::Type::OBJ, "", "",
+             {R{R::Type::STR_AMOUNT, "value", "The value in BTC"}, R{R::Type::NUM, "n", "index"},
+              R{R::Type::OBJ, "scriptPubKey", "", ScriptPubKeyDoc()}}}}},
+    };
+}

@@ -34,3 +34,14 @@ struct JsonFieldType {
 };
 void RpcTypeCheckObj(const JsonValue& o, const std::vector<std::pair<std::string, JsonFieldType>>& expected,
                      bool allow_null = false, bool strict = false);
+
+#include "rpc/method.h"
+
+/** "nonstandard, anchor, pubkey, ..." in Core's TxoutType order, for help texts. */
+std::string GetAllOutputTypes();
+/** Result docs of a scriptPubKey object (asm, desc, hex, address, type). */
+std::vector<RpcResult> ScriptPubKeyDoc();
+/** Result docs of a decoded transaction (txid ... vout), as Core's TxDoc() with default options. */
+std::vector<RpcResult> TxDoc();
+/** Core's example addresses for help texts. */
+extern const std::string EXAMPLE_ADDRESS[2];
