@@ -102,6 +102,16 @@ std::string ChainDataSubdir(const std::string& chain)
     return chain;  // testnet4, signet, regtest use their own names
 }
 
+uint16_t ChainRpcPort(const std::string& chain)
+{
+    if (chain == "main") return 8332;
+    if (chain == "test") return 18332;
+    if (chain == "testnet4") return 48332;
+    if (chain == "signet") return 38332;
+    if (chain == "regtest") return 18443;
+    return 0;
+}
+
 std::filesystem::path GetDefaultDataDir()
 {
     const char* home = std::getenv("HOME");
@@ -134,6 +144,35 @@ void ArgsManager::SetupHelpOptions()
 {
     AddArg("-help", "Print this help message and exit (also -h or -?)", ALLOW_ANY, OptionsCategory::OPTIONS);
     AddHiddenArgs({"-h", "-?"});
+}
+
+void ArgsManager::SetupChainParamsBaseOptions()
+{
+    const auto CHAIN = OptionsCategory::CHAINPARAMS;
+    AddArg("-chain=<chain>", "Use the chain <chain> (default: main). Allowed values: main, test, testnet4, signet, regtest",
+           ALLOW_ANY, CHAIN);
+    AddArg("-regtest",
+           "Enter regression test mode, which uses a special chain in which blocks can be solved instantly. This is "
+           "intended for regression testing tools and app development. Equivalent to -chain=regtest.",
+           ALLOW_ANY | DEBUG_ONLY, CHAIN);
+    AddArg("-testnet",
+           "Use the testnet3 chain. Equivalent to -chain=test. Support for testnet3 is deprecated and will be removed "
+           "in an upcoming release. Consider moving to testnet4 now by using -testnet4.",
+           ALLOW_ANY, CHAIN);
+    AddArg("-testnet4", "Use the testnet4 chain. Equivalent to -chain=testnet4.", ALLOW_ANY, CHAIN);
+    AddArg("-signet",
+           "Use the signet chain. Equivalent to -chain=signet. Note that the network is defined by the "
+           "-signetchallenge parameter",
+           ALLOW_ANY, CHAIN);
+    AddArg("-signetchallenge",
+           "Blocks must satisfy the given script to be considered valid (only for signet networks; defaults to the "
+           "global default signet test network challenge)",
+           ALLOW_ANY | DISALLOW_NEGATION, CHAIN);
+    AddArg("-signetseednode",
+           "Specify a seed node for the signet network, in the hostname[:port] format, e.g. sig.net:1234 (may be used "
+           "multiple times to specify multiple seed nodes; defaults to the global default signet test network seed "
+           "node(s))",
+           ALLOW_ANY | DISALLOW_NEGATION, CHAIN);
 }
 
 std::optional<unsigned int> ArgsManager::GetArgFlags(const std::string& name) const

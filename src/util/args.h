@@ -20,6 +20,8 @@ inline constexpr const char* CHAIN_MAIN = "main";
 std::string ChainDataSubdir(const std::string& chain);
 /** ~/.sovereign (HOME unset or empty: /.sovereign). */
 std::filesystem::path GetDefaultDataDir();
+/** Default RPC port of a chain (8332, 18332, 48332, 38332, 18443); 0 for an unknown name. */
+uint16_t ChainRpcPort(const std::string& chain);
 /** Core's InterpretBool: empty is true, otherwise the leading integer's value != 0. */
 bool InterpretBool(const std::string& value);
 
@@ -41,6 +43,8 @@ public:
     void AddHiddenArgs(const std::vector<std::string>& names);
     /** -help, -h, -? */
     void SetupHelpOptions();
+    /** -chain, -regtest, -testnet, -testnet4, -signet, -signetchallenge, -signetseednode (Core's texts). */
+    void SetupChainParamsBaseOptions();
 
     /** Parses argv (without program name). Stops at the first argument not starting with '-': it and everything
      *  after go to Positional(). Errors as Core: "Invalid parameter -foo", negation/elision errors. */
