@@ -370,7 +370,7 @@ void ArgsManager::SelectConfigNetwork(const std::string& network)
 
 bool ArgsManager::UseDefaultSection(const std::string& name) const
 {
-    return m_network == CHAIN_MAIN || m_network.empty() || !m_network_only.contains(name);
+    return m_network == CHAIN_MAIN || m_network.empty() || !m_network_only.contains("-" + name);
 }
 
 std::optional<ArgsManager::Value> ArgsManager::GetSetting(const std::string& arg) const
