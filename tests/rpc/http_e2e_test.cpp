@@ -1,0 +1,377 @@
+// End to end: the Beast HTTP server on a loopback port, spoken to with raw sockets (valid calls, keep-alive, batch,
+// auth failures, oversized and malformed requests, work-queue overflow) and with sovereign-cli (in process and as
+// the real binary).
+#include "app/cli.h"
+#include "rpc/http_server.h"
+#include "rpc/protocol.h"
+#include "rpc/rawtransaction.h"
+#include "util/args.h"
+
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <future>
+#include <sstream>
+#include <thread>
+
+namespace {
+
+class RawClient
+{
+public:
+    explicit RawClient(uint16_t port)
+    {
+        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(port);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        timeval tv{10, 0};
+        ::setsockopt(m_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        m_ok = ::connect(m_fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    }
+    ~RawClient() { ::close(m_fd); }
+    bool ok() const { return m_ok; }
+    void Send(const std::string& data) { ASSERT_EQ(::send(m_fd, data.data(), data.size(), MSG_NOSIGNAL), ssize_t(data.size())); }
+
+    struct Response {
+        int status{0};
+        std::string headers;
+        std::string body;
+    };
+    /** Reads one response (headers, then Content-Length bytes); status 0 when the connection closed first. */
+    Response Read()
+    {
+        Response r;
+        while (m_buf.find("\r\n\r\n") == std::string::npos) {
+            if (!Fill()) return r;
+        }
+        const size_t end = m_buf.find("\r\n\r\n");
+        r.headers = m_buf.substr(0, end + 4);
+        m_buf.erase(0, end + 4);
+        r.status = std::atoi(r.headers.substr(9, 3).c_str());
+        size_t length = 0;
+        const size_t cl = Lower(r.headers).find("content-length: ");
+        if (cl != std::string::npos) length = std::stoul(r.headers.substr(cl + 16));
+        while (m_buf.size() < length) {
+            if (!Fill()) break;
+        }
+        r.body = m_buf.substr(0, length);
+        m_buf.erase(0, length);
+        return r;
+    }
+    /** True when the server closed the connection (EOF). */
+    bool Closed() { return m_buf.empty() && !Fill(); }
+
+private:
+    static std::string Lower(std::string s)
+    {
+        for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return s;
+    }
+    bool Fill()
+    {
+        char tmp[4096];
+        const ssize_t n = ::recv(m_fd, tmp, sizeof(tmp), 0);
+        if (n <= 0) return false;
+        m_buf.append(tmp, static_cast<size_t>(n));
+        return true;
+    }
+    int m_fd;
+    bool m_ok{false};
+    std::string m_buf;
+};
+
+std::string Post(const std::string& body, const std::string& auth = "Basic dTpw", bool close = false)
+{
+    std::string req = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+    if (!auth.empty()) req += "Authorization: " + auth + "\r\n";
+    if (close) req += "Connection: close\r\n";
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    return req;
+}
+
+struct Fixture {
+    RpcTable table;
+    RpcAuthenticator auth;
+    std::unique_ptr<HttpRpcServer> server;
+    uint16_t port{0};
+    std::atomic<bool> shutdown_requested{false};
+
+    explicit Fixture(HttpServerOptions opts = {})
+    {
+        RegisterRawTransactionRpcCommands(table, Chain::REGTEST);
+        table.Register("hidden", RpcMethod{"sleepms", "Sleeps.", {RpcArg{"ms", RpcArg::Type::NUM, RpcArg::Optional::NO, ""}},
+                                           {RpcResult{RpcResult::Type::NONE, "", ""}}, "",
+                                           [](const RpcMethod&, const JsonRpcRequest& r) -> JsonValue {
+                                               std::this_thread::sleep_for(std::chrono::milliseconds(JsonGetInt(r.params[0])));
+                                               return JsonValue();
+                                           }});
+        table.SetShutdownHandler([this] { shutdown_requested = true; });
+        auth.AddUserPassword("u", "p");  // "Basic dTpw"
+        opts.bind = {{"127.0.0.1", 0}};
+        server = std::make_unique<HttpRpcServer>(table, auth, opts);
+        std::string err;
+        EXPECT_TRUE(server->Start(err)) << err;
+        port = server->BoundPorts().at(0);
+    }
+};
+
+}  // namespace
+
+TEST(HttpRpc, ValidCallsKeepAliveAndBatch)
+{
+    Fixture f;
+    RawClient c(f.port);
+    ASSERT_TRUE(c.ok());
+    c.Send(Post(R"({"jsonrpc":"1.0","id":"t","method":"decodescript","params":["6a00"]})"));
+    auto r = c.Read();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_NE(r.headers.find("Content-Type: application/json"), std::string::npos) << r.headers;
+    EXPECT_EQ(r.body, "{\"result\":{\"asm\":\"OP_RETURN 0\",\"desc\":\"raw(6a00)#ncfmkl43\",\"type\":\"nulldata\"},"
+                      "\"error\":null,\"id\":\"t\"}\n");
+    // Same connection (HTTP/1.1 keep-alive): a batch with a 2.0 call and a notification.
+    c.Send(Post(R"([{"jsonrpc":"2.0","id":1,"method":"uptime"},{"jsonrpc":"2.0","method":"uptime"}])"));
+    r = c.Read();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body.substr(0, 31), "[{\"jsonrpc\":\"2.0\",\"result\":0,\"i");
+    // A lone notification: 204, no body.
+    c.Send(Post(R"({"jsonrpc":"2.0","method":"uptime"})"));
+    r = c.Read();
+    EXPECT_EQ(r.status, 204);
+    EXPECT_EQ(r.body, "");
+    // Errors: unknown method (404, -32601), malformed JSON (500, -32700).
+    c.Send(Post(R"({"id":2,"method":"nosuchmethod"})"));
+    r = c.Read();
+    EXPECT_EQ(r.status, 404);
+    EXPECT_EQ(r.body, "{\"result\":null,\"error\":{\"code\":-32601,\"message\":\"Method not found\"},\"id\":2}\n");
+    c.Send(Post("{\"id\":3,\"method\":"));
+    r = c.Read();
+    EXPECT_EQ(r.status, 500);
+    EXPECT_EQ(r.body, "{\"result\":null,\"error\":{\"code\":-32700,\"message\":\"Parse error\"}}\n");
+    c.Send(Post(R"({"jsonrpc":"2.0","id":4,"method":"nosuchmethod"})", "Basic dTpw", /*close=*/true));
+    r = c.Read();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_NE(r.body.find("-32601"), std::string::npos);
+    EXPECT_TRUE(c.Closed());
+}
+
+TEST(HttpRpc, AuthenticationFailures)
+{
+    Fixture f;
+    {
+        RawClient c(f.port);
+        c.Send(Post(R"({"id":1,"method":"uptime"})", ""));
+        auto r = c.Read();
+        EXPECT_EQ(r.status, 401);
+        EXPECT_NE(r.headers.find("WWW-Authenticate: Basic realm=\"jsonrpc\""), std::string::npos) << r.headers;
+    }
+    {
+        RawClient c(f.port);
+        const auto start = std::chrono::steady_clock::now();
+        c.Send(Post(R"({"id":1,"method":"uptime"})", "Basic dTp4"));  // u:x
+        auto r = c.Read();
+        EXPECT_EQ(r.status, 401);
+        EXPECT_NE(r.headers.find("WWW-Authenticate"), std::string::npos);
+        EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(240));  // Core's 250 ms delay
+        c.Send(Post(R"({"id":1,"method":"uptime"})", "Basic !!notbase64"));
+        EXPECT_EQ(c.Read().status, 401);
+    }
+}
+
+TEST(HttpRpc, MalformedAndOversizedRequests)
+{
+    HttpServerOptions opts;
+    opts.max_body = 1000;
+    Fixture f(opts);
+    {
+        RawClient c(f.port);
+        c.Send("POST / HTTP/1.1\r\nAuthorization: Basic dTpw\r\nContent-Length: 40000000\r\n\r\n");
+        auto r = c.Read();
+        EXPECT_EQ(r.status, 413);
+        EXPECT_TRUE(c.Closed());
+    }
+    {
+        RawClient c(f.port);
+        c.Send(Post(std::string(1001, ' ')));
+        EXPECT_EQ(c.Read().status, 413);
+    }
+    {
+        RawClient c(f.port);
+        c.Send("GARBAGE\r\n\r\n");
+        EXPECT_EQ(c.Read().status, 400);
+    }
+    {
+        RawClient c(f.port);
+        c.Send("GET / HTTP/1.1\r\nAuthorization: Basic dTpw\r\n\r\n");
+        auto r = c.Read();
+        EXPECT_EQ(r.status, 405);
+        EXPECT_EQ(r.body, "JSONRPC server handles only POST requests");
+        c.Send("POST /rest/x HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+        EXPECT_EQ(c.Read().status, 404);
+    }
+    {
+        RawClient c(f.port);
+        c.Send("POST / HTTP/1.1\r\nX-Huge: " + std::string(20000, 'a') + "\r\n\r\n");
+        EXPECT_EQ(c.Read().status, 400);
+    }
+    {
+        // A client that disconnects mid-request leaves the server working.
+        RawClient c(f.port);
+        c.Send("POST / HTTP/1.1\r\nContent-Length: 50\r\n\r\n{\"id\"");
+    }
+    RawClient c(f.port);
+    c.Send(Post(R"({"id":1,"method":"uptime"})"));
+    EXPECT_EQ(c.Read().status, 200);
+}
+
+TEST(HttpRpc, WorkQueueDepth)
+{
+    HttpServerOptions opts;
+    opts.threads = 1;
+    opts.work_queue = 1;
+    Fixture f(opts);
+    // One request runs, one waits in the queue, the third finds the queue full.
+    RawClient a(f.port), b(f.port), c(f.port);
+    a.Send(Post(R"({"id":1,"method":"sleepms","params":[600]})"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    b.Send(Post(R"({"id":2,"method":"sleepms","params":[1]})"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    c.Send(Post(R"({"id":3,"method":"uptime"})"));
+    auto rc = c.Read();
+    EXPECT_EQ(rc.status, 503);
+    EXPECT_EQ(rc.body, "Work queue depth exceeded");
+    EXPECT_EQ(a.Read().status, 200);
+    EXPECT_EQ(b.Read().status, 200);
+}
+
+TEST(HttpRpc, CliAgainstServer)
+{
+    Fixture f;
+    const std::string port = "-rpcport=" + std::to_string(f.port);
+    auto run = [&](std::vector<std::string> args, const std::string& input = "") {
+        std::istringstream in(input);
+        std::ostringstream out, err;
+        const int code = RunCli(args, in, out, err);
+        return std::make_tuple(code, out.str(), err.str());
+    };
+    const std::string none = "-datadir=" + std::filesystem::temp_directory_path().string();
+    auto [code, out, err] = run({none, "-regtest", port, "-rpcuser=u", "-rpcpassword=p", "decodescript", "6a00"});
+    EXPECT_EQ(code, 0) << err;
+    EXPECT_EQ(out, "{\n  \"asm\": \"OP_RETURN 0\",\n  \"desc\": \"raw(6a00)#ncfmkl43\",\n  \"type\": \"nulldata\"\n}\n");
+    std::tie(code, out, err) = run({none, port, "-rpcuser=u", "-rpcpassword=p", "nosuchmethod"});
+    EXPECT_EQ(code, 32601);
+    EXPECT_EQ(err, "error code: -32601\nerror message:\nMethod not found\n");
+    std::tie(code, out, err) = run({none, port, "-rpcuser=u", "-rpcpassword=p", "-named", "createmultisig",
+                                    "nrequired=1",
+                                    "keys=[\"02ff12471208c14bd580709cb2358d98975247d8765f92bc25eab3b2763ed605f8\"]",
+                                    "address_type=legacy"});
+    EXPECT_EQ(code, 0) << err;
+    EXPECT_NE(out.find("\"descriptor\": \"sh(multi(1,02ff1247"), std::string::npos) << out;
+    std::tie(code, out, err) = run({none, port, "-rpcuser=u", "-stdinrpcpass", "-stdin", "help"}, "p\nuptime\n");
+    EXPECT_EQ(code, 0) << err;
+    EXPECT_EQ(out.substr(0, 8), "uptime\n\n");
+    std::tie(code, out, err) = run({none, port, "-rpcuser=u", "-rpcpassword=bad", "uptime"});
+    EXPECT_EQ(code, 1);
+    EXPECT_TRUE(err.starts_with("error: Authorization failed: Incorrect rpcuser or rpcpassword were specified. "
+                                "Configuration file: (")) << err;
+    std::tie(code, out, err) = run({none, port, "-rpcuser=u", "-rpcpassword=p", "decodescript", "[]"});
+    // hexstring is not in the conversion table, so "[]" is sent as a string (as bitcoin-cli does).
+    EXPECT_EQ(code, 8);
+    EXPECT_EQ(err, "error code: -8\nerror message:\nargument must be hexadecimal string (not '[]')\n");
+    std::tie(code, out, err) = run({none, port, "-rpcuser=u", "-rpcpassword=p", "createmultisig", "x", "[]"});
+    EXPECT_EQ(code, 1);
+    EXPECT_EQ(err, "error: Error parsing JSON: x\n");
+    std::tie(code, out, err) = run({none, port, "-rpcuser=u", "-rpcpassword=p", "createmultisig", "\"1\"", "[]"});
+    EXPECT_EQ(code, 3);
+    EXPECT_EQ(err, "error code: -3\nerror message:\nWrong type passed:\n{\n    \"Position 1 (nrequired)\": \"JSON "
+                   "value of type string is not of expected type number\"\n}\n");
+    std::tie(code, out, err) = run({none, "-rpcport=1", "-rpcuser=u", "-rpcpassword=p", "uptime"});
+    EXPECT_EQ(code, 1);
+    EXPECT_EQ(err.substr(0, 55), "error: Error while attempting to communicate with serve");
+    std::tie(code, out, err) = run({"-foo"});
+    EXPECT_EQ(code, 1);
+    EXPECT_EQ(err, "Error parsing command line arguments: Invalid parameter -foo\n");
+    std::tie(code, out, err) = run({none, port, "-rpcuser=u", "-rpcpassword=p", "-rpcwait", "-rpcwaittimeout=5", "stop"});
+    EXPECT_EQ(code, 0);
+    EXPECT_EQ(out, "Sovereign stopping\n");
+    EXPECT_TRUE(f.shutdown_requested);
+}
+
+TEST(HttpRpc, CookieAuthAndCliBinary)
+{
+    const auto dir = std::filesystem::temp_directory_path() / ("sov_e2e_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    ArgsManager args;
+    args.SetupChainParamsBaseOptions();
+    args.AddArg("-datadir=<dir>", "", ArgsManager::ALLOW_ANY, OptionsCategory::OPTIONS);
+    RegisterRpcServerArgs(args, 8332, 18332, 48332, 38332, 18443);
+    std::string err;
+    ASSERT_TRUE(args.ParseParameters({"-datadir=" + dir.string(), "-regtest", "-rpcport=0"}, err));
+    RpcTable table;
+    RegisterRawTransactionRpcCommands(table, Chain::REGTEST);
+    RpcAuthenticator auth;
+    ASSERT_TRUE(auth.Init(args, err)) << err;
+    HttpServerOptions opts;
+    std::vector<std::string> warnings;
+    ASSERT_FALSE(HttpServerOptionsFromArgs(args, 18443, opts, err));  // port 0 is not a valid -rpcport
+    EXPECT_EQ(err, "Invalid port specified in -rpcport: '0'");
+    opts.bind = {{"127.0.0.1", 0}};
+    HttpRpcServer server(table, auth, opts);
+    ASSERT_TRUE(server.Start(err)) << err;
+    const std::string port = std::to_string(server.BoundPorts().at(0));
+    ASSERT_TRUE(std::filesystem::exists(dir / "regtest" / ".cookie"));
+    // The real binary, reading the cookie from the regtest data directory.
+    const std::string cmd = std::string(SOV_CLI_BINARY) + " -datadir=" + dir.string() + " -regtest -rpcport=" + port +
+                            " validateaddress 2NF2b3KS8xXb9XHvbRMXdZh8s5g92rUZHtp 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::string output;
+    char buf[512];
+    while (size_t n = std::fread(buf, 1, sizeof(buf), p)) output.append(buf, n);
+    EXPECT_EQ(::pclose(p), 0) << output;
+    EXPECT_NE(output.find("\"isvalid\": true"), std::string::npos) << output;
+    EXPECT_NE(output.find("\"isscript\": true"), std::string::npos) << output;
+    server.Stop();
+    auth.DeleteCookie();
+    EXPECT_FALSE(std::filesystem::exists(dir / "regtest" / ".cookie"));
+    std::filesystem::remove_all(dir);
+}
+
+TEST(HttpRpc, OptionsFromArgs)
+{
+    ArgsManager args;
+    RegisterRpcServerArgs(args, 8332, 18332, 48332, 38332, 18443);
+    std::string err;
+    ASSERT_TRUE(args.ParseParameters({"-rpcbind=0.0.0.0:9999", "-rpcbind=[::1]", "-rpcallowip=10.0.0.0/8",
+                                      "-rpcallowip=192.168.1.0/255.255.255.0", "-rpcthreads=3"},
+                                     err));
+    HttpServerOptions o;
+    ASSERT_TRUE(HttpServerOptionsFromArgs(args, 18443, o, err)) << err;
+    EXPECT_EQ(o.bind, (std::vector<std::pair<std::string, uint16_t>>{{"0.0.0.0", 9999}, {"::1", 18443}}));
+    EXPECT_EQ(o.threads, 3);
+    EXPECT_TRUE(ClientAllowed("10.1.2.3", o.allow_ip));
+    EXPECT_TRUE(ClientAllowed("192.168.1.77", o.allow_ip));
+    EXPECT_FALSE(ClientAllowed("192.168.2.1", o.allow_ip));
+    EXPECT_TRUE(ClientAllowed("127.0.0.1", {}));
+    EXPECT_TRUE(ClientAllowed("::1", {}));
+    EXPECT_FALSE(ClientAllowed("8.8.8.8", {}));
+    ArgsManager only_bind;
+    RegisterRpcServerArgs(only_bind, 8332, 18332, 48332, 38332, 18443);
+    ASSERT_TRUE(only_bind.ParseParameters({"-rpcbind=0.0.0.0"}, err));
+    std::vector<std::string> warnings;
+    ASSERT_TRUE(HttpServerOptionsFromArgs(only_bind, 8332, o, err, &warnings));
+    EXPECT_EQ(o.bind, (std::vector<std::pair<std::string, uint16_t>>{{"::1", 8332}, {"127.0.0.1", 8332}}));
+    ASSERT_EQ(warnings.size(), 1u);
+    ArgsManager bad;
+    RegisterRpcServerArgs(bad, 8332, 18332, 48332, 38332, 18443);
+    ASSERT_TRUE(bad.ParseParameters({"-rpcallowip=1.2.3.4/99"}, err));
+    EXPECT_FALSE(HttpServerOptionsFromArgs(bad, 8332, o, err));
+    EXPECT_EQ(err.substr(0, 58), "Invalid -rpcallowip subnet specification: 1.2.3.4/99. Vali");
+}
