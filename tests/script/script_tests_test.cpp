@@ -1,5 +1,6 @@
 // Core's script_tests.json run as script_tests.cpp's script_json_test: exact result and ScriptError per row,
 // plus the flag monotonicity check.
+#include "crypto/hash.h"
 #include "crypto/pubkey.h"
 #include "primitives/transaction.h"
 #include "script/interpreter.h"
@@ -241,4 +242,85 @@ TEST(ScriptTests, FindAndDeleteCases)
     run("0003feed", "00", "03feed", 1);
     run("02feed51", "feed51", "02feed51", 0);  // not at an opcode boundary
     run("ababab", "ab", "", 3);
+}
+
+TEST(ScriptTests, Bip341KeyPathSpendsVerify)
+{
+    // The signed inputs of BIP341's keyPathSpending vector must pass VerifyScript (key path, SIGHASH_DEFAULT and
+    // explicit hash types), and fail with SCHNORR_SIG once the signature is altered.
+    const nlohmann::json vectors = ReadVectorJson("bitcoin-core/bip341_wallet_vectors.json");
+    const uint32_t flags = SCRIPT_VERIFY_P2SH | SCRIPT_VERIFY_WITNESS | SCRIPT_VERIFY_TAPROOT | SCRIPT_VERIFY_STRICTENC |
+                           SCRIPT_VERIFY_DERSIG | SCRIPT_VERIFY_LOW_S | SCRIPT_VERIFY_NULLFAIL |
+                           SCRIPT_VERIFY_CLEANSTACK | SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_PUBKEYTYPE;
+    size_t checked = 0;
+    for (const auto& spending : vectors["keyPathSpending"]) {
+        auto decoded = DecodeTransaction(*TryParseHex(spending["auxiliary"]["fullySignedTx"].get<std::string>()));
+        ASSERT_TRUE(decoded) << decoded.error;
+        const Transaction tx(*decoded);
+        std::vector<TxOut> spent;
+        for (const auto& utxo : spending["given"]["utxosSpent"]) {
+            spent.emplace_back(utxo["amountSats"].get<int64_t>(), Script(*TryParseHex(utxo["scriptPubKey"].get<std::string>())));
+        }
+        ASSERT_EQ(spent.size(), tx.vin.size());
+        PrecomputedTransactionData txdata;
+        txdata.Init(tx, std::vector<TxOut>(spent));
+        for (const auto& input : spending["inputSpending"]) {
+            const unsigned int n = input["given"]["txinIndex"].get<unsigned int>();
+            const TxIn& in = tx.vin[n];
+            ScriptError err;
+            TransactionSignatureChecker checker(&tx, n, spent[n].value, txdata, MissingDataBehavior::FAIL);
+            EXPECT_TRUE(VerifyScript(in.script_sig, spent[n].script_pubkey, &in.witness, flags, checker, &err)) << n;
+            EXPECT_EQ(err, SCRIPT_ERR_OK) << ScriptErrorName(err);
+
+            ScriptWitness bad = in.witness;
+            bad.stack[0][5] ^= 1;
+            EXPECT_FALSE(VerifyScript(in.script_sig, spent[n].script_pubkey, &bad, flags, checker, &err));
+            EXPECT_EQ(err, SCRIPT_ERR_SCHNORR_SIG) << ScriptErrorName(err);
+
+            // A 65-byte signature whose hash type byte is 0 is invalid (BIP341).
+            ScriptWitness zero_type = in.witness;
+            zero_type.stack[0].resize(64);
+            zero_type.stack[0].push_back(0);
+            EXPECT_FALSE(VerifyScript(in.script_sig, spent[n].script_pubkey, &zero_type, flags, checker, &err));
+            EXPECT_EQ(err, SCRIPT_ERR_SCHNORR_SIG_HASHTYPE) << ScriptErrorName(err);
+            ++checked;
+        }
+    }
+    EXPECT_EQ(checked, 7U);
+}
+
+TEST(ScriptTests, CountWitnessSigOpsByProgramType)
+{
+    const uint32_t flags = SCRIPT_VERIFY_P2SH | SCRIPT_VERIFY_WITNESS;
+    const std::vector<uint8_t> key_hash(20, 0x11);
+    Script p2wpkh;
+    p2wpkh << OP_0;
+    p2wpkh.PushData(key_hash);
+    ScriptWitness empty;
+    EXPECT_EQ(CountWitnessSigOps(Script(), p2wpkh, &empty, flags), 1U);
+    EXPECT_EQ(CountWitnessSigOps(Script(), p2wpkh, &empty, SCRIPT_VERIFY_P2SH), 0U);
+
+    // P2WSH: the witness script's accurate count (2-of-3 multisig counts 3).
+    Script multisig;
+    multisig << OP_2;
+    for (int i = 0; i < 3; ++i) multisig.PushData(std::vector<uint8_t>(33, 0x02));
+    multisig << OP_3 << OP_CHECKMULTISIG;
+    const uint256 wsh = Sha256Hash(multisig.bytes());
+    Script p2wsh;
+    p2wsh << OP_0;
+    p2wsh.PushData(std::span<const uint8_t>(wsh.begin(), wsh.end()));
+    ScriptWitness witness;
+    witness.stack = {{}, {}, multisig.bytes()};
+    EXPECT_EQ(CountWitnessSigOps(Script(), p2wsh, &witness, flags), 3U);
+    EXPECT_EQ(CountWitnessSigOps(Script(), p2wsh, &empty, flags), 0U);
+
+    // P2SH-wrapped P2WPKH: the program is the scriptSig's last push.
+    const uint160 sh = Hash160(p2wpkh.bytes());
+    Script p2sh;
+    p2sh << OP_HASH160;
+    p2sh.PushData(std::span<const uint8_t>(sh.begin(), sh.end()));
+    p2sh << OP_EQUAL;
+    Script sig;
+    sig.PushData(p2wpkh.bytes());
+    EXPECT_EQ(CountWitnessSigOps(sig, p2sh, &empty, flags), 1U);
 }
