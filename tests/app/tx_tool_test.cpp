@@ -1,6 +1,8 @@
 // Runs every bitcoin-tx case of Core's bitcoin-util-test.json through RunTxTool and compares stdout byte for
 // byte, the return code, and the expected error text.
+#include "app/tx_sign.h"
 #include "app/tx_tool.h"
+#include "script/interpreter.h"
 #include "testutil/vectors.h"
 
 #include <gtest/gtest.h>
@@ -22,7 +24,7 @@ struct RunResult {
     std::string err;
 };
 
-RunResult Run(const std::vector<std::string>& args, const std::string& input = "")
+RunResult RunTool(const std::vector<std::string>& args, const std::string& input = "")
 {
     std::istringstream in(input);
     std::ostringstream out, err;
@@ -40,7 +42,7 @@ TEST(TxTool, BitcoinUtilTestVectors)
         ++total;
         const std::vector<std::string> args = tc.at("args").get<std::vector<std::string>>();
         const std::string input = tc.contains("input") ? ReadUtilFile(tc["input"].get<std::string>()) : "";
-        const RunResult r = Run(args, input);
+        const RunResult r = RunTool(args, input);
         const std::string description = tc.value("description", "");
         bool ok = true;
         if (tc.contains("output_cmp")) {
@@ -68,29 +70,29 @@ TEST(TxTool, BitcoinUtilTestVectors)
 TEST(TxTool, TxidAndChainOptions)
 {
     // -txid prints the display-order txid of the result.
-    const RunResult r = Run({"-txid", "-create", "nversion=1"});
+    const RunResult r = RunTool({"-txid", "-create", "nversion=1"});
     EXPECT_EQ(r.code, 0);
     EXPECT_EQ(r.out, "d21633ba23f70118185227be58a63527675641ad37967e2aa461559f577aec43\n");
     // Conflicting chains are refused before anything runs.
-    const RunResult bad = Run({"-regtest", "-testnet", "-create"});
+    const RunResult bad = RunTool({"-regtest", "-testnet", "-create"});
     EXPECT_EQ(bad.code, 1);
     EXPECT_NE(bad.err.find("Invalid combination of -regtest, -signet, -testnet, -testnet4 and -chain"),
               std::string::npos);
     // Unknown options and commands.
-    EXPECT_NE(Run({"-bogus", "-create"}).err.find("Invalid parameter -bogus"), std::string::npos);
-    EXPECT_NE(Run({"-create", "frobnicate=1"}).err.find("error: unknown command"), std::string::npos);
+    EXPECT_NE(RunTool({"-bogus", "-create"}).err.find("Invalid parameter -bogus"), std::string::npos);
+    EXPECT_NE(RunTool({"-create", "frobnicate=1"}).err.find("error: unknown command"), std::string::npos);
     // No arguments: usage and failure.
-    EXPECT_EQ(Run({}).code, 1);
+    EXPECT_EQ(RunTool({}).code, 1);
 }
 
 TEST(TxTool, RegtestAddressOutput)
 {
     // A regtest bech32 address decodes only with -regtest, and the JSON shows the regtest form.
     const std::string addr = "bcrt1qjmprdr7rq522gw9ghkgfly7yng25n4m3nrxtmdujqsakvm9jfapqk795l5";
-    const RunResult main = Run({"-create", "outaddr=1:" + addr});
+    const RunResult main = RunTool({"-create", "outaddr=1:" + addr});
     EXPECT_EQ(main.code, 1);
     EXPECT_NE(main.err.find("invalid TX output address"), std::string::npos);
-    const RunResult reg = Run({"-regtest", "-json", "-create", "outaddr=1:" + addr});
+    const RunResult reg = RunTool({"-regtest", "-json", "-create", "outaddr=1:" + addr});
     EXPECT_EQ(reg.code, 0) << reg.err;
     EXPECT_NE(reg.out.find("\"address\": \"" + addr + "\""), std::string::npos);
 }
@@ -101,22 +103,38 @@ TEST(TxTool, SignP2SHMultisigAndRegisters)
     const std::string wif = "KwDiBf89QgGbjEhKnhXJuH7LrciVrZi3qYjgd9M7rFU73sVHnoWn";
     const std::string pub = "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
     const std::string redeem = "5121" + pub + "51ae";
-    const RunResult spk = Run({"-json", "-create", "outmultisig=1:1:1:" + pub + ":S"});
+    const RunResult spk = RunTool({"-json", "-create", "outmultisig=1:1:1:" + pub + ":S"});
     ASSERT_EQ(spk.code, 0) << spk.err;
     const auto hex_pos = spk.out.find("\"hex\": \"a914");
     ASSERT_NE(hex_pos, std::string::npos);
     const std::string p2sh = spk.out.substr(hex_pos + 8, 46);
     const std::string txid(64, 'a');
-    const RunResult r = Run({"-create", "in=" + txid + ":0", "set=privatekeys:[\"" + wif + "\"]",
+    // The output comes before sign=, since a signature commits to the outputs present when it is made.
+    const RunResult r = RunTool({"-create", "in=" + txid + ":0", "set=privatekeys:[\"" + wif + "\"]",
                              "set=prevtxs:[{\"txid\":\"" + txid + "\",\"vout\":0,\"scriptPubKey\":\"" + p2sh +
                                  "\",\"redeemScript\":\"" + redeem + "\"}]",
-                             "sign=ALL", "outaddr=0.001:193P6LtvS4nCnkDvM9uXn1gsSRqh4aDAz7"});
+                             "outaddr=0.001:193P6LtvS4nCnkDvM9uXn1gsSRqh4aDAz7", "sign=ALL"});
     ASSERT_EQ(r.code, 0) << r.err;
-    // scriptSig: OP_0 <sig> <redeemScript>; the redeem script ends the input script.
-    EXPECT_NE(r.out.find("47" + redeem), std::string::npos);
+    // scriptSig: OP_0 <sig> <redeemScript>, and it satisfies the P2SH output under standard flags.
+    auto tx = DecodeTransaction(ParseHex(r.out.substr(0, r.out.size() - 1)));
+    ASSERT_TRUE(tx);
+    ASSERT_EQ(tx->vin.size(), 1u);
+    const std::string script_sig = HexStr(tx->vin[0].script_sig.bytes());
+    EXPECT_TRUE(script_sig.starts_with("00")) << script_sig;
+    EXPECT_TRUE(script_sig.ends_with("25" + redeem)) << script_sig;
+    const MutableTransactionSignatureChecker checker(&*tx, 0, MAX_MONEY, MissingDataBehavior::FAIL);
+    EXPECT_TRUE(VerifyScript(tx->vin[0].script_sig, Script(ParseHex(p2sh)), &tx->vin[0].witness,
+                             StandardScriptVerifyFlags(), checker));
+    // Signing again keeps the complete input unchanged.
+    const RunResult again = RunTool({"-", "set=privatekeys:[\"" + wif + "\"]",
+                                     "set=prevtxs:[{\"txid\":\"" + txid + "\",\"vout\":0,\"scriptPubKey\":\"" + p2sh +
+                                         "\",\"redeemScript\":\"" + redeem + "\"}]",
+                                     "sign=ALL"},
+                                    r.out);
+    EXPECT_EQ(again.out, r.out) << again.err;
     // Bad register syntax.
-    EXPECT_NE(Run({"-create", "set=x"}).err.find("Register input requires NAME:VALUE"), std::string::npos);
-    EXPECT_NE(Run({"-create", "set=x:{"}).err.find("Cannot parse JSON for key x"), std::string::npos);
-    EXPECT_NE(Run({"-create", "sign=ALL"}).err.find("privatekeys register variable must be set."),
+    EXPECT_NE(RunTool({"-create", "set=x"}).err.find("Register input requires NAME:VALUE"), std::string::npos);
+    EXPECT_NE(RunTool({"-create", "set=x:{"}).err.find("Cannot parse JSON for key x"), std::string::npos);
+    EXPECT_NE(RunTool({"-create", "sign=ALL"}).err.find("privatekeys register variable must be set."),
               std::string::npos);
 }

@@ -69,8 +69,7 @@ TEST(CoreJson, RpcDecodeScriptVectors)
     size_t passed = 0;
     for (const auto& c : cases) {
         const Script script(ParseHex(c[0].get<std::string>()));
-        JsonValue out = JsonValue::Object();
-        ScriptToJson(script, out, /*include_hex=*/false, /*include_address=*/true, Chain::REGTEST);
+        const JsonValue out = DecodeScriptToJson(script, Chain::REGTEST);
         const nlohmann::json got = nlohmann::json::parse(out.Write());
         EXPECT_EQ(got, c[1]) << c[0];
         if (got == c[1]) ++passed;
