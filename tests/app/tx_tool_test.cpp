@@ -2,7 +2,10 @@
 // byte, the return code, and the expected error text.
 #include "app/tx_sign.h"
 #include "app/tx_tool.h"
+#include "address/destination.h"
+#include "crypto/hash.h"
 #include "script/interpreter.h"
+#include "util/hex.h"
 #include "testutil/vectors.h"
 
 #include <gtest/gtest.h>
@@ -137,4 +140,107 @@ TEST(TxTool, SignP2SHMultisigAndRegisters)
     EXPECT_NE(RunTool({"-create", "set=x:{"}).err.find("Cannot parse JSON for key x"), std::string::npos);
     EXPECT_NE(RunTool({"-create", "sign=ALL"}).err.find("privatekeys register variable must be set."),
               std::string::npos);
+}
+
+namespace {
+Key TestKey(uint8_t n, bool compressed = true)
+{
+    std::vector<uint8_t> secret(32, 0);
+    secret[31] = n;
+    Key key;
+    key.Set(secret, compressed);
+    return key;
+}
+
+std::string PubHex(const Key& key) { return HexStr(key.GetPubKey().bytes()); }
+
+/** Creates a one-input one-output tx spending spk (amount 1 BTC) and signs it with the WIFs given. */
+RunResult SignSpend(const std::string& input_hex, const std::string& spk, const std::string& redeem,
+                    const std::vector<Key>& keys)
+{
+    const std::string txid(64, 'b');
+    std::string key_list;
+    for (const Key& k : keys) key_list += (key_list.empty() ? "\"" : ",\"") + EncodeSecret(k, Chain::MAIN) + "\"";
+    std::string prev = "[{\"txid\":\"" + txid + "\",\"vout\":0,\"amount\":1,\"scriptPubKey\":\"" + spk + "\"";
+    if (!redeem.empty()) prev += ",\"redeemScript\":\"" + redeem + "\"";
+    prev += "}]";
+    std::vector<std::string> args;
+    if (input_hex.empty()) {
+        args = {"-create", "in=" + txid + ":0", "outaddr=0.5:193P6LtvS4nCnkDvM9uXn1gsSRqh4aDAz7"};
+    } else {
+        args = {"-"};
+    }
+    args.push_back("set=privatekeys:[" + key_list + "]");
+    args.push_back("set=prevtxs:" + prev);
+    args.push_back("sign=ALL");
+    return RunTool(args, input_hex);
+}
+
+bool Verifies(const std::string& tx_hex_line, const std::string& spk)
+{
+    auto tx = DecodeTransaction(ParseHex(tx_hex_line.substr(0, tx_hex_line.size() - 1)));
+    if (!tx || tx->vin.size() != 1) return false;
+    const MutableTransactionSignatureChecker checker(&*tx, 0, COIN, MissingDataBehavior::FAIL);
+    return VerifyScript(tx->vin[0].script_sig, Script(ParseHex(spk)), &tx->vin[0].witness,
+                        StandardScriptVerifyFlags(), checker);
+}
+
+/** Hex of a hash's bytes in serialization order (not the reversed display form). */
+template <typename Blob>
+std::string Raw(const Blob& b)
+{
+    return HexStr(std::span<const uint8_t>(b.begin(), b.end()));
+}
+std::string Hash160Hex(const std::string& hex) { return Raw(Hash160(ParseHex(hex))); }
+std::string P2SH(const std::string& redeem) { return "a914" + Hash160Hex(redeem) + "87"; }
+std::string P2WSH(const std::string& ws) { return "0020" + Raw(Sha256Hash(ParseHex(ws))); }
+}  // namespace
+
+TEST(TxTool, SignsEachScriptType)
+{
+    const Key k1 = TestKey(1), k2 = TestKey(2), k1u = TestKey(1, false);
+    const std::string pkh_hash = Raw(k1.GetPubKey().GetID());
+    const std::string p2wpkh = "0014" + pkh_hash;
+    const std::string multi11 = "5121" + PubHex(k1) + "51ae";
+    struct Case {
+        const char* name;
+        std::string spk;
+        std::string redeem;
+        Key key;
+        bool witness;
+    };
+    const std::vector<Case> cases = {
+        {"P2PK", "21" + PubHex(k1) + "ac", "", k1, false},
+        {"P2PK uncompressed", "41" + PubHex(k1u) + "ac", "", k1u, false},
+        {"P2PKH", "76a914" + pkh_hash + "88ac", "", k1, false},
+        {"P2WPKH", p2wpkh, "", k1, true},
+        {"P2SH-P2WPKH", P2SH(p2wpkh), "", k1, true},
+        {"bare multisig", multi11, "", k1, false},
+        {"P2WSH multisig", P2WSH(multi11), multi11, k1, true},
+    };
+    for (const Case& c : cases) {
+        const RunResult r = SignSpend("", c.spk, c.redeem, {c.key});
+        ASSERT_EQ(r.code, 0) << c.name << ": " << r.err;
+        EXPECT_TRUE(Verifies(r.out, c.spk)) << c.name << ": " << r.out;
+        EXPECT_EQ(DecodeTransaction(ParseHex(r.out.substr(0, r.out.size() - 1)))->HasWitness(), c.witness) << c.name;
+        // Without the key nothing is signed and the input stays empty.
+        const RunResult none = SignSpend("", c.spk, c.redeem, {k2});
+        ASSERT_EQ(none.code, 0) << c.name;
+        EXPECT_FALSE(Verifies(none.out, c.spk)) << c.name;
+    }
+}
+
+TEST(TxTool, CombinesPartialMultisigSignatures)
+{
+    const Key k1 = TestKey(1), k2 = TestKey(2);
+    const std::string multi22 = "5221" + PubHex(k1) + "21" + PubHex(k2) + "52ae";
+    for (const std::string& spk : {P2SH(multi22), P2WSH(multi22)}) {
+        // Sign with the second key first, then add the first: the signatures must end up in key order.
+        const RunResult half = SignSpend("", spk, multi22, {k2});
+        ASSERT_EQ(half.code, 0) << half.err;
+        EXPECT_FALSE(Verifies(half.out, spk));
+        const RunResult full = SignSpend(half.out, spk, multi22, {k1});
+        ASSERT_EQ(full.code, 0) << full.err;
+        EXPECT_TRUE(Verifies(full.out, spk)) << full.out;
+    }
 }
