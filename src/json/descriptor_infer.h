@@ -1,0 +1,11 @@
+// Descriptor text Core's InferDescriptor gives for an output script when no key or script data is known.
+#pragma once
+
+#include "address/chain_prefixes.h"
+#include "primitives/script.h"
+
+#include <string>
+
+/** pk(), multi(), rawtr(), addr() or raw() with its BIP380 checksum, exactly as Core's
+ *  InferDescriptor(script, DUMMY_SIGNING_PROVIDER)->ToString() prints it for chain. */
+std::string InferDescriptorString(const Script& script, Chain chain);
