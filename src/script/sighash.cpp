@@ -218,10 +218,12 @@ uint256 SignatureHash(const Script& script_code, const Tx& tx, unsigned int n_in
     return w.GetHash();
 }
 
-template <class Tx>
-bool SignatureHashSchnorr(uint256& hash_out, ScriptExecutionData& execdata, const Tx& tx, unsigned int n_in,
-                          uint8_t hash_type, SigVersion sigversion, const PrecomputedTransactionData& cache,
-                          MissingDataBehavior mdb)
+namespace {
+
+/** Writes the BIP341 signature message (epoch byte first) to w; false where the signature must fail. */
+template <typename W, class Tx>
+bool WriteSchnorrMessage(W& w, ScriptExecutionData& execdata, const Tx& tx, unsigned int n_in, uint8_t hash_type,
+                         SigVersion sigversion, const PrecomputedTransactionData& cache)
 {
     uint8_t ext_flag;
     if (sigversion == SigVersion::TAPROOT) {
@@ -232,11 +234,9 @@ bool SignatureHashSchnorr(uint256& hash_out, ScriptExecutionData& execdata, cons
         return false;
     }
     if (n_in >= tx.vin.size()) return false;
-    if (!(cache.bip341_taproot_ready && cache.spent_outputs_ready)) {
-        // Core aborts for ASSERT_FAIL; failing the signature is the safe equivalent without a crash.
-        (void)mdb;
-        return false;
-    }
+    // Core aborts on missing data with MissingDataBehavior::ASSERT_FAIL; failing the signature is the safe
+    // equivalent without a crash, and what FAIL asks for.
+    if (!(cache.bip341_taproot_ready && cache.spent_outputs_ready)) return false;
     if (!execdata.annex_init) return false;
     if (sigversion == SigVersion::TAPSCRIPT && !(execdata.tapleaf_hash_init && execdata.codeseparator_pos_init)) {
         return false;
@@ -247,8 +247,7 @@ bool SignatureHashSchnorr(uint256& hash_out, ScriptExecutionData& execdata, cons
     const uint8_t input_type = hash_type & SIGHASH_INPUT_MASK;
     if (!(hash_type <= 0x03 || (hash_type >= 0x81 && hash_type <= 0x83))) return false;
 
-    HashWriter w = TaggedHashWriter("TapSighash");
-    WriteLE<HashWriter, uint8_t>(w, 0);  // epoch
+    WriteLE<W, uint8_t>(w, 0);  // epoch
     WriteLE(w, hash_type);
     WriteLE(w, tx.version);
     WriteLE(w, tx.lock_time);
@@ -268,7 +267,7 @@ bool SignatureHashSchnorr(uint256& hash_out, ScriptExecutionData& execdata, cons
         SerializeTxOut(w, cache.spent_outputs[n_in]);
         WriteLE(w, tx.vin[n_in].sequence);
     } else {
-        WriteLE<HashWriter, uint32_t>(w, n_in);
+        WriteLE<W, uint32_t>(w, n_in);
     }
     if (have_annex) WriteBlob(w, execdata.annex_hash);
 
@@ -284,12 +283,36 @@ bool SignatureHashSchnorr(uint256& hash_out, ScriptExecutionData& execdata, cons
 
     if (sigversion == SigVersion::TAPSCRIPT) {
         WriteBlob(w, execdata.tapleaf_hash);
-        WriteLE<HashWriter, uint8_t>(w, 0);  // key_version 0: 32-byte BIP340 keys
+        WriteLE<W, uint8_t>(w, 0);  // key_version 0: 32-byte BIP340 keys
         WriteLE(w, execdata.codeseparator_pos);
     }
+    return true;
+}
 
+}  // namespace
+
+template <class Tx>
+bool SignatureHashSchnorr(uint256& hash_out, ScriptExecutionData& execdata, const Tx& tx, unsigned int n_in,
+                          uint8_t hash_type, SigVersion sigversion, const PrecomputedTransactionData& cache,
+                          MissingDataBehavior mdb)
+{
+    (void)mdb;  // both behaviours fail the signature here; see WriteSchnorrMessage
+    HashWriter w = TaggedHashWriter("TapSighash");
+    if (!WriteSchnorrMessage(w, execdata, tx, n_in, hash_type, sigversion, cache)) return false;
     hash_out = w.GetSha256();
     return true;
+}
+
+template <class Tx>
+bool SignatureMessageSchnorr(std::vector<uint8_t>& msg_out, ScriptExecutionData& execdata, const Tx& tx,
+                             unsigned int n_in, uint8_t hash_type, SigVersion sigversion,
+                             const PrecomputedTransactionData& cache)
+{
+    msg_out.clear();
+    VectorWriter w(msg_out);
+    if (WriteSchnorrMessage(w, execdata, tx, n_in, hash_type, sigversion, cache)) return true;
+    msg_out.clear();
+    return false;
 }
 
 template void PrecomputedTransactionData::Init(const Transaction&, std::vector<TxOut>&&, bool);
@@ -305,3 +328,7 @@ template bool SignatureHashSchnorr(uint256&, ScriptExecutionData&, const Transac
                                    SigVersion, const PrecomputedTransactionData&, MissingDataBehavior);
 template bool SignatureHashSchnorr(uint256&, ScriptExecutionData&, const MutableTransaction&, unsigned int, uint8_t,
                                    SigVersion, const PrecomputedTransactionData&, MissingDataBehavior);
+template bool SignatureMessageSchnorr(std::vector<uint8_t>&, ScriptExecutionData&, const Transaction&, unsigned int,
+                                      uint8_t, SigVersion, const PrecomputedTransactionData&);
+template bool SignatureMessageSchnorr(std::vector<uint8_t>&, ScriptExecutionData&, const MutableTransaction&,
+                                      unsigned int, uint8_t, SigVersion, const PrecomputedTransactionData&);
