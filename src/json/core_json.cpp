@@ -37,7 +37,8 @@ void TxToJson(const Transaction& tx, const uint256& block_hash, JsonValue& out, 
     const int64_t weight = GetTransactionWeight(tx);
     out.PushKV("txid", tx.GetHash().GetHex());
     out.PushKV("hash", tx.GetWitnessHash().GetHex());
-    out.PushKV("version", int64_t{tx.version});
+    // Core holds the version as uint32_t and prints it unsigned.
+    out.PushKV("version", uint64_t{static_cast<uint32_t>(tx.version)});
     out.PushKV("size", uint64_t{tx.GetTotalSize()});
     out.PushKV("vsize", (weight + WITNESS_SCALE_FACTOR - 1) / WITNESS_SCALE_FACTOR);
     out.PushKV("weight", weight);
