@@ -1,4 +1,7 @@
 // Fuzz target: block and header decoding. A decoded block re-encodes to the input bytes; its header is the first 80.
+// Decoded blocks also go through CheckBlock and the merkle roots, which must not crash and must agree.
+#include "consensus/block_check.h"
+#include "consensus/merkle.h"
 #include "crypto/hash.h"
 #include "fuzz_check.h"
 #include "primitives/block.h"
@@ -44,5 +47,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     }
     FUZZ_CHECK(total == bytes.size());
     FUZZ_CHECK(stripped_total == stripped.size());
+
+    // Context-free checks without proof of work (fuzzed headers never have it); twice with the merkle check, as a
+    // pass is remembered in block.checked and must give the same answer.
+    const uint256 pow_limit = uint256(std::vector<uint8_t>(32, 0xff));
+    bool mutated = false;
+    const uint256 root = BlockMerkleRoot(*block.value, &mutated);
+    (void)BlockWitnessMerkleRoot(*block.value);
+    (void)GetWitnessCommitmentIndex(*block.value);
+    BlockValidationState state;
+    const bool ok = CheckBlock(*block.value, state, pow_limit, false, true);
+    FUZZ_CHECK(ok == state.IsValid());
+    FUZZ_CHECK(ok || !state.GetRejectReason().empty());
+    if (ok) FUZZ_CHECK(root == block.value->header.merkle_root && !mutated);
+    BlockValidationState state2;
+    FUZZ_CHECK(CheckBlock(*block.value, state2, pow_limit, false, true) == ok);
     return 0;
 }
