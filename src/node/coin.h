@@ -2,7 +2,7 @@
 // and scripts (chainstate values and rev*.dat records are byte-compatible with Core's).
 #pragma once
 
-#include "primitives/transaction.h"
+#include "primitives/coin.h"
 
 #include <cstdint>
 #include <limits>
@@ -52,24 +52,6 @@ void WriteCompressedScript(S& s, const Script& script);
 /** Oversized scripts (> MAX_SCRIPT_SIZE) decode to a lone OP_RETURN, as in Core: they are unspendable anyway. */
 template <typename S>
 Script ReadCompressedScript(S& s);
-
-/** A UTXO: the output, the height of the block that created it, and whether it was a coinbase. */
-struct Coin {
-    TxOut out;
-    uint32_t height{0};
-    bool coinbase{false};
-
-    Coin() = default;
-    Coin(TxOut o, uint32_t h, bool cb) : out(std::move(o)), height(h), coinbase(cb) {}
-    bool IsSpent() const { return out.IsNull(); }
-    void Clear()
-    {
-        out = TxOut();
-        height = 0;
-        coinbase = false;
-    }
-    friend bool operator==(const Coin&, const Coin&) = default;
-};
 
 /** Chainstate value encoding: VARINT(height*2+coinbase) then compressed amount and script. */
 std::vector<uint8_t> SerializeCoin(const Coin& coin);
