@@ -1,6 +1,7 @@
 // CheckTransaction: each of Core's reject reasons triggered by a crafted transaction, and legacy sigop counting.
 #include "consensus/consensus.h"
 #include "consensus/tx_check.h"
+#include "testutil/vectors.h"
 
 #include <gtest/gtest.h>
 
@@ -170,4 +171,62 @@ TEST(GetLegacySigOpCount, CountsScriptSigsAndOutputsInaccurately)
     tx.vout[0].script_pubkey = Script(std::vector<uint8_t>{OP_2, OP_CHECKMULTISIG, OP_CHECKSIGVERIFY});
     // CHECKMULTISIG counts as 20 when not accurate.
     EXPECT_EQ(GetLegacySigOpCount(Transaction(tx)), 1u + 20u + 1u);
+}
+
+namespace {
+/** Runs CheckTransaction over Core's tx_valid/tx_invalid rows; returns reasons of the failures, in file order. */
+std::vector<std::string> CheckRows(const std::string& file, size_t& rows, size_t& badtx, bool& all_decoded)
+{
+    std::vector<std::string> reasons;
+    rows = badtx = 0;
+    all_decoded = true;
+    for (const auto& row : ReadVectorJson("bitcoin-core/" + file)) {
+        if (row.size() == 1) continue;  // comment
+        ++rows;
+        auto mtx = DecodeTransaction(ParseHex(row[1].get<std::string>()), /*try_no_witness=*/false, /*try_witness=*/true);
+        if (!mtx) {
+            all_decoded = false;
+            continue;
+        }
+        const bool is_badtx = row[2] == "BADTX";
+        badtx += is_badtx;
+        TxValidationState state;
+        const bool ok = CheckTransaction(Transaction(*mtx), state);
+        // Core: CheckTransaction fails exactly for the rows marked BADTX.
+        EXPECT_EQ(ok, !is_badtx) << row.dump();
+        if (!ok) reasons.push_back(state.GetRejectReason());
+    }
+    return reasons;
+}
+}  // namespace
+
+TEST(CheckTransaction, CoreTxValidVectorsPass)
+{
+    size_t rows, badtx;
+    bool all_decoded;
+    const auto reasons = CheckRows("tx_valid.json", rows, badtx, all_decoded);
+    EXPECT_TRUE(all_decoded);
+    EXPECT_EQ(rows, 121u);
+    EXPECT_EQ(badtx, 0u);
+    EXPECT_TRUE(reasons.empty());
+    ReportVectorCount("tx_valid.json (CheckTransaction)", rows - reasons.size(), rows);
+}
+
+TEST(CheckTransaction, CoreTxInvalidVectorsFailExactlyForBadtx)
+{
+    size_t rows, badtx;
+    bool all_decoded;
+    const auto reasons = CheckRows("tx_invalid.json", rows, badtx, all_decoded);
+    EXPECT_TRUE(all_decoded);
+    EXPECT_EQ(rows, 93u);
+    EXPECT_EQ(badtx, 9u);
+    // The reasons the file's comments describe, in order.
+    const std::vector<std::string> expect = {
+        "bad-txns-vout-empty",          "bad-txns-vout-negative",    "bad-txns-vout-toolarge",
+        "bad-txns-txouttotal-toolarge", "bad-txns-inputs-duplicate", "bad-cb-length",
+        "bad-cb-length",                "bad-txns-prevout-null",     "bad-txns-prevout-null"};
+    EXPECT_EQ(reasons, expect);
+    size_t passed = 0;
+    for (size_t i = 0; i < std::min(reasons.size(), expect.size()); ++i) passed += reasons[i] == expect[i];
+    ReportVectorCount("tx_invalid.json (CheckTransaction BADTX reasons)", passed, badtx);
 }
