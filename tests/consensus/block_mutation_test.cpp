@@ -1,16 +1,20 @@
-// Every single-byte mutation of mainnet block 413567 must make the block fail, with the reason Core's CheckBlock
-// order gives: "high-hash" for any header byte; for a byte of the transaction data either the bytes no longer decode
-// as a block, or (still decodable) "bad-txnmrklroot", because the merkle check comes right after proof of work and a
-// changed transaction has a changed txid.
+// Every single-byte mutation of mainnet block 413567 must make the block fail, with the reason Core's
+// CheckBlock order gives: "high-hash" for any header byte; for a byte of the transaction data either the
+// bytes no longer decode as a block, or (still decodable) "bad-txnmrklroot", because the merkle check comes
+// right after proof of work and a changed transaction has a changed txid.
 //
 // The mutation at each position is byte ^= 0xff (every bit flipped, so the byte always changes).
 //
-// Speed: ~1M positions. The block decoder reads sequentially, so a mutation inside transaction i leaves the header
-// and transactions 0..i-1 decoding exactly as before; only the bytes from i's start are read differently:
-//  - if re-reading transaction i consumes exactly its old length, the rest reads as before too: the mutated block is
-//    the original with transaction i replaced. We decode only that transaction, swap it into a working copy of the
-//    block, and CheckBlock gets the merkle root recomputed along i's path by MerkleTree (production merkle code);
-//  - otherwise the remaining transactions are decoded from there as the block decoder would, and if the whole block
+// Speed: ~1M positions. The block decoder reads sequentially, so a mutation inside transaction i leaves the
+// header and transactions 0..i-1 decoding exactly as before; only the bytes from i's start are read
+// differently:
+//  - if re-reading transaction i consumes exactly its old length, the rest reads as before too: the mutated
+//  block is
+//    the original with transaction i replaced. We decode only that transaction, swap it into a working copy
+//    of the block, and CheckBlock gets the merkle root recomputed along i's path by MerkleTree (production
+//    merkle code);
+//  - otherwise the remaining transactions are decoded from there as the block decoder would, and if the whole
+//  block
 //    decodes, CheckBlock runs in full on it.
 // A sample of positions also goes through DecodeBlock + the full CheckBlock, and must give the same verdict.
 #include "consensus/block_check.h"
@@ -25,55 +29,55 @@
 #include <map>
 
 namespace {
-const uint256 POW_LIMIT = *uint256::FromHex("00000000ffffffffffffffffffffffffffffffffffffffffffffffffffffffff");
+const uint256 POW_LIMIT =
+    *uint256::FromHex("00000000ffffffffffffffffffffffffffffffffffffffffffffffffffffffff");
 constexpr uint8_t MUTATION = 0xff;
 
-/** The verdict for one mutated byte string: the decoding error, or CheckBlock's reason ("ok" if it passed). */
+/** The verdict for one mutated byte string: the decoding error, or CheckBlock's reason ("ok" if it passed).
+ */
 struct Verdict {
     bool decoded{false};
     std::string text;
     bool operator==(const Verdict&) const = default;
 };
 
-std::ostream& operator<<(std::ostream& os, const Verdict& v)
-{
+std::ostream& operator<<(std::ostream& os, const Verdict& v) {
     return os << (v.decoded ? "check: " : "decode: ") << v.text;
 }
 
-Verdict CheckVerdict(const Block& block)
-{
+Verdict CheckVerdict(const Block& block) {
     BlockValidationState state;
     if (CheckBlock(block, state, POW_LIMIT)) return {true, "ok"};
     return {true, state.GetRejectReason()};
 }
 
 /** Reference route: decode all bytes, run the full CheckBlock. */
-Verdict FullVerdict(std::span<const uint8_t> bytes)
-{
+Verdict FullVerdict(std::span<const uint8_t> bytes) {
     auto block = DecodeBlock(bytes);
     if (!block) return {false, block.error};
     return CheckVerdict(*block);
 }
 
-std::vector<uint256> Txids(const Block& block)
-{
+std::vector<uint256> Txids(const Block& block) {
     std::vector<uint256> ids;
     for (const auto& tx : block.vtx) ids.push_back(tx->GetHash());
     return ids;
 }
 
-double CpuSeconds() { return double(std::clock()) / CLOCKS_PER_SEC; }
+double CpuSeconds() {
+    return double(std::clock()) / CLOCKS_PER_SEC;
+}
 }  // namespace
 
-TEST(BlockMutation, EverySingleByteMutationOfBlock413567Fails)
-{
+TEST(BlockMutation, EverySingleByteMutationOfBlock413567Fails) {
     const auto wall_start = std::chrono::steady_clock::now();
     const double cpu_start = CpuSeconds();
     std::vector<uint8_t> raw = ReadVectorBytes("bitcoin-core/block413567.raw");
     auto decoded = DecodeBlock(raw);
     ASSERT_TRUE(decoded) << decoded.error;
     const Block original = std::move(*decoded);
-    ASSERT_EQ(original.GetHash().GetHex(), "0000000000000000025aff8be8a55df8f89c77296db6198f272d6577325d4069");
+    ASSERT_EQ(original.GetHash().GetHex(),
+              "0000000000000000025aff8be8a55df8f89c77296db6198f272d6577325d4069");
     ASSERT_EQ(CheckVerdict(original), (Verdict{true, "ok"}));
     const std::vector<uint256> txids = Txids(original);
     const size_t tx_count = txids.size();
@@ -167,7 +171,8 @@ TEST(BlockMutation, EverySingleByteMutationOfBlock413567Fails)
                 v.text = CheckBlock(work, state, POW_LIMIT, true, merkle) ? "ok" : state.GetRejectReason();
                 std::swap(work.vtx[i], tx);
             } else if (tx_read) {
-                // Read transactions i+1.. from where i ended, as UnserializeBlock would, then no trailing bytes.
+                // Read transactions i+1.. from where i ended, as UnserializeBlock would, then no trailing
+                // bytes.
                 ++tail_route;
                 std::vector<MutableTransaction> tail;
                 tail.push_back(std::move(mtx));
@@ -187,17 +192,19 @@ TEST(BlockMutation, EverySingleByteMutationOfBlock413567Fails)
                     for (auto& t : tail) block.vtx.push_back(MakeTransactionRef(std::move(t)));
                     v = CheckVerdict(block);
                     txids_changed = Txids(block) != txids;
-                    ASSERT_EQ(FullVerdict(raw), v) << "tx " << i << " byte " << pos;  // rare: always cross-check
+                    ASSERT_EQ(FullVerdict(raw), v)
+                        << "tx " << i << " byte " << pos;  // rare: always cross-check
                     ++cross_checked;
                 }
             }
-            // The reason derived from Core's order: proof of work holds (header untouched); then the merkle root
-            // differs unless the txid list is unchanged, which only a witness-only change could do.
+            // The reason derived from Core's order: proof of work holds (header untouched); then the merkle
+            // root differs unless the txid list is unchanged, which only a witness-only change could do.
             if (v.decoded) {
                 ASSERT_TRUE(txids_changed) << "tx " << i << " byte " << pos;
                 ASSERT_EQ(v.text, "bad-txnmrklroot") << "tx " << i << " byte " << pos;
             }
-            if (pos % 4099 == 0 || (!tx_read && pos % 16 == 0) || (tail_route % 16 == 1 && !v.decoded && tx_read)) {
+            if (pos % 4099 == 0 || (!tx_read && pos % 16 == 0) ||
+                (tail_route % 16 == 1 && !v.decoded && tx_read)) {
                 ASSERT_EQ(FullVerdict(raw), v) << "tx " << i << " byte " << pos;
                 ++cross_checked;
             }
@@ -209,9 +216,11 @@ TEST(BlockMutation, EverySingleByteMutationOfBlock413567Fails)
     EXPECT_EQ(positions, raw.size());
 
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-    std::printf("block413567 mutations (byte ^= 0xff): %zu positions in %.1f s (%.1f s CPU); %zu via one-transaction "
-                "decode, %zu via decoding the rest of the block, %zu cross-checked by DecodeBlock + full CheckBlock\n",
-                positions, wall, CpuSeconds() - cpu_start, one_tx_route, tail_route, cross_checked);
+    std::printf(
+        "block413567 mutations (byte ^= 0xff): %zu positions in %.1f s (%.1f s CPU); %zu via one-transaction "
+        "decode, %zu via decoding the rest of the block, %zu cross-checked by DecodeBlock + full "
+        "CheckBlock\n",
+        positions, wall, CpuSeconds() - cpu_start, one_tx_route, tail_route, cross_checked);
     for (const auto& [reason, n] : histogram) std::printf("  %-45s %zu\n", reason.c_str(), n);
     std::fflush(stdout);
 }
