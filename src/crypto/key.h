@@ -35,11 +35,16 @@ public:
      *  (a counter) until R is low, as Core does, so signatures are at most 71 bytes. */
     bool Sign(const uint256& hash, std::vector<uint8_t>& sig_der, bool grind = true, uint32_t test_case = 0) const;
 
-    /** BIP340 signature. With merkle_root set, signs for the taproot output key tweaked by it (a null uint256
-     *  pointer value means key-path with no script tree: tweak by the key alone). aux is BIP340 auxiliary
-     *  randomness. tweak=false signs with the untweaked key. */
+    /** BIP340 signature. With tweak (the default), signs for the BIP341 taproot output key: tweaked by
+     *  *merkle_root, or by the key alone (BIP86, no script tree) when merkle_root is nullptr or points to a null
+     *  uint256. tweak=false signs with the untweaked key (tapscript, plain BIP340). aux is BIP340 auxiliary
+     *  randomness. sig64 must hold 64 bytes; false (and sig64 zeroed) on failure. */
     bool SignSchnorr(const uint256& msg, std::span<uint8_t> sig64, const uint256* merkle_root, const uint256& aux,
                      bool tweak = true) const;
+
+    /** The BIP341 tweaked secret key (negated first when the internal key has an odd Y), whose x-only public
+     *  key is the taproot output key; merkle_root as for SignSchnorr. Invalid Key on failure. */
+    Key TapTweaked(const uint256* merkle_root) const;
 
 private:
     std::array<uint8_t, SIZE> m_secret{};

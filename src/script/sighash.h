@@ -1,4 +1,4 @@
-// Signature hashes: legacy (with FindAndDelete semantics and the SIGHASH_SINGLE bug), BIP143 and BIP341.
+// Signature hashes: legacy (OP_CODESEPARATOR removal, the SIGHASH_SINGLE bug), BIP143 and BIP341/342.
 #pragma once
 
 #include "script/interpreter.h"
@@ -14,3 +14,10 @@ template <class Tx>
 bool SignatureHashSchnorr(uint256& hash_out, ScriptExecutionData& execdata, const Tx& tx, unsigned int n_in,
                           uint8_t hash_type, SigVersion sigversion, const PrecomputedTransactionData& cache,
                           MissingDataBehavior mdb);
+
+/** The BIP341 signature message itself (epoch byte first): what SignatureHashSchnorr hashes with the
+ *  "TapSighash" tag. For tools and tests; false (and empty) exactly where SignatureHashSchnorr fails. */
+template <class Tx>
+bool SignatureMessageSchnorr(std::vector<uint8_t>& msg_out, ScriptExecutionData& execdata, const Tx& tx,
+                             unsigned int n_in, uint8_t hash_type, SigVersion sigversion,
+                             const PrecomputedTransactionData& cache);
