@@ -8,6 +8,7 @@ enum ScriptError {
     SCRIPT_ERR_UNKNOWN_ERROR,
     SCRIPT_ERR_EVAL_FALSE,
     SCRIPT_ERR_OP_RETURN,
+    SCRIPT_ERR_SCRIPTNUM,  // a ScriptNum operand overflowed or was non-minimal (Core names it SCRIPTNUM)
 
     /* Max sizes */
     SCRIPT_ERR_SCRIPT_SIZE,
