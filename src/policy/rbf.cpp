@@ -1,9 +1,21 @@
 // Replacement policy checks.
 #include "policy/rbf.h"
 
-#include "util/strencodings.h"
 
 #include <algorithm>
+
+namespace {
+/** Core's FormatMoney for log and debug texts: 8 decimals with trailing zeros trimmed down to 2. */
+std::string FormatMoney(Amount n)
+{
+    const Amount abs = n < 0 ? -n : n;
+    std::string s = std::to_string(abs / COIN) + ".";
+    const std::string frac = std::to_string(abs % COIN);
+    s += std::string(8 - frac.size(), '0') + frac;
+    while (s.size() >= 3 && s.back() == '0' && s[s.size() - 3] != '.') s.pop_back();
+    return n < 0 ? "-" + s : s;
+}
+}  // namespace
 
 bool SignalsOptInRBF(const Transaction& tx)
 {
