@@ -3,6 +3,7 @@
 #include "app/tx_tool.h"
 
 #include "address/destination.h"
+#include "app/tool_args.h"
 #include "app/tx_sign.h"
 #include "crypto/hash.h"
 #include "json/core_json.h"
@@ -109,10 +110,6 @@ public:
     int Run(const std::vector<std::string>& args);
 
 private:
-    // Option handling (Core's ArgsManager subset used by bitcoin-tx).
-    bool ParseOptions(const std::vector<std::string>& args, std::string& error);
-    bool GetBool(const std::string& name) const;
-    std::optional<Chain> SelectChain(std::string& error) const;
     void PrintUsage() const;
 
     void Mutate(MutableTransaction& tx, const std::string& command, const std::string& value);
@@ -136,101 +133,10 @@ private:
     std::istream& m_in;
     std::ostream& m_out;
     std::ostream& m_err;
-    std::map<std::string, std::string> m_options;  // last value given per option name
-    bool m_has_chain_arg{false};
-    std::vector<std::string> m_chain_flags;
+    ToolArgs m_args;
     Chain m_chain{Chain::MAIN};
     std::map<std::string, JsonValue> m_registers;
 };
-
-// InterpretBool of Core: empty means true, otherwise the leading integer is nonzero.
-bool InterpretBool(const std::string& v)
-{
-    if (v.empty()) return true;
-    int64_t n = 0;
-    size_t i = 0;
-    bool neg = false;
-    if (i < v.size() && (v[i] == '-' || v[i] == '+')) neg = v[i++] == '-';
-    bool any = false;
-    while (i < v.size() && v[i] >= '0' && v[i] <= '9') {
-        any = true;
-        n = n * 10 + (v[i++] - '0');
-        if (n > 1000000) break;
-    }
-    (void)neg;
-    return any && n != 0;
-}
-
-bool TxTool::ParseOptions(const std::vector<std::string>& args, std::string& error)
-{
-    static const char* const KNOWN[] = {"?", "h", "help", "version", "create", "json", "txid", "chain", "regtest",
-                                        "testnet", "testnet4", "signet", "signetchallenge", "signetseednode",
-                                        "testactivationheight", "vbparams"};
-    for (const std::string& arg : args) {
-        if (arg == "-") break;  // stdin marker: options end here
-        std::string key = arg;
-        std::optional<std::string> value;
-        if (size_t eq = key.find('='); eq != std::string::npos) {
-            value = key.substr(eq + 1);
-            key.erase(eq);
-        }
-        if (key.empty() || key[0] != '-') break;  // the first command ends option parsing
-        if (key.size() > 1 && key[1] == '-') key.erase(0, 1);
-        key.erase(0, 1);
-        bool negated = false;
-        std::string name = key;
-        if (name.starts_with("no")) {
-            negated = true;
-            name = name.substr(2);
-        }
-        bool known = false;
-        for (const char* k : KNOWN) known = known || name == k;
-        if (!known && negated) {
-            // "-notify"-like names that merely start with "no".
-            name = key;
-            negated = false;
-            for (const char* k : KNOWN) known = known || name == k;
-        }
-        if (!known || name.find('.') != std::string::npos) {
-            error = "Invalid parameter " + arg;
-            return false;
-        }
-        std::string stored = value.value_or("");
-        if (negated) stored = InterpretBool(stored) ? "0" : "1";
-        m_options[name] = stored;
-        if (name == "chain") m_has_chain_arg = true;
-    }
-    return true;
-}
-
-bool TxTool::GetBool(const std::string& name) const
-{
-    auto it = m_options.find(name);
-    return it != m_options.end() && InterpretBool(it->second);
-}
-
-std::optional<Chain> TxTool::SelectChain(std::string& error) const
-{
-    const bool regtest = GetBool("regtest");
-    const bool signet = GetBool("signet");
-    const bool testnet = GetBool("testnet");
-    const bool testnet4 = GetBool("testnet4");
-    if (int(m_has_chain_arg) + int(regtest) + int(signet) + int(testnet) + int(testnet4) > 1) {
-        error = "Invalid combination of -regtest, -signet, -testnet, -testnet4 and -chain. Can use at most one.";
-        return std::nullopt;
-    }
-    if (m_has_chain_arg) {
-        const std::string& name = m_options.at("chain");
-        if (auto chain = ParseChainName(name)) return chain;
-        error = "Unknown chain " + name + ".";
-        return std::nullopt;
-    }
-    if (regtest) return Chain::REGTEST;
-    if (signet) return Chain::SIGNET;
-    if (testnet) return Chain::TESTNET;
-    if (testnet4) return Chain::TESTNET4;
-    return Chain::MAIN;
-}
 
 void TxTool::PrintUsage() const
 {
@@ -616,17 +522,20 @@ std::string TxTool::ReadInput()
 int TxTool::Run(const std::vector<std::string>& args)
 {
     std::string error;
-    if (!ParseOptions(args, error)) {
+    std::vector<std::string> known = ToolArgs::CommonOptions();
+    known.insert(known.end(), {"create", "json", "txid"});
+    if (!m_args.Parse(args, known, /*commands=*/{}, error)) {
         m_err << "Error parsing command line arguments: " << error << "\n";
         return 1;
     }
-    const auto chain = SelectChain(error);
+    const auto chain = m_args.SelectChain(error);
     if (!chain) {
         m_err << "Error: " << error << "\n";
         return 1;
     }
     m_chain = *chain;
-    if (args.empty() || GetBool("?") || GetBool("h") || GetBool("help") || GetBool("version")) {
+    const bool help = m_args.GetBool("?") || m_args.GetBool("h") || m_args.GetBool("help");
+    if (args.empty() || help || m_args.GetBool("version")) {
         PrintUsage();
         if (args.empty()) {
             m_err << "Error: too few parameters\n";
@@ -634,7 +543,7 @@ int TxTool::Run(const std::vector<std::string>& args)
         }
         return 0;
     }
-    const bool create_blank = GetBool("create");
+    const bool create_blank = m_args.GetBool("create");
 
     try {
         // Skip switches; "-" alone is the stdin marker, not a switch.
@@ -663,11 +572,11 @@ int TxTool::Run(const std::vector<std::string>& args)
         }
 
         const Transaction final_tx(tx);
-        if (GetBool("json")) {
+        if (m_args.GetBool("json")) {
             JsonValue entry = JsonValue::Object();
             TxToJson(final_tx, uint256(), entry, m_chain);
             m_out << entry.Write(4) << "\n";
-        } else if (GetBool("txid")) {
+        } else if (m_args.GetBool("txid")) {
             m_out << final_tx.GetHash().GetHex() << "\n";
         } else {
             m_out << EncodeHexTx(final_tx) << "\n";

@@ -2,6 +2,7 @@
 #include "json/core_json.h"
 
 #include "address/destination.h"
+#include "crypto/hash.h"
 #include "json/descriptor_infer.h"
 #include "script/script_asm.h"
 #include "script/solver.h"
@@ -16,10 +17,14 @@ JsonValue ValueFromAmount(Amount amount)
     return JsonValue::Number((amount < 0 ? "-" : "") + std::to_string(mag / uint64_t(COIN)) + "." + frac);
 }
 
-void ScriptToJson(const Script& script, JsonValue& out, bool include_hex, bool include_address, Chain chain)
+void ScriptToJson(const Script& script, JsonValue& out, bool include_hex, bool include_address, Chain chain,
+                  const Script* known_script)
 {
     out.PushKV("asm", ScriptToAsmStr(script));
-    if (include_address) out.PushKV("desc", InferDescriptorString(script, chain));
+    if (include_address) {
+        out.PushKV("desc", known_script ? InferDescriptorString(script, chain, *known_script)
+                                        : InferDescriptorString(script, chain));
+    }
     if (include_hex) out.PushKV("hex", HexStr(script.bytes()));
     std::vector<std::vector<uint8_t>> solutions;
     const TxoutType type = Solver(script, solutions);
@@ -28,6 +33,73 @@ void ScriptToJson(const Script& script, JsonValue& out, bool include_hex, bool i
         out.PushKV("address", EncodeDestination(dest, chain));
     }
     out.PushKV("type", GetTxnOutputType(type));
+}
+
+JsonValue DecodeScriptToJson(const Script& script, Chain chain)
+{
+    JsonValue r = JsonValue::Object();
+    ScriptToJson(script, r, /*include_hex=*/false, /*include_address=*/true, chain);
+    std::vector<std::vector<uint8_t>> solutions;
+    const TxoutType type = Solver(script, solutions);
+
+    // P2SH-wrapping is offered for key, multisig and nonstandard scripts that could be spent inside P2SH.
+    const bool can_wrap = [&] {
+        switch (type) {
+        case TxoutType::MULTISIG:
+        case TxoutType::NONSTANDARD:
+        case TxoutType::PUBKEY:
+        case TxoutType::PUBKEYHASH:
+        case TxoutType::WITNESS_V0_KEYHASH:
+        case TxoutType::WITNESS_V0_SCRIPTHASH:
+            break;
+        default:
+            return false;
+        }
+        if (!script.HasValidOps() || script.IsUnspendable()) return false;
+        size_t pc = 0;
+        opcodetype op;
+        while (pc < script.size()) {
+            if (!script.GetOp(pc, op)) return false;
+            if (op == OP_CHECKSIGADD || IsOpSuccess(op)) return false;
+        }
+        return true;
+    }();
+    if (!can_wrap) return r;
+    r.PushKV("p2sh", EncodeDestination(ScriptHash{Hash160(script.bytes())}, chain));
+
+    // Witness programs and P2SH cannot be wrapped again; uncompressed keys cannot be used in segwit.
+    const bool can_wrap_p2wsh = [&] {
+        switch (type) {
+        case TxoutType::MULTISIG:
+        case TxoutType::PUBKEY:
+            for (const auto& solution : solutions) {
+                if (solution.size() != 1 && solution.size() != PubKey::COMPRESSED_SIZE) return false;
+                if (solution.size() == PubKey::COMPRESSED_SIZE && !PubKey(solution).IsCompressed()) return false;
+            }
+            return true;
+        case TxoutType::NONSTANDARD:
+        case TxoutType::PUBKEYHASH:
+            return true;
+        default:
+            return false;
+        }
+    }();
+    if (!can_wrap_p2wsh) return r;
+    Script segwit_script;
+    bool known = false;
+    if (type == TxoutType::PUBKEY) {
+        segwit_script = GetScriptForDestination(WitnessV0KeyHash{Hash160(solutions[0])});
+    } else if (type == TxoutType::PUBKEYHASH) {
+        segwit_script = GetScriptForDestination(WitnessV0KeyHash{uint160(solutions[0])});
+    } else {
+        segwit_script = GetScriptForDestination(WitnessV0ScriptHash{Sha256Hash(script.bytes())});
+        known = true;
+    }
+    JsonValue sr = JsonValue::Object();
+    ScriptToJson(segwit_script, sr, /*include_hex=*/true, /*include_address=*/true, chain, known ? &script : nullptr);
+    sr.PushKV("p2sh-segwit", EncodeDestination(ScriptHash{Hash160(segwit_script.bytes())}, chain));
+    r.PushKV("segwit", std::move(sr));
+    return r;
 }
 
 std::string EncodeHexTx(const Transaction& tx) { return HexStr(EncodeTransaction(tx, true)); }

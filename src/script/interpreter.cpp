@@ -878,7 +878,8 @@ bool GenericTransactionSignatureChecker<Tx>::CheckSequence(const ScriptNum& sequ
 {
     // BIP112: relative lock times need tx version >= 2 and an input whose own relative lock is enabled.
     const int64_t tx_sequence = m_tx->vin[m_n_in].sequence;
-    if (m_tx->version < 2) return false;
+    // Core's version field is unsigned (uint32_t): a "negative" version such as 0xffffffff counts as >= 2.
+    if (static_cast<uint32_t>(m_tx->version) < 2) return false;
     if (tx_sequence & TxIn::SEQUENCE_LOCKTIME_DISABLE_FLAG) return false;
     const uint32_t mask = TxIn::SEQUENCE_LOCKTIME_TYPE_FLAG | TxIn::SEQUENCE_LOCKTIME_MASK;
     const int64_t tx_masked = tx_sequence & mask;

@@ -69,8 +69,7 @@ TEST(CoreJson, RpcDecodeScriptVectors)
     size_t passed = 0;
     for (const auto& c : cases) {
         const Script script(ParseHex(c[0].get<std::string>()));
-        JsonValue out = JsonValue::Object();
-        ScriptToJson(script, out, /*include_hex=*/false, /*include_address=*/true, Chain::REGTEST);
+        const JsonValue out = DecodeScriptToJson(script, Chain::REGTEST);
         const nlohmann::json got = nlohmann::json::parse(out.Write());
         EXPECT_EQ(got, c[1]) << c[0];
         if (got == c[1]) ++passed;
@@ -88,4 +87,25 @@ TEST(DescriptorInfer, KeyScripts)
     const std::string hybrid = "06" + std::string(128, '1');
     const std::string hybrid_spk = "41" + hybrid + "ac";
     EXPECT_TRUE(InferDescriptorString(Script(ParseHex(hybrid_spk)), Chain::MAIN).starts_with("raw(" + hybrid_spk));
+}
+
+TEST(DescriptorInfer, WrappedScriptsWithKnownScript)
+{
+    const std::string pub = "02a5613bd857b7048924264d1e70e08fb2a7e6527d32b7ab1bb993ac59964ff397";
+    const Script multi(ParseHex("5121" + pub + "51ae"));
+    // decodescript's segwit form of a multisig knows the witness script, so it infers wsh(multi(...)).
+    const JsonValue r = DecodeScriptToJson(multi, Chain::MAIN);
+    const std::string desc = r["segwit"]["desc"].GetValStr();
+    EXPECT_TRUE(desc.starts_with("wsh(multi(1," + pub + "))#")) << desc;
+    EXPECT_EQ(desc.substr(desc.size() - 8), DescriptorChecksum(desc.substr(0, desc.size() - 9)));
+    EXPECT_EQ(r["type"].GetValStr(), "multisig");
+    // Without the script, the same P2WSH output is only an address.
+    const Script p2wsh(ParseHex(r["segwit"]["hex"].GetValStr()));
+    EXPECT_TRUE(InferDescriptorString(p2wsh, Chain::MAIN).starts_with("addr(bc1q"));
+    // An uncompressed key may not appear in a witness script: no segwit form is offered.
+    const std::string upub = "047d1368ba7ae01c94bc32293efd70bd7e3be7aa7912d07d0b1c659c1008d179b8642f5fb90f47580feb29f045e2"
+                             "16ff5a4716d3a0fed36da414d332046303c44a";
+    const JsonValue u = DecodeScriptToJson(Script(ParseHex("41" + upub + "ac")), Chain::MAIN);
+    EXPECT_TRUE(u.Exists("p2sh"));
+    EXPECT_FALSE(u.Exists("segwit"));
 }
