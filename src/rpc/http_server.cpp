@@ -558,3 +558,25 @@ std::vector<uint16_t> HttpRpcServer::BoundPorts() const
 {
     return m_impl->m_ports;
 }
+
+void RpcService::Stop()
+{
+    if (m_http) m_http->Stop();
+    m_http.reset();
+    m_auth.DeleteCookie();
+}
+
+std::unique_ptr<RpcService> RpcService::Start(const ArgsManager& args, const RpcTable& table, uint16_t default_port,
+                                              std::string& error, std::vector<std::string>* warnings)
+{
+    HttpServerOptions opts;
+    if (!HttpServerOptionsFromArgs(args, default_port, opts, error, warnings)) return nullptr;
+    auto service = std::make_unique<RpcService>();
+    if (!service->m_auth.Init(args, error)) return nullptr;
+    service->m_http = std::make_unique<HttpRpcServer>(table, service->m_auth, std::move(opts));
+    if (!service->m_http->Start(error)) {
+        service->m_auth.DeleteCookie();
+        return nullptr;
+    }
+    return service;
+}

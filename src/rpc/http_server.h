@@ -60,6 +60,27 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
+/** The node's RPC service: credentials from args (cookie written at start), the server bound per -rpcbind/
+ *  -rpcport/-rpcallowip, and a Stop that closes the server and deletes the cookie. Call Stop from the main
+ *  thread, never from inside an RPC command (the `stop` command should only signal the main thread). */
+class RpcService
+{
+public:
+    ~RpcService() { Stop(); }
+    void Stop();
+    const RpcAuthenticator& Auth() const { return m_auth; }
+    HttpRpcServer& Server() { return *m_http; }
+
+    /** Starts serving table; nullptr with error on bad options, an unwritable cookie or no bindable address.
+     *  Warnings (e.g. -rpcbind ignored without -rpcallowip) are appended to warnings. */
+    static std::unique_ptr<RpcService> Start(const ArgsManager& args, const RpcTable& table, uint16_t default_port,
+                                             std::string& error, std::vector<std::string>* warnings = nullptr);
+
+private:
+    RpcAuthenticator m_auth;
+    std::unique_ptr<HttpRpcServer> m_http;
+};
+
 /** True when addr (text form) is loopback or inside one of subnets ("ip", "ip/bits", "ip/mask"). */
 bool ClientAllowed(const std::string& addr, const std::vector<std::string>& subnets);
 /** Validates a subnet string as -rpcallowip accepts it. */

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <future>
 #include <sstream>
 #include <thread>
@@ -374,4 +375,109 @@ TEST(HttpRpc, OptionsFromArgs)
     ASSERT_TRUE(bad.ParseParameters({"-rpcallowip=1.2.3.4/99"}, err));
     EXPECT_FALSE(HttpServerOptionsFromArgs(bad, 8332, o, err));
     EXPECT_EQ(err.substr(0, 58), "Invalid -rpcallowip subnet specification: 1.2.3.4/99. Vali");
+}
+
+TEST(HttpRpc, ServiceFromArgsWarmupRpcWaitAndStop)
+{
+    const auto dir = std::filesystem::temp_directory_path() / ("sov_svc_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    // Find a free loopback port for -rpcport.
+    uint16_t free_port = 0;
+    {
+        RpcTable t;
+        RpcAuthenticator a;
+        HttpServerOptions o;
+        o.bind = {{"127.0.0.1", 0}};
+        HttpRpcServer probe(t, a, o);
+        std::string e;
+        ASSERT_TRUE(probe.Start(e));
+        free_port = probe.BoundPorts().at(0);
+    }
+    ArgsManager args;
+    args.SetupChainParamsBaseOptions();
+    args.AddArg("-datadir=<dir>", "", ArgsManager::ALLOW_ANY, OptionsCategory::OPTIONS);
+    RegisterRpcServerArgs(args, 8332, 18332, 48332, 38332, 18443);
+    std::string err;
+    // Server and client both take the port from the [regtest] section of sovereign.conf.
+    std::ofstream(dir / "sovereign.conf") << "rpcport=1\n[regtest]\nrpcport=" << free_port << "\n";
+    ASSERT_TRUE(args.ParseParameters({"-datadir=" + dir.string(), "-regtest"}, err));
+    ASSERT_TRUE(args.ReadConfigFiles(err)) << err;
+    RpcTable table;
+    table.SetWarmupStatus("Loading block index…");
+    auto service = RpcService::Start(args, table, 18443, err);
+    ASSERT_TRUE(service) << err;
+    const std::string cookie_file = (dir / "regtest" / ".cookie").string();
+    ASSERT_TRUE(std::filesystem::exists(cookie_file));
+    const std::vector<std::string> cli{"-datadir=" + dir.string(), "-regtest", "-rpcconnect=127.0.0.1"};
+    {
+        std::istringstream in;
+        std::ostringstream out, errs;
+        auto a = cli;
+        a.push_back("uptime");
+        EXPECT_EQ(RunCli(a, in, out, errs), 28);
+        EXPECT_EQ(errs.str(), "error code: -28\nerror message:\nLoading block index…\n");
+    }
+    // -rpcwait retries through warm-up until it finishes.
+    std::thread finisher([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+        table.SetWarmupFinished();
+    });
+    {
+        std::istringstream in;
+        std::ostringstream out, errs;
+        auto a = cli;
+        a.insert(a.end(), {"-rpcwait", "-rpcwaittimeout=10", "uptime"});
+        EXPECT_EQ(RunCli(a, in, out, errs), 0) << errs.str();
+        EXPECT_EQ(out.str().size() >= 2, true);
+    }
+    finisher.join();
+    // An idle keep-alive connection does not hold up shutdown; the cookie is removed.
+    RawClient idle(free_port);
+    ASSERT_TRUE(idle.ok());
+    const auto start = std::chrono::steady_clock::now();
+    service->Stop();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+    EXPECT_TRUE(idle.Closed());
+    EXPECT_FALSE(std::filesystem::exists(cookie_file));
+    std::filesystem::remove_all(dir);
+}
+
+TEST(HttpRpc, GarbageNeverCrashes)
+{
+    RpcTable table;
+    RegisterRawTransactionRpcCommands(table, Chain::REGTEST);
+    // Deterministic pseudo-random bodies and mutations of valid requests.
+    uint64_t state = 0x9e3779b97f4a7c15ULL;
+    auto next = [&] {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    };
+    const std::string seeds[] = {
+        R"({"jsonrpc":"2.0","id":1,"method":"decodescript","params":["6a00"]})",
+        R"([{"method":"createrawtransaction","params":[[],{"data":"00"}]},{"method":"help"}])",
+        R"({"method":"createmultisig","params":{"nrequired":1,"keys":["02ff"],"args":[1]}})",
+        R"({"method":"decoderawtransaction","params":["0200000000010000000000"]})",
+    };
+    size_t handled = 0;
+    for (int i = 0; i < 4000; ++i) {
+        std::string body = seeds[i % 4];
+        const int edits = 1 + static_cast<int>(next() % 4);
+        for (int e = 0; e < edits && !body.empty(); ++e) {
+            const size_t pos = next() % body.size();
+            switch (next() % 3) {
+            case 0: body[pos] = static_cast<char>(next() & 0xff); break;
+            case 1: body.erase(pos, 1 + next() % 5); break;
+            default: body.insert(pos, 1, "{}[]\",:0-e9"[next() % 11]); break;
+            }
+        }
+        const HttpRpcResult r = HandleJsonRpcBody(table, body, "u", "peer", "/");
+        EXPECT_TRUE(r.status == 200 || r.status == 204 || r.status == 400 || r.status == 404 || r.status == 500);
+        if (!r.body.empty()) {
+            EXPECT_TRUE(JsonValue::Parse(r.body).has_value()) << body;
+        }
+        ++handled;
+    }
+    EXPECT_EQ(handled, 4000u);
 }
