@@ -9,6 +9,7 @@
 #include <boost/beast/http.hpp>
 
 #include <atomic>
+#include <ctime>
 #include <condition_variable>
 #include <deque>
 #include <list>
@@ -353,6 +354,15 @@ private:
         const bool needs_body = reply.status != HTTP_NO_CONTENT && reply.status >= 200;
         if (needs_body && res->find(http::field::content_type) == res->end()) {
             res->set(http::field::content_type, "text/html; charset=ISO-8859-1");
+        }
+        if (version >= 11) {
+            // HTTP/1.1 replies carry a Date header, as Core's server sends.
+            char date[64];
+            const std::time_t now = std::time(nullptr);
+            std::tm tm{};
+            gmtime_r(&now, &tm);
+            std::strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+            res->set(http::field::date, date);
         }
         const bool keep_alive = m_keep_alive && !reply.close && !m_server.m_closing;
         res->keep_alive(keep_alive);

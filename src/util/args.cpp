@@ -347,11 +347,10 @@ bool ArgsManager::ReadConfigFiles(std::string& error, bool ignore_invalid_keys)
             return false;
         }
     }
+    // An invalid chain selection is reported by the caller's GetChainName (Core prints it as "Error: ...").
     try {
         SelectConfigNetwork(GetChainName());
-    } catch (const std::exception& e) {
-        error = e.what();
-        return false;
+    } catch (const std::exception&) {
     }
     // -datadir may have come from the config file; it must exist as well.
     const auto datadir = GetArg("-datadir");

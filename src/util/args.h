@@ -54,8 +54,9 @@ public:
     /** Parses config text; unknown keys are "Invalid configuration value k" unless ignore_invalid_keys. */
     bool ReadConfigString(const std::string& text, std::string& error, bool ignore_invalid_keys = false);
     /** Resolves -datadir and -conf (default sovereign.conf in the data dir), reads it when present, then selects
-     *  the chain's section. Errors: "specified data directory \"...\" does not exist.", "specified config file
-     *  \"...\" could not be opened.", parse errors, chain errors. */
+     *  the chain's section (when the chain options are valid; check GetChainName afterwards). Errors: "specified
+     *  data directory \"...\" does not exist.", "specified config file \"...\" could not be opened.", parse
+     *  errors. */
     bool ReadConfigFiles(std::string& error, bool ignore_invalid_keys = false);
     /** Chooses the config section whose values apply ("main", "test", "regtest", ...). */
     void SelectConfigNetwork(const std::string& network);

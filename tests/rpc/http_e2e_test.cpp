@@ -481,3 +481,40 @@ TEST(HttpRpc, GarbageNeverCrashes)
     }
     EXPECT_EQ(handled, 4000u);
 }
+
+TEST(HttpRpc, CliGetinfo)
+{
+    Fixture f;
+    // Stand-ins for the node's getnetworkinfo/getblockchaininfo so -getinfo's batch and layout can be checked.
+    f.table.Register("network", RpcMethod{"getnetworkinfo", "", {}, {RpcResult{RpcResult::Type::ANY, "", ""}}, "",
+                                          [](const RpcMethod&, const JsonRpcRequest&) -> JsonValue {
+                                              return *JsonValue::Parse(
+                                                  R"({"version":10000,"timeoffset":0,"connections":3,"connections_in":1,)"
+                                                  R"("connections_out":2,"networks":[],"relayfee":0.00001000,"warnings":""})");
+                                          }});
+    f.table.Register("blockchain", RpcMethod{"getblockchaininfo", "", {}, {RpcResult{RpcResult::Type::ANY, "", ""}}, "",
+                                             [](const RpcMethod&, const JsonRpcRequest&) -> JsonValue {
+                                                 return *JsonValue::Parse(
+                                                     R"({"chain":"regtest","blocks":101,"headers":101,)"
+                                                     R"("verificationprogress":1,"difficulty":4.656542373906925e-10})");
+                                             }});
+    std::istringstream in;
+    std::ostringstream out, err;
+    const int code = RunCli({"-datadir=" + std::filesystem::temp_directory_path().string(), "-regtest",
+                             "-rpcport=" + std::to_string(f.port), "-rpcuser=u", "-rpcpassword=p", "-getinfo"},
+                            in, out, err);
+    EXPECT_EQ(code, 0) << err.str();
+    EXPECT_EQ(out.str(), "Chain: regtest\n"
+                         "Blocks: 101\n"
+                         "Headers: 101\n"
+                         "Verification progress: 100.0000%\n"
+                         "Difficulty: 4.656542373906925e-10\n"
+                         "\n"
+                         "Network: in 1, out 2, total 3\n"
+                         "Version: 10000\n"
+                         "Time offset (s): 0\n"
+                         "Proxies: n/a\n"
+                         "Min tx relay fee rate (BTC/kvB): 0.00001000\n"
+                         "\n"
+                         "Warnings: (none)\n");
+}
