@@ -455,12 +455,18 @@ void HttpRpcServer::Impl::Accept(tcp::acceptor& acceptor)
 {
     acceptor.async_accept([this, &acceptor](beast::error_code ec, tcp::socket socket) {
         if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-        if (!ec) {
-            auto session = std::make_shared<Session>(std::move(socket), *this);
-            m_sessions.remove_if([](const auto& w) { return w.expired(); });
-            m_sessions.push_back(session);
-            session->Start();
+        if (ec) {
+            // E.g. out of file descriptors: retry shortly instead of spinning.
+            auto timer = std::make_shared<net::steady_timer>(m_ioc, std::chrono::milliseconds(100));
+            timer->async_wait([this, &acceptor, timer](beast::error_code) {
+                if (acceptor.is_open()) Accept(acceptor);
+            });
+            return;
         }
+        auto session = std::make_shared<Session>(std::move(socket), *this);
+        m_sessions.remove_if([](const auto& w) { return w.expired(); });
+        m_sessions.push_back(session);
+        session->Start();
         Accept(acceptor);
     });
 }
