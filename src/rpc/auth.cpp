@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
+#include <set>
 
 namespace {
 constexpr const char* B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -158,6 +159,34 @@ bool RpcAuthenticator::Init(const ArgsManager& args, std::string& error)
             error = "Invalid -rpcauth argument.";
             return false;
         }
+    }
+    const auto lists = args.GetArgs("-rpcwhitelist");
+    m_whitelist.default_deny = args.GetBoolArg("-rpcwhitelistdefault", !lists.empty());
+    for (const std::string& entry : lists) {
+        const size_t colon = entry.find(':');
+        const std::string user = entry.substr(0, colon);
+        const bool seen = m_whitelist.users.contains(user);
+        std::set<std::string>& methods = m_whitelist.users[user];
+        if (colon == std::string::npos) continue;
+        std::set<std::string> listed;
+        std::string current;
+        // Core splits the list on both ',' and ' '.
+        for (char c : entry.substr(colon + 1) + ",") {
+            if (c == ',' || c == ' ') {
+                listed.insert(current);
+                current.clear();
+            } else {
+                current += c;
+            }
+        }
+        if (seen) {
+            std::set<std::string> both;
+            for (const auto& m : listed) {
+                if (methods.contains(m)) both.insert(m);
+            }
+            listed = std::move(both);
+        }
+        methods = std::move(listed);
     }
     return true;
 }

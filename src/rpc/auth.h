@@ -2,6 +2,8 @@
 // -rpcauth entries "user:salt$hmac" with HMAC-SHA256(key=salt, msg=password) as produced by share/rpcauth.
 #pragma once
 
+#include "rpc/server.h"
+
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -30,7 +32,7 @@ std::optional<std::string> ReadAuthCookie(const std::filesystem::path& file);
 class RpcAuthenticator
 {
 public:
-    /** Sets up credentials from args: a cookie when -rpcpassword is empty (unless disabled), else rpcuser/
+    /** Sets up credentials (and the method whitelist) from args: a cookie when -rpcpassword is empty (unless disabled), else rpcuser/
      *  rpcpassword; plus every -rpcauth. False with error on a bad -rpcauth or an unwritable cookie. */
     bool Init(const ArgsManager& args, std::string& error);
     void AddUserPassword(const std::string& user, const std::string& password);
@@ -42,6 +44,9 @@ public:
     /** Removes the cookie file if this authenticator created it. */
     void DeleteCookie();
     const std::filesystem::path& CookieFile() const { return m_cookie_file; }
+    /** From -rpcwhitelist ("user:method,method") and -rpcwhitelistdefault (default: on when any list is given);
+     *  a user listed twice gets the intersection. */
+    const RpcWhitelist& Whitelist() const { return m_whitelist; }
 
 private:
     struct Entry {
@@ -52,4 +57,5 @@ private:
     std::vector<Entry> m_entries;
     std::filesystem::path m_cookie_file;
     bool m_generated_cookie{false};
+    RpcWhitelist m_whitelist;
 };

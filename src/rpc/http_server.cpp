@@ -153,6 +153,18 @@ void RegisterRpcServerArgs(ArgsManager& args, uint16_t main_port, uint16_t testn
                 RPC);
     args.AddArg("-rpcthreads=<n>", "Set the number of threads to service RPC calls (default: 16)", A::ALLOW_ANY, RPC);
     args.AddArg("-rpcuser=<user>", "Username for JSON-RPC connections", A::ALLOW_ANY | A::SENSITIVE, RPC);
+    args.AddArg("-rpcwhitelist=<whitelist>",
+                "Set a whitelist to filter incoming RPC calls for a specific user. The field <whitelist> comes in "
+                "the format: <USERNAME>:<rpc 1>,<rpc 2>,...,<rpc n>. If multiple whitelists are set for a given "
+                "user, they are set-intersected. See -rpcwhitelistdefault documentation for information on default "
+                "whitelist behavior.",
+                A::ALLOW_ANY, RPC);
+    args.AddArg("-rpcwhitelistdefault",
+                "Sets default behavior for rpc whitelisting. Unless rpcwhitelistdefault is set to 0, if any "
+                "-rpcwhitelist is set, the rpc server acts as if all rpc users are subject to empty-unless-otherwise-"
+                "specified whitelists. If rpcwhitelistdefault is set to 1 and no -rpcwhitelist is set, rpc server "
+                "acts as if all rpc users are subject to empty whitelists.",
+                A::ALLOW_ANY, RPC);
     args.AddArg("-rpcworkqueue=<n>", "Set the maximum depth of the work queue to service RPC calls (default: 64)",
                 A::ALLOW_ANY | A::DEBUG_ONLY, RPC);
 }
@@ -294,7 +306,29 @@ private:
         m_parser->header_limit(static_cast<uint32_t>(m_server.m_opts.max_headers));
         m_parser->body_limit(m_server.m_opts.max_body);
         m_stream.expires_after(std::chrono::seconds(m_server.m_opts.timeout_seconds));
-        http::async_read(m_stream, m_buffer, *m_parser, beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+        http::async_read_header(m_stream, m_buffer, *m_parser,
+                                beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+    }
+
+    void OnHeader(beast::error_code ec, size_t bytes)
+    {
+        if (ec || m_parser->is_done()) return OnRead(ec, bytes);
+        auto self = shared_from_this();
+        auto read_body = [self] {
+            http::async_read(self->m_stream, self->m_buffer, *self->m_parser,
+                             beast::bind_front_handler(&Session::OnRead, self));
+        };
+        // Clients such as curl send "Expect: 100-continue" before large bodies and wait for the go-ahead.
+        const auto expect = m_parser->get()[http::field::expect];
+        if (beast::iequals(expect, "100-continue") && m_parser->get().version() >= 11) {
+            auto msg = std::make_shared<std::string>("HTTP/1.1 100 Continue\r\n\r\n");
+            net::async_write(m_stream, net::buffer(*msg), [self, msg, read_body](beast::error_code e, size_t) {
+                if (e) return self->Close();
+                read_body();
+            });
+            return;
+        }
+        read_body();
     }
 
     void OnRead(beast::error_code ec, size_t)
@@ -418,7 +452,8 @@ Reply HttpRpcServer::Impl::HandleRequest(const http::request<http::string_body>&
         r.headers.emplace_back("WWW-Authenticate", WWW_AUTH_HEADER_DATA);
         return r;
     }
-    HttpRpcResult result = HandleJsonRpcBody(m_table, req.body(), user, peer, std::string(req.target()));
+    HttpRpcResult result =
+        HandleJsonRpcBody(m_table, req.body(), user, peer, std::string(req.target()), &m_auth.Whitelist());
     r.status = result.status;
     r.body = std::move(result.body);
     if (!r.body.empty()) r.headers.emplace_back("Content-Type", "application/json");

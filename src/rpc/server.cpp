@@ -305,12 +305,26 @@ JsonValue ErrorReply(const JsonValue& error, const JsonRpcRequest& req, int& sta
     return JsonRpcReplyObj(JsonValue(), error, req.id, req.json_version);
 }
 
-JsonValue ExecuteHttpRpc(const RpcTable& table, const JsonValue& request, JsonRpcRequest& jreq, int& status)
+JsonValue ExecuteHttpRpc(const RpcTable& table, const JsonValue& request, JsonRpcRequest& jreq, int& status,
+                         const RpcWhitelist* whitelist)
 {
     status = HTTP_OK;
     try {
+        const std::set<std::string>* allowed = nullptr;
+        if (whitelist) {
+            auto it = whitelist->users.find(jreq.auth_user);
+            if (it != whitelist->users.end()) allowed = &it->second;
+        }
+        if (!allowed && whitelist && whitelist->default_deny) {
+            status = HTTP_FORBIDDEN;
+            return JsonValue();
+        }
         if (request.IsObject()) {
             jreq.Parse(request);
+            if (allowed && !allowed->contains(jreq.method)) {
+                status = HTTP_FORBIDDEN;
+                return JsonValue();
+            }
             // 1.0 errors become HTTP errors; 2.0 errors are 200 replies with an error member.
             const bool catch_errors = jreq.json_version == JsonRpcVersion::V2;
             JsonValue reply = JsonRpcExec(table, jreq, catch_errors);
@@ -320,6 +334,16 @@ JsonValue ExecuteHttpRpc(const RpcTable& table, const JsonValue& request, JsonRp
             }
             return reply;
         } else if (request.IsArray()) {
+            // A whitelisted user's batch is refused as a whole if any member names a method outside the list.
+            if (allowed) {
+                for (const JsonValue& member : request.values()) {
+                    if (!member.IsObject()) throw RpcError(RPC_INVALID_REQUEST, "Invalid Request object");
+                    if (!allowed->contains(JsonGetStr(member["method"]))) {
+                        status = HTTP_FORBIDDEN;
+                        return JsonValue();
+                    }
+                }
+            }
             JsonValue reply = JsonValue::Array();
             for (size_t i = 0; i < request.size(); ++i) {
                 JsonValue response;
@@ -351,7 +375,7 @@ JsonValue ExecuteHttpRpc(const RpcTable& table, const JsonValue& request, JsonRp
 }  // namespace
 
 HttpRpcResult HandleJsonRpcBody(const RpcTable& table, const std::string& body, const std::string& auth_user,
-                                const std::string& peer, const std::string& uri)
+                                const std::string& peer, const std::string& uri, const RpcWhitelist* whitelist)
 {
     JsonRpcRequest jreq;
     jreq.auth_user = auth_user;
@@ -360,7 +384,7 @@ HttpRpcResult HandleJsonRpcBody(const RpcTable& table, const std::string& body, 
     int status = HTTP_OK;
     JsonValue reply;
     if (auto request = JsonValue::Parse(body)) {
-        reply = ExecuteHttpRpc(table, *request, jreq, status);
+        reply = ExecuteHttpRpc(table, *request, jreq, status, whitelist);
     } else {
         reply = ErrorReply(JsonRpcErrorObj(RPC_PARSE_ERROR, "Parse error"), jreq, status);
     }

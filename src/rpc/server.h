@@ -1,5 +1,19 @@
 // The RPC command table: registration, named-argument conversion, dispatch, `help`, and the control commands
 // (help, stop, uptime, getrpcinfo) with Core's behaviour; plus the JSON-RPC-over-HTTP body handling.
+//
+// Use from the node (sovereignd):
+//   RpcTable table;                                   // help, stop, uptime, getrpcinfo built in
+//   RegisterRawTransactionRpcCommands(table, chain);  // rpc/rawtransaction.h
+//   table.Register("blockchain", RpcMethod{"getblockcount", "Returns ...\n", {/* RpcArg... */},
+//                  {RpcResult{RpcResult::Type::NUM, "", "The current block count"}},
+//                  HelpExampleCli("getblockcount", "") + HelpExampleRpc("getblockcount", ""),
+//                  [&](const RpcMethod& self, const JsonRpcRequest& req) -> JsonValue { ... }});
+//   table.SetShutdownHandler([&] { request_shutdown = true; });
+//   table.SetWarmupStatus("Loading block index…");   // calls fail with -28 until SetWarmupFinished()
+//   auto rpc = RpcService::Start(args, table, ChainRpcPort(chain_name), error, &warnings);  // rpc/http_server.h
+//   ... main loop; when request_shutdown: rpc->Stop();  (from the main thread)
+// Register every command before the server starts: the table is read by worker threads without locking.
+// Commands throw RpcError(code, message) for RPC errors; JsonTypeError and other std::exceptions become -3 and -1.
 #pragma once
 
 #include "json/json_value.h"
@@ -11,6 +25,7 @@
 #include <list>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -76,7 +91,14 @@ struct HttpRpcResult {
     std::string body;  // empty for no-content replies and HTTP-level errors
 };
 
+/** -rpcwhitelist: per-user allowed methods; with default_deny, users without a list may call nothing. */
+struct RpcWhitelist {
+    std::map<std::string, std::set<std::string>> users;
+    bool default_deny{false};
+};
+
 /** Core's HTTPReq_JSONRPC after authentication: parses body, runs single or batch requests, and gives the HTTP
  *  status and body exactly as Core (1.0 errors as HTTP 500/404/400, 2.0 always 200, notifications 204). */
 HttpRpcResult HandleJsonRpcBody(const RpcTable& table, const std::string& body, const std::string& auth_user,
-                                const std::string& peer, const std::string& uri);
+                                const std::string& peer, const std::string& uri,
+                                const RpcWhitelist* whitelist = nullptr);

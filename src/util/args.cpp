@@ -2,6 +2,9 @@
 #include "util/args.h"
 
 #include <algorithm>
+#include <charconv>
+#include <limits>
+#include <string_view>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -119,10 +122,32 @@ std::filesystem::path GetDefaultDataDir()
     return base / ".sovereign";
 }
 
+// Core's LocaleIndependentAtoi<int64_t>: atoi-like (surrounding whitespace, one leading '+'), saturating on
+// overflow, 0 for text that does not start with a number.
+static int64_t AtoiInt64(const std::string& in)
+{
+    std::string_view s(in);
+    const char* ws = " \f\n\r\t\v";
+    const size_t b = s.find_first_not_of(ws);
+    if (b == std::string_view::npos) return 0;
+    s = s.substr(b, s.find_last_not_of(ws) - b + 1);
+    if (!s.empty() && s[0] == '+') {
+        if (s.size() >= 2 && s[1] == '-') return 0;
+        s.remove_prefix(1);
+    }
+    int64_t result{0};
+    auto [_, ec] = std::from_chars(s.data(), s.data() + s.size(), result);
+    if (ec == std::errc::result_out_of_range) {
+        return (!s.empty() && s[0] == '-') ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
+    }
+    if (ec != std::errc{}) return 0;
+    return result;
+}
+
 bool InterpretBool(const std::string& value)
 {
     if (value.empty()) return true;
-    return std::atoll(value.c_str()) != 0;
+    return AtoiInt64(value) != 0;
 }
 
 void ArgsManager::AddArg(const std::string& name, const std::string& help, unsigned int flags, OptionsCategory cat)
@@ -414,7 +439,7 @@ int64_t ArgsManager::GetIntArg(const std::string& name, int64_t def) const
     auto v = GetSetting(name);
     if (!v) return def;
     if (v->negated) return 0;
-    return std::atoll(v->text.c_str());
+    return AtoiInt64(v->text);
 }
 
 bool ArgsManager::GetBoolArg(const std::string& name, bool def) const

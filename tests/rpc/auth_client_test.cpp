@@ -1,6 +1,7 @@
 // RPC credentials (cookie, rpcauth HMAC, Basic header) and bitcoin-cli's parameter conversion.
 #include "rpc/auth.h"
 #include "rpc/client.h"
+#include "rpc/server.h"
 #include "util/args.h"
 
 #include <gtest/gtest.h>
@@ -95,4 +96,30 @@ TEST(RpcClient, ConvertValues)
               "{\"blockhash\":\"00ab\",\"verbosity\":2}");
     EXPECT_EQ(RpcConvertNamedValues("getblock", {"00ab", "verbosity=1", "verbosity=0"}).Write(),
               "{\"verbosity\":0,\"args\":[\"00ab\"]}");
+}
+
+TEST(RpcAuth, Whitelist)
+{
+    ArgsManager args;
+    args.AddArg("-rpcwhitelist=<w>", "", ArgsManager::ALLOW_ANY, OptionsCategory::RPC);
+    args.AddArg("-rpcwhitelistdefault", "", ArgsManager::ALLOW_ANY, OptionsCategory::RPC);
+    args.AddArg("-rpcpassword=<pw>", "", ArgsManager::ALLOW_ANY, OptionsCategory::RPC);
+    args.AddArg("-rpcuser=<u>", "", ArgsManager::ALLOW_ANY, OptionsCategory::RPC);
+    std::string err;
+    ASSERT_TRUE(args.ParseParameters({"-rpcuser=a", "-rpcpassword=b", "-rpcwhitelist=alice:help,uptime stop",
+                                      "-rpcwhitelist=alice:uptime,stop", "-rpcwhitelist=bob"},
+                                     err));
+    RpcAuthenticator auth;
+    ASSERT_TRUE(auth.Init(args, err)) << err;
+    const RpcWhitelist& w = auth.Whitelist();
+    EXPECT_TRUE(w.default_deny);
+    EXPECT_EQ(w.users.at("alice"), (std::set<std::string>{"stop", "uptime"}));
+    EXPECT_TRUE(w.users.at("bob").empty());
+    RpcTable table;
+    EXPECT_EQ(HandleJsonRpcBody(table, R"({"method":"uptime","id":1})", "alice", "", "/", &w).status, 200);
+    EXPECT_EQ(HandleJsonRpcBody(table, R"({"method":"help","id":1})", "alice", "", "/", &w).status, 403);
+    EXPECT_EQ(HandleJsonRpcBody(table, R"([{"method":"uptime"},{"method":"help"}])", "alice", "", "/", &w).status, 403);
+    EXPECT_EQ(HandleJsonRpcBody(table, R"({"method":"uptime","id":1})", "carol", "", "/", &w).status, 403);
+    EXPECT_EQ(HandleJsonRpcBody(table, R"({"method":"uptime","id":1})", "bob", "", "/", &w).status, 403);
+    EXPECT_EQ(HandleJsonRpcBody(table, R"([5])", "alice", "", "/", &w).status, 400);
 }

@@ -156,6 +156,15 @@ TEST(HttpRpc, ValidCallsKeepAliveAndBatch)
     r = c.Read();
     EXPECT_EQ(r.status, 500);
     EXPECT_EQ(r.body, "{\"result\":null,\"error\":{\"code\":-32700,\"message\":\"Parse error\"}}\n");
+    // "Expect: 100-continue" (curl, large bodies): the server answers 100 before the body is sent.
+    const std::string body = R"({"id":5,"method":"uptime"})";
+    c.Send("POST / HTTP/1.1\r\nAuthorization: Basic dTpw\r\nExpect: 100-continue\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n");
+    EXPECT_EQ(c.Read().status, 100);
+    c.Send(body);
+    r = c.Read();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_NE(r.headers.find("Date: "), std::string::npos);
     c.Send(Post(R"({"jsonrpc":"2.0","id":4,"method":"nosuchmethod"})", "Basic dTpw", /*close=*/true));
     r = c.Read();
     EXPECT_EQ(r.status, 200);

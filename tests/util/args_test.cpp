@@ -193,3 +193,19 @@ TEST(Args, HelpMessage)
               std::string::npos)
         << help;
 }
+
+TEST(Args, IntegerAndBoolValues)
+{
+    EXPECT_TRUE(InterpretBool(""));
+    EXPECT_TRUE(InterpretBool(" 2 "));
+    EXPECT_FALSE(InterpretBool("0"));
+    EXPECT_FALSE(InterpretBool("+-1"));
+    EXPECT_FALSE(InterpretBool("abc"));
+    ArgsManager a;
+    RegisterTestArgs(a);
+    std::string err;
+    ASSERT_TRUE(a.ParseParameters({"-rpcport=99999999999999999999", "-rpcuser=+12x"}, err));
+    EXPECT_EQ(a.GetIntArg("-rpcport", 0), std::numeric_limits<int64_t>::max());
+    EXPECT_EQ(a.GetIntArg("-rpcuser", 0), 12);  // like atoi: the leading number counts
+    EXPECT_EQ(a.GetIntArg("-missing", 7), 7);
+}
