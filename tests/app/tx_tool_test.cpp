@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -243,4 +245,27 @@ TEST(TxTool, CombinesPartialMultisigSignatures)
         ASSERT_EQ(full.code, 0) << full.err;
         EXPECT_TRUE(Verifies(full.out, spk)) << full.out;
     }
+}
+
+TEST(TxTool, LoadRegisterFromFile)
+{
+    // load=NAME:FILE reads a JSON register from disk; signing then works as with set=.
+    const auto path = std::filesystem::temp_directory_path() / "sovereign_tx_tool_test_keys.json";
+    {
+        std::ofstream f(path);
+        f << "[\"5HpHagT65TZzG1PH3CSu63k8DbpvD8s5ip4nEB3kEsreAnchuDf\"]\n";
+    }
+    const std::string prevtxs =
+        "set=prevtxs:[{\"txid\":\"4d49a71ec9da436f71ec4ee231d04f292a29cd316f598bb7068feccabdc59485\",\"vout\":0,"
+        "\"scriptPubKey\":\"76a91491b24bf9f5288532960ac687abb035127b1d28a588ac\"}]";
+    const RunResult r = RunTool({"-create", "nversion=1",
+                                 "in=4d49a71ec9da436f71ec4ee231d04f292a29cd316f598bb7068feccabdc59485:0",
+                                 "load=privatekeys:" + path.string(), prevtxs, "sign=ALL",
+                                 "outaddr=0.001:193P6LtvS4nCnkDvM9uXn1gsSRqh4aDAz7"});
+    std::filesystem::remove(path);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, ReadUtilFile("txcreatesignv1.hex"));
+    const RunResult missing = RunTool({"-create", "load=x:/nonexistent/sovereign/file.json"});
+    EXPECT_NE(missing.err.find("error: Cannot open file /nonexistent/sovereign/file.json"), std::string::npos);
+    EXPECT_NE(RunTool({"-create", "load=x"}).err.find("Register load requires NAME:FILENAME"), std::string::npos);
 }
