@@ -29,6 +29,71 @@ void AppendUtf8(uint32_t cp, std::string& out) {
     }
 }
 
+/** Validates raw UTF-8 and joins UTF-16 surrogate pairs given as backslash-u escapes, with UniValue's
+ * acceptance rules (RFC 4627 strings): no stray continuation bytes, no unfinished sequences, no unpaired
+ * surrogates. */
+class Utf8Filter {
+public:
+    explicit Utf8Filter(std::string& out) : m_out(out) {}
+
+    void PushByte(unsigned char ch) {
+        if (m_state == 0) {
+            if (ch < 0x80) {
+                m_out.push_back(static_cast<char>(ch));
+            } else if (ch < 0xc0) {
+                m_valid = false;  // continuation byte without a lead byte
+            } else if (ch < 0xe0) {
+                m_codepoint = (ch & 0x1fu) << 6;
+                m_state = 6;
+            } else if (ch < 0xf0) {
+                m_codepoint = (ch & 0x0fu) << 12;
+                m_state = 12;
+            } else if (ch < 0xf8) {
+                m_codepoint = (ch & 0x07u) << 18;
+                m_state = 18;
+            } else {
+                m_valid = false;
+            }
+            return;
+        }
+        if ((ch & 0xc0) != 0x80) m_valid = false;
+        m_state -= 6;
+        m_codepoint |= (ch & 0x3fu) << m_state;
+        if (m_state == 0) PushCodepoint(m_codepoint);
+    }
+
+    void PushCodepoint(uint32_t cp) {
+        if (m_state) m_valid = false;  // an escape inside an unfinished UTF-8 sequence
+        if (cp >= 0xD800 && cp < 0xDC00) {
+            if (m_surrogate) m_valid = false;
+            m_surrogate = cp;
+        } else if (cp >= 0xDC00 && cp < 0xE000) {
+            if (m_surrogate) {
+                AppendUtf8(0x10000 | ((m_surrogate - 0xD800) << 10) | (cp - 0xDC00), m_out);
+                m_surrogate = 0;
+            } else {
+                m_valid = false;
+            }
+        } else if (m_surrogate) {
+            m_valid = false;
+        } else {
+            AppendUtf8(cp, m_out);
+        }
+    }
+
+    bool Finalize() {
+        if (m_state || m_surrogate) m_valid = false;
+        return m_valid;
+    }
+
+private:
+    std::string& m_out;
+    bool m_valid{true};
+    uint32_t m_codepoint{0};
+    unsigned int m_state{0};  // bit position the next continuation byte fills, 0 between characters
+    uint32_t m_surrogate{0};  // pending high surrogate, 0 when none
+};
+
 class Parser {
 public:
     explicit Parser(std::string_view text) : m_text(text) {}
@@ -101,54 +166,43 @@ private:
     bool ParseString(std::string& out) {
         if (m_pos >= m_text.size() || m_text[m_pos] != '"') return false;
         ++m_pos;
+        Utf8Filter filter(out);
         while (true) {
             if (m_pos >= m_text.size()) return false;
             const unsigned char c = static_cast<unsigned char>(m_text[m_pos++]);
-            if (c == '"') return true;
+            if (c == '"') return filter.Finalize();
             if (c < 0x20) return false;
             if (c != '\\') {
-                out += static_cast<char>(c);
+                filter.PushByte(c);
                 continue;
             }
             if (m_pos >= m_text.size()) return false;
             const char e = m_text[m_pos++];
             switch (e) {
                 case '"':
-                    out += '"';
-                    break;
                 case '\\':
-                    out += '\\';
-                    break;
                 case '/':
-                    out += '/';
+                    filter.PushByte(static_cast<unsigned char>(e));
                     break;
                 case 'b':
-                    out += '\b';
+                    filter.PushByte('\b');
                     break;
                 case 'f':
-                    out += '\f';
+                    filter.PushByte('\f');
                     break;
                 case 'n':
-                    out += '\n';
+                    filter.PushByte('\n');
                     break;
                 case 'r':
-                    out += '\r';
+                    filter.PushByte('\r');
                     break;
                 case 't':
-                    out += '\t';
+                    filter.PushByte('\t');
                     break;
                 case 'u': {
                     uint32_t cp;
                     if (!ParseHex4(cp)) return false;
-                    if (cp >= 0xD800 && cp < 0xDC00) {
-                        // A high surrogate must be followed by an escaped low surrogate.
-                        uint32_t low;
-                        if (!Literal("\\u") || !ParseHex4(low) || low < 0xDC00 || low >= 0xE000) return false;
-                        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-                    } else if (cp >= 0xDC00 && cp < 0xE000) {
-                        return false;
-                    }
-                    AppendUtf8(cp, out);
+                    filter.PushCodepoint(cp);
                     break;
                 }
                 default:

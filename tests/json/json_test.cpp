@@ -41,6 +41,12 @@ TEST(JsonValue, ParsesAndRejects) {
          {"", "[", "{\"a\"}", "[1,]", "01", "1.", "\"\x01\"", "[1] x", "tru", "\"\\ud800\""}) {
         EXPECT_FALSE(JsonValue::Parse(bad)) << bad;
     }
+    // Strings must be valid UTF-8 with paired surrogates, as UniValue requires.
+    EXPECT_EQ(JsonValue::Parse("\"\\ud834\\udd1e\"")->GetValStr(), "\xf0\x9d\x84\x9e");
+    EXPECT_EQ(JsonValue::Parse("\"\xe2\x82\xac\"")->GetValStr(), "\xe2\x82\xac");
+    for (const char* bad : {"\"\x80\"", "\"\xe2\x82\"", "\"\xff\"", "\"\\udd1e\"", "\"\\ud834x\""}) {
+        EXPECT_FALSE(JsonValue::Parse(bad)) << bad;
+    }
     // Deep nesting is bounded, not a stack overflow.
     EXPECT_FALSE(JsonValue::Parse(std::string(100000, '[')));
 }
