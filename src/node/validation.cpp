@@ -1038,6 +1038,16 @@ bool ChainstateManager::Flush(FlushMode mode)
     return FlushToDisk(mode, nullptr);
 }
 
+bool ChainstateManager::MakeBlocksDurable(std::string* error)
+{
+    std::lock_guard lock(m_mutex);
+    if (!m_files->Flush(error)) return false;
+    std::vector<const BlockIndex*> dirty(m_dirty_index.begin(), m_dirty_index.end());
+    if (!m_block_tree->WriteBatchSync(m_files->FileInfo(), dirty, error)) return false;
+    m_dirty_index.clear();
+    return true;
+}
+
 // Order matters for crash safety: block and undo files are fsynced before the index that points into them is
 // written, and the index before the UTXO set's best-block marker moves. Whatever survives a crash, the marker
 // names a block whose data and undo are durable, and later stored blocks are simply connected again.

@@ -101,6 +101,9 @@ public:
     bool ReconsiderBlock(BlockValidationState& state, BlockIndex* index);
     /** Writes caches and index to disk. */
     bool Flush(FlushMode mode = FlushMode::ALWAYS);
+    /** Makes every stored block and the index entries pointing at it durable (fsync), without flushing the UTXO
+     *  cache: after a crash the chainstate reconnects them. Called before acknowledging a block to a user. */
+    bool MakeBlocksDurable(std::string* error);
     /** Deletes block files below height (pruneblockchain); returns the height actually pruned to. */
     int PruneBelow(int height);
 

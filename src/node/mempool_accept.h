@@ -1,0 +1,70 @@
+// Mempool acceptance (Core's MemPoolAccept for single transactions): PreChecks, ReplacementChecks,
+// PolicyScriptChecks, ConsensusScriptChecks, Finalize, with Core's reject reasons, against a small chain interface.
+#pragma once
+
+#include "consensus/validation.h"
+#include "node/mempool.h"
+
+#include <optional>
+#include <vector>
+
+/** What acceptance needs to know of the active chain. The chainstate implements it. */
+class MempoolChainContext
+{
+public:
+    virtual ~MempoolChainContext() = default;
+    /** Height of the active tip. The mempool holds transactions for the next block (TipHeight() + 1). */
+    virtual int TipHeight() const = 0;
+    /** Median time past of the tip (BIP113: lock times are checked against it). */
+    virtual int64_t TipMedianTimePast() const = 0;
+    /** Median time past of the active-chain block at height (0 <= height <= TipHeight()), for BIP68. */
+    virtual int64_t MedianTimePastAt(int height) const = 0;
+    /** The UTXO set at the tip (usually the chainstate's CoinsViewCache). */
+    virtual CoinsView& TipCoins() = 0;
+    /** Consensus script flags of the next block (Core's GetBlockScriptFlags at the tip). */
+    virtual uint32_t BlockScriptFlags() const = 0;
+    /** Current time (unix seconds) for expiry and the rolling minimum fee; tests override it. */
+    virtual int64_t Now() const;
+    /** Called for coins that acceptance looked up but did not keep (Core uncaches them); optional. */
+    virtual void Uncache(const OutPoint& outpoint) { (void)outpoint; }
+};
+
+struct MempoolAcceptResult {
+    enum class ResultType { VALID, INVALID };
+    ResultType result_type{ResultType::INVALID};
+    TxValidationState state;
+    /** Transactions removed by this replacement (VALID only). */
+    std::vector<TransactionRef> replaced_transactions;
+    std::optional<int64_t> vsize;
+    std::optional<Amount> base_fees;
+    /** Modified fees over vsize; set on VALID and on fee failures (TX_RECONSIDERABLE). */
+    std::optional<FeeRate> effective_feerate;
+    /** Wtxids whose fees and sizes made effective_feerate. */
+    std::vector<uint256> wtxids_fee_calculations;
+
+    bool IsValid() const { return result_type == ResultType::VALID; }
+};
+
+/** Validates tx against the chain tip and the pool and (unless test_accept) adds it, replacing conflicts.
+ *  accept_time is the entry time recorded. bypass_limits (re-adding block transactions after a reorg) skips the
+ *  fee floor, TRUC and size trimming. */
+MempoolAcceptResult AcceptToMemoryPool(TxMemPool& pool, MempoolChainContext& context, const TransactionRef& tx,
+                                       int64_t accept_time, bool bypass_limits, bool test_accept);
+
+/** Re-checks pool entries after the tip changed by a reorg (Core's removeForReorg predicate): drops entries that
+ *  are no longer final, no longer meet BIP68, or spend an immature coinbase, with their descendants. */
+void RemoveForReorg(TxMemPool& pool, MempoolChainContext& context);
+
+/** After disconnecting blocks: re-adds their transactions (oldest block first, bypassing limits), then removes
+ *  what became invalid and trims to size (Core's MaybeUpdateMempoolForReorg). */
+void UpdateMempoolForReorg(TxMemPool& pool, MempoolChainContext& context,
+                           const std::vector<TransactionRef>& disconnected_txs, bool add_to_mempool);
+
+/** Loads a mempool.dat: entries not expired are accepted with their saved time; prioritisation and the
+ *  unbroadcast set are restored. Returns false when the file cannot be read. */
+struct MempoolLoadStats {
+    int64_t count{0}, failed{0}, expired{0}, already_there{0};
+};
+bool LoadMempool(TxMemPool& pool, MempoolChainContext& context, const std::filesystem::path& path,
+                 MempoolLoadStats* stats = nullptr);
+bool DumpMempool(const TxMemPool& pool, const std::filesystem::path& path, std::string* error = nullptr);
