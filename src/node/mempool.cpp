@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <deque>
 #include <fstream>
+#include <queue>
 
 std::string RemovalReasonToString(MemPoolRemovalReason reason)
 {
@@ -316,6 +317,8 @@ void TxMemPool::RemoveUnchecked(const uint256& txid, MemPoolRemovalReason reason
     auto it = m_entries.find(txid);
     if (it == m_entries.end()) return;
     if (m_on_removed) m_on_removed(it->second, reason);
+    // Confirmed transactions reach the estimator through RemoveForBlock instead.
+    if (m_fee_estimator && reason != MemPoolRemovalReason::BLOCK) m_fee_estimator->RemoveTx(txid);
     const MempoolEntry& e = it->second;
     for (const TxIn& in : e.tx->vin) {
         auto s = m_spenders.find(in.prevout);
@@ -358,7 +361,6 @@ void TxMemPool::RemoveRecursive(const Transaction& tx, MemPoolRemovalReason reas
 std::vector<MempoolEntry> TxMemPool::RemoveForBlock(const std::vector<TransactionRef>& block_txs,
                                                     unsigned int block_height, int64_t now)
 {
-    (void)block_height;
     std::vector<MempoolEntry> confirmed;
     for (const TransactionRef& tx : block_txs) {
         if (const MempoolEntry* e = GetEntry(tx->GetHash())) confirmed.push_back(*e);
@@ -380,6 +382,11 @@ std::vector<MempoolEntry> TxMemPool::RemoveForBlock(const std::vector<Transactio
             }
         }
         ClearPrioritisation(txid);
+    }
+    if (m_fee_estimator) {
+        std::vector<FeeEstimatorTxInfo> infos;
+        for (const MempoolEntry& e : confirmed) infos.push_back({e.Txid(), e.fee, e.vsize, e.entry_height, true});
+        m_fee_estimator->ProcessBlock(infos, block_height);
     }
     m_last_rolling_update = now;
     m_block_since_bump = true;
@@ -497,48 +504,67 @@ Amount TxMemPool::GetFeeDelta(const uint256& txid) const
 
 std::vector<uint256> TxMemPool::BlockTemplateOrder(const FeeRate& min_feerate) const
 {
+    // Core's package selection: take the transaction whose not-yet-selected ancestors have the best combined
+    // feerate, add that package parents-first, and lower the packages of its descendants accordingly.
+    struct Pkg {
+        Amount fee{0};
+        int64_t size{0};
+        uint64_t version{0};
+    };
+    std::map<uint256, Pkg> pkgs;
+    struct HeapItem {
+        FeeRate rate;
+        uint256 txid;
+        uint64_t version;
+        bool operator<(const HeapItem& o) const
+        {
+            if (rate != o.rate) return rate < o.rate;
+            return txid > o.txid;  // deterministic tie-break
+        }
+    };
+    std::priority_queue<HeapItem> heap;
+    for (const auto& [txid, e] : m_entries) {
+        const MempoolAggregate agg = AncestorAggregate(txid);
+        pkgs[txid] = {agg.modified_fees, agg.vsize, 0};
+        heap.push({FeeRate(agg.modified_fees, agg.vsize), txid, 0});
+    }
     std::vector<uint256> order;
     std::set<uint256> included;
-    while (included.size() < m_entries.size()) {
-        const uint256* best = nullptr;
-        FeeRate best_rate;
-        std::set<uint256> best_set;
-        for (const auto& [txid, e] : m_entries) {
-            if (included.count(txid)) continue;
-            std::set<uint256> anc = CalculateAncestors(txid);
-            anc.insert(txid);
-            Amount fee = 0;
-            int64_t size = 0;
-            for (auto it = anc.begin(); it != anc.end();) {
-                if (included.count(*it)) {
-                    it = anc.erase(it);
-                    continue;
-                }
-                const MempoolEntry& a = m_entries.at(*it);
-                fee += a.ModifiedFee();
-                size += a.vsize;
-                ++it;
-            }
-            const FeeRate rate(fee, size);
-            if (!best || rate > best_rate) {
-                best = &txid;
-                best_rate = rate;
-                best_set = std::move(anc);
-            }
-        }
-        if (!best || best_rate < min_feerate) break;
-        // Parents first: fewer in-package ancestors sorts earlier.
-        std::vector<std::pair<size_t, uint256>> pkg;
-        for (const uint256& t : best_set) {
+    while (!heap.empty()) {
+        const HeapItem top = heap.top();
+        heap.pop();
+        if (included.count(top.txid) || pkgs[top.txid].version != top.version) continue;  // stale
+        if (top.rate < min_feerate) break;
+        std::set<uint256> pkg = CalculateAncestors(top.txid);
+        pkg.insert(top.txid);
+        std::vector<std::pair<size_t, uint256>> sorted;
+        for (const uint256& t : pkg) {
+            if (included.count(t)) continue;
             size_t depth = 0;
-            for (const uint256& a : CalculateAncestors(t)) depth += best_set.count(a);
-            pkg.push_back({depth, t});
+            for (const uint256& a : CalculateAncestors(t)) depth += included.count(a) ? 0 : 1;
+            sorted.push_back({depth, t});
         }
-        std::sort(pkg.begin(), pkg.end());
-        for (const auto& [depth, t] : pkg) {
+        std::sort(sorted.begin(), sorted.end());
+        for (const auto& [depth, t] : sorted) {
             order.push_back(t);
             included.insert(t);
         }
+        // Descendants no longer carry the included transactions in their packages.
+        std::map<uint256, Pkg> touched;
+        for (const auto& [depth, t] : sorted) {
+            const MempoolEntry& e = m_entries.at(t);
+            std::set<uint256> desc;
+            CalculateDescendants(t, desc);
+            for (const uint256& d : desc) {
+                if (included.count(d)) continue;
+                Pkg& p = pkgs[d];
+                p.fee -= e.ModifiedFee();
+                p.size -= e.vsize;
+                ++p.version;
+                touched[d] = p;
+            }
+        }
+        for (const auto& [d, p] : touched) heap.push({FeeRate(p.fee, p.size), d, p.version});
     }
     return order;
 }

@@ -5,6 +5,7 @@
 
 #include "node/coins.h"
 #include "policy/feerate.h"
+#include "policy/fees.h"
 #include "policy/policy.h"
 #include "policy/rbf.h"
 
@@ -189,6 +190,8 @@ public:
 
     RemovedCallback m_on_removed;
     AddedCallback m_on_added;
+    /** When set, confirmed blocks and removals feed it (acceptance reports new entries). Not owned. */
+    BlockPolicyEstimator* m_fee_estimator{nullptr};
 
 private:
     void RemoveUnchecked(const uint256& txid, MemPoolRemovalReason reason);

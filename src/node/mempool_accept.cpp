@@ -387,6 +387,12 @@ MempoolAcceptResult MemPoolAccept::AcceptSingle(const TransactionRef& ptx, int64
     entry.sigop_cost = ws.sigop_cost;
     entry.lock_points = ws.lock_points;
     m_pool.AddUnchecked(std::move(entry));
+    if (m_pool.m_fee_estimator) {
+        // Core tracks only transactions without mempool parents, not re-added from blocks, on a current chain.
+        const bool valid = !bypass_limits && m_ctx.IsCurrentForFeeEstimation() && ws.parents.empty();
+        m_pool.m_fee_estimator->ProcessTransaction(
+            {tx.GetHash(), ws.base_fees, ws.vsize, static_cast<unsigned int>(m_ctx.TipHeight()), valid});
+    }
 
     if (!bypass_limits) {
         const int64_t now = m_ctx.Now();

@@ -25,6 +25,8 @@ public:
     virtual uint32_t BlockScriptFlags() const = 0;
     /** Current time (unix seconds) for expiry and the rolling minimum fee; tests override it. */
     virtual int64_t Now() const;
+    /** Whether the chain is synced enough for fee estimation (Core: not in IBD, tip recent, headers caught up). */
+    virtual bool IsCurrentForFeeEstimation() const { return true; }
     /** Called for coins that acceptance looked up but did not keep (Core uncaches them); optional. */
     virtual void Uncache(const OutPoint& outpoint) { (void)outpoint; }
 };

@@ -577,3 +577,26 @@ TEST_F(MempoolTest, MempoolDatRoundTrip)
     EXPECT_FALSE(ReadMempoolDat(path));
     std::filesystem::remove_all(dir);
 }
+
+TEST_F(MempoolTest, FeeEstimatorLearnsFromConfirmedMempoolTransactions)
+{
+    BlockPolicyEstimator estimator;
+    m_pool.m_fee_estimator = &estimator;
+    estimator.ProcessBlock({}, static_cast<unsigned int>(m_chain.m_height));
+    for (int block = 0; block < 40; ++block) {
+        std::vector<TransactionRef> txs;
+        for (int k = 1; k <= 8; ++k) {
+            txs.push_back(Pay({Fund(100'000)}, 500 * k));
+            ASSERT_TRUE(Accept(txs.back()).IsValid());
+        }
+        // Every transaction confirms in the next block.
+        ++m_chain.m_height;
+        m_pool.RemoveForBlock(txs, static_cast<unsigned int>(m_chain.m_height), m_chain.Now());
+        EXPECT_EQ(m_pool.Size(), 0u);
+    }
+    FeeCalculation calc;
+    const FeeRate estimate = estimator.EstimateSmartFee(2, &calc, false);
+    EXPECT_GT(estimate, FeeRate()) << "no estimate after 40 blocks";
+    EXPECT_EQ(calc.returned_target, 2);
+    m_pool.m_fee_estimator = nullptr;
+}
