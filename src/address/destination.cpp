@@ -17,7 +17,7 @@ using Bytes = std::vector<uint8_t>;
 constexpr size_t WITNESS_PROG_MIN_LEN = 2;
 constexpr size_t WITNESS_PROG_MAX_LEN = 40;
 constexpr size_t WITNESS_V1_TAPROOT_SIZE = 32;
-/** BIP-less policy output type: OP_1 <0x4e73>. */
+/** Pay-to-anchor program (Core policy output type): OP_1 <0x4e73>. */
 const Bytes ANCHOR_PROGRAM{0x4e, 0x73};
 
 std::string AsciiLower(std::string_view s)
@@ -51,6 +51,13 @@ std::string EncodeSegwit(bech32::Encoding encoding, const std::string& hrp, unsi
 }
 
 std::string ByteWord(size_t n) { return n == 1 ? "byte" : "bytes"; }
+
+/** Overwrite secret bytes; volatile writes keep the compiler from dropping the clear as a dead store. */
+void Cleanse(Bytes& data)
+{
+    volatile uint8_t* p = data.data();
+    for (size_t i = 0; i < data.size(); ++i) p[i] = 0;
+}
 
 Destination Fail(std::string* error, std::string message)
 {
@@ -164,11 +171,13 @@ std::string EncodeDestination(const Destination& dest, Chain chain)
         dest);
 }
 
-Destination DecodeDestination(const std::string& text, Chain chain, std::string* error)
+Destination DecodeDestination(const std::string& text, Chain chain, std::string* error,
+                              std::vector<int>* error_locations)
 {
     const ChainPrefixes& prefixes = GetChainPrefixes(chain);
     const std::string& hrp = prefixes.bech32_hrp;
     if (error) error->clear();
+    if (error_locations) error_locations->clear();
 
     // Text starting with this chain's HRP is treated as bech32 only; a bech32 address of another chain
     // falls through to Base58 and fails there (as in Core).
@@ -197,7 +206,9 @@ Destination DecodeDestination(const std::string& text, Chain chain, std::string*
 
     const bech32::DecodeResult dec = bech32::Decode(text);
     if (dec.encoding == bech32::Encoding::INVALID) {
-        return Fail(error, bech32::LocateErrors(text).first);
+        auto [message, locations] = bech32::LocateErrors(text);
+        if (error_locations) *error_locations = std::move(locations);
+        return Fail(error, std::move(message));
     }
     if (dec.data.empty()) return Fail(error, "Empty Bech32 data section");
     if (dec.hrp != hrp) {
@@ -242,7 +253,7 @@ std::string EncodeSecret(const Key& key, Chain chain)
     data.insert(data.end(), key.bytes().begin(), key.bytes().end());
     if (key.IsCompressed()) data.push_back(1);  // WIF compression flag
     std::string out = EncodeBase58Check(data);
-    std::fill(data.begin(), data.end(), 0);
+    Cleanse(data);
     return out;
 }
 
@@ -258,8 +269,6 @@ Key DecodeSecret(const std::string& text, Chain chain)
             key.Set(std::span<const uint8_t>(data).subspan(prefix.size(), 32), compressed);
         }
     }
-    // Wipe the secret copy; volatile writes keep the compiler from dropping the clear.
-    volatile uint8_t* p = data.data();
-    for (size_t i = 0; i < data.size(); ++i) p[i] = 0;
+    Cleanse(data);
     return key;
 }

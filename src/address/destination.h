@@ -61,8 +61,10 @@ bool ExtractDestination(const Script& script_pubkey, Destination& dest);
 /** Address text of dest on chain ("" when it has none). */
 std::string EncodeDestination(const Destination& dest, Chain chain);
 /** Parse an address for chain; on failure NoDestination and a Core-style message in *error
- *  ("Invalid or unsupported Base58-encoded address.", "Invalid Bech32 checksum", ...). */
-Destination DecodeDestination(const std::string& text, Chain chain, std::string* error = nullptr);
+ *  ("Invalid or unsupported Base58-encoded address.", "Invalid Bech32 checksum", ...), and for bech32 strings
+ *  that fail to decode the indices of the likely wrong characters in *error_locations (else it is cleared). */
+Destination DecodeDestination(const std::string& text, Chain chain, std::string* error = nullptr,
+                              std::vector<int>* error_locations = nullptr);
 bool IsValidDestinationString(const std::string& text, Chain chain);
 
 /** WIF. */

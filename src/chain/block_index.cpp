@@ -1,6 +1,8 @@
 // Block index entries, skip-list ancestry and the active chain.
 #include "chain/block_index.h"
 
+#include "consensus/block_check.h"
+
 #include <algorithm>
 
 BlockHeader BlockIndex::GetBlockHeader() const
@@ -75,15 +77,7 @@ BlockIndex* BlockIndex::GetAncestor(int h)
     return const_cast<BlockIndex*>(static_cast<const BlockIndex*>(this)->GetAncestor(h));
 }
 
-arith_uint256 GetBlockProof(const BlockIndex& block)
-{
-    bool negative, overflow;
-    arith_uint256 target;
-    target.SetCompact(block.bits, &negative, &overflow);
-    if (negative || overflow || target == 0) return 0;
-    // 2^256 / (target+1) == ~target / (target+1) + 1, which fits in 256 bits.
-    return (~target / (target + 1)) + 1;
-}
+arith_uint256 GetBlockProof(const BlockIndex& block) { return GetBlockProof(block.bits); }
 
 int64_t GetBlockProofEquivalentTime(const BlockIndex& to, const BlockIndex& from, const BlockIndex& tip,
                                     int64_t target_spacing)

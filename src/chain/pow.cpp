@@ -77,17 +77,7 @@ bool PermittedDifficultyTransition(const ConsensusParams& params, int64_t height
     return true;
 }
 
-std::optional<arith_uint256> DeriveTarget(uint32_t bits, const uint256& pow_limit)
-{
-    bool negative, overflow;
-    arith_uint256 target;
-    target.SetCompact(bits, &negative, &overflow);
-    if (negative || target == 0 || overflow || target > UintToArith256(pow_limit)) return std::nullopt;
-    return target;
-}
-
 bool CheckProofOfWork(const uint256& hash, uint32_t bits, const ConsensusParams& params)
 {
-    auto target = DeriveTarget(bits, params.pow_limit);
-    return target && UintToArith256(hash) <= *target;
+    return CheckProofOfWork(hash, bits, params.pow_limit);
 }

@@ -4,6 +4,7 @@
 
 #include "chain/block_index.h"
 #include "chain/params.h"
+#include "consensus/block_check.h"
 
 #include <optional>
 
@@ -11,6 +12,5 @@ uint32_t GetNextWorkRequired(const BlockIndex* last, const BlockHeader& next, co
 uint32_t CalculateNextWorkRequired(const BlockIndex* last, int64_t first_block_time, const ConsensusParams& params);
 /** Whether new_bits may follow old_bits at height (header-sync anti-DoS; always true on min-difficulty chains). */
 bool PermittedDifficultyTransition(const ConsensusParams& params, int64_t height, uint32_t old_bits, uint32_t new_bits);
-/** The target encoded by bits, unless negative, zero, overflowing or above pow_limit. */
-std::optional<arith_uint256> DeriveTarget(uint32_t bits, const uint256& pow_limit);
+/** CheckProofOfWork of consensus/block_check.h with the chain's limit. */
 bool CheckProofOfWork(const uint256& hash, uint32_t bits, const ConsensusParams& params);

@@ -1,4 +1,5 @@
-// Consensus limits on blocks and transactions (BIP141 weights, sigops, coinbase maturity), as in Bitcoin Core.
+// Consensus limits on blocks and transactions (BIP141 weights, sigops, coinbase maturity), as in Bitcoin
+// Core.
 #pragma once
 
 #include "primitives/transaction.h"  // WITNESS_SCALE_FACTOR (BIP141) lives with the transaction weight code
@@ -20,8 +21,10 @@ inline constexpr size_t MIN_TRANSACTION_WEIGHT = WITNESS_SCALE_FACTOR * 60;
 /** 10 bytes is the lower bound for the size of any serialized transaction. */
 inline constexpr size_t MIN_SERIALIZABLE_TRANSACTION_WEIGHT = WITNESS_SCALE_FACTOR * 10;
 
-/** Flag for nSequence/nLockTime checks: interpret sequence numbers as relative lock-time constraints (BIP68). */
+/** Flag for nSequence/nLockTime checks: interpret sequence numbers as relative lock-time constraints (BIP68).
+ */
 inline constexpr unsigned int LOCKTIME_VERIFY_SEQUENCE = (1 << 0);
 
-/** Maximum seconds the first block of a difficulty period may be earlier than the last of the previous (BIP94). */
+/** Maximum seconds the first block of a difficulty period may be earlier than the last of the previous
+ * (BIP94). */
 inline constexpr int64_t MAX_TIMEWARP = 600;

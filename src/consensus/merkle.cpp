@@ -7,8 +7,7 @@
 
 namespace {
 /** Number of equal sibling pairs (pos, pos+1) at one level, before any padding: Core's mutation test. */
-size_t CountEqualPairs(const std::vector<uint256>& level)
-{
+size_t CountEqualPairs(const std::vector<uint256>& level) {
     size_t equal = 0;
     for (size_t pos = 0; pos + 1 < level.size(); pos += 2) {
         if (level[pos] == level[pos + 1]) ++equal;
@@ -16,19 +15,18 @@ size_t CountEqualPairs(const std::vector<uint256>& level)
     return equal;
 }
 
-/** Replaces level (size > 1) by its parent level: pads an odd level with its last hash, then hashes each pair. */
-void HashLevelInPlace(std::vector<uint256>& level)
-{
+/** Replaces level (size > 1) by its parent level: pads an odd level with its last hash, then hashes each
+ * pair. */
+void HashLevelInPlace(std::vector<uint256>& level) {
     if (level.size() & 1) level.push_back(level.back());
-    // uint256 is a plain 32-byte array, so the level is a contiguous run of 64-byte pairs; the output for pair i
-    // (32 bytes at i*32) never overwrites an input pair not yet read (at i*64 and later).
+    // uint256 is a plain 32-byte array, so the level is a contiguous run of 64-byte pairs; the output for
+    // pair i (32 bytes at i*32) never overwrites an input pair not yet read (at i*64 and later).
     static_assert(sizeof(uint256) == 32);
     Sha256D64(level[0].data(), level[0].data(), level.size() / 2);
     level.resize(level.size() / 2);
 }
 
-uint256 HashPair(const uint256& left, const uint256& right)
-{
+uint256 HashPair(const uint256& left, const uint256& right) {
     uint8_t in[64];
     std::copy(left.begin(), left.end(), in);
     std::copy(right.begin(), right.end(), in + 32);
@@ -38,8 +36,7 @@ uint256 HashPair(const uint256& left, const uint256& right)
 }
 }  // namespace
 
-uint256 ComputeMerkleRoot(std::vector<uint256> leaves, bool* mutated)
-{
+uint256 ComputeMerkleRoot(std::vector<uint256> leaves, bool* mutated) {
     // Equal pairs are checked at every level: they can appear above the leaves, e.g. [1,2,3,4,5,6,5,6].
     size_t equal = 0;
     while (leaves.size() > 1) {
@@ -51,16 +48,14 @@ uint256 ComputeMerkleRoot(std::vector<uint256> leaves, bool* mutated)
     return leaves[0];
 }
 
-uint256 BlockMerkleRoot(const Block& block, bool* mutated)
-{
+uint256 BlockMerkleRoot(const Block& block, bool* mutated) {
     std::vector<uint256> leaves;
     leaves.reserve((block.vtx.size() + 1) & ~size_t(1));  // room for the padding of the first level
     for (const auto& tx : block.vtx) leaves.push_back(tx->GetHash());
     return ComputeMerkleRoot(std::move(leaves), mutated);
 }
 
-uint256 BlockWitnessMerkleRoot(const Block& block, bool* mutated)
-{
+uint256 BlockWitnessMerkleRoot(const Block& block, bool* mutated) {
     std::vector<uint256> leaves;
     leaves.reserve((block.vtx.size() + 1) & ~size_t(1));
     leaves.emplace_back();  // BIP141: the coinbase's wtxid is taken as zero
@@ -68,8 +63,7 @@ uint256 BlockWitnessMerkleRoot(const Block& block, bool* mutated)
     return ComputeMerkleRoot(std::move(leaves), mutated);
 }
 
-MerkleTree::MerkleTree(std::vector<uint256> leaves)
-{
+MerkleTree::MerkleTree(std::vector<uint256> leaves) {
     if (leaves.empty()) return;
     m_levels.push_back(std::move(leaves));
     while (m_levels.back().size() > 1) {
@@ -81,8 +75,7 @@ MerkleTree::MerkleTree(std::vector<uint256> leaves)
     m_root = m_levels.back()[0];
 }
 
-uint256 MerkleTree::RootWithLeaf(size_t index, const uint256& leaf, bool* mutated) const
-{
+uint256 MerkleTree::RootWithLeaf(size_t index, const uint256& leaf, bool* mutated) const {
     size_t equal = m_equal_pairs;
     uint256 hash = leaf;
     for (size_t depth = 0; depth + 1 < m_levels.size(); ++depth, index >>= 1) {

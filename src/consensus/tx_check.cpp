@@ -6,8 +6,7 @@
 #include <algorithm>
 #include <vector>
 
-bool CheckTransaction(const Transaction& tx, TxValidationState& state)
-{
+bool CheckTransaction(const Transaction& tx, TxValidationState& state) {
     if (tx.vin.empty()) return state.Invalid(TxValidationResult::TX_CONSENSUS, "bad-txns-vin-empty");
     if (tx.vout.empty()) return state.Invalid(TxValidationResult::TX_CONSENSUS, "bad-txns-vout-empty");
     // The witness is not counted: it has not been checked for malleation yet.
@@ -15,12 +14,13 @@ bool CheckTransaction(const Transaction& tx, TxValidationState& state)
         return state.Invalid(TxValidationResult::TX_CONSENSUS, "bad-txns-oversize");
     }
 
-    // Negative or overflowing output values (CVE-2010-5139). Each value is at most MAX_MONEY before it is added,
-    // so the running total cannot overflow int64.
+    // Negative or overflowing output values (CVE-2010-5139). Each value is at most MAX_MONEY before it is
+    // added, so the running total cannot overflow int64.
     Amount value_out = 0;
     for (const TxOut& out : tx.vout) {
         if (out.value < 0) return state.Invalid(TxValidationResult::TX_CONSENSUS, "bad-txns-vout-negative");
-        if (out.value > MAX_MONEY) return state.Invalid(TxValidationResult::TX_CONSENSUS, "bad-txns-vout-toolarge");
+        if (out.value > MAX_MONEY)
+            return state.Invalid(TxValidationResult::TX_CONSENSUS, "bad-txns-vout-toolarge");
         value_out += out.value;
         if (!MoneyRange(value_out)) {
             return state.Invalid(TxValidationResult::TX_CONSENSUS, "bad-txns-txouttotal-toolarge");
@@ -42,14 +42,14 @@ bool CheckTransaction(const Transaction& tx, TxValidationState& state)
         if (len < 2 || len > 100) return state.Invalid(TxValidationResult::TX_CONSENSUS, "bad-cb-length");
     } else {
         for (const TxIn& in : tx.vin) {
-            if (in.prevout.IsNull()) return state.Invalid(TxValidationResult::TX_CONSENSUS, "bad-txns-prevout-null");
+            if (in.prevout.IsNull())
+                return state.Invalid(TxValidationResult::TX_CONSENSUS, "bad-txns-prevout-null");
         }
     }
     return true;
 }
 
-unsigned int GetLegacySigOpCount(const Transaction& tx)
-{
+unsigned int GetLegacySigOpCount(const Transaction& tx) {
     unsigned int sigops = 0;
     for (const TxIn& in : tx.vin) sigops += in.script_sig.GetSigOpCount(false);
     for (const TxOut& out : tx.vout) sigops += out.script_pubkey.GetSigOpCount(false);

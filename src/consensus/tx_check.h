@@ -4,8 +4,8 @@
 #include "consensus/validation.h"
 #include "primitives/transaction.h"
 
-/** Checks that need no chain context: non-empty vin/vout, size, output ranges (CVE-2010-5139), duplicate inputs
- *  (CVE-2018-17144), coinbase scriptSig length, null prevouts. Sets Core's reject reason on failure. */
+/** Checks that need no chain context: non-empty vin/vout, size, output ranges (CVE-2010-5139), duplicate
+ * inputs (CVE-2018-17144), coinbase scriptSig length, null prevouts. Sets Core's reject reason on failure. */
 bool CheckTransaction(const Transaction& tx, TxValidationState& state);
 
 /** Legacy (pre-P2SH, inaccurate) sigops of all scriptSigs and scriptPubKeys. */

@@ -28,7 +28,8 @@ std::pair<int, int64_t> CalculateSequenceLocks(const Transaction& tx, int flags,
     int min_height = -1;
     int64_t min_time = -1;
     // BIP68 applies to version 2+ transactions once CSV is active.
-    if (!(tx.version >= 2 && (flags & LOCKTIME_VERIFY_SEQUENCE))) return {min_height, min_time};
+    // Core treats the version as unsigned: 0xffffffff counts as >= 2.
+    if (!(static_cast<uint32_t>(tx.version) >= 2 && (flags & LOCKTIME_VERIFY_SEQUENCE))) return {min_height, min_time};
     for (size_t i = 0; i < tx.vin.size(); ++i) {
         const uint32_t seq = tx.vin[i].sequence;
         if (seq & TxIn::SEQUENCE_LOCKTIME_DISABLE_FLAG) {

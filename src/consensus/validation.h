@@ -11,13 +11,13 @@ enum class TxValidationResult {
     TX_NOT_STANDARD,         //!< otherwise did not meet local policy rules
     TX_MISSING_INPUTS,       //!< some inputs are missing
     TX_PREMATURE_SPEND,      //!< spends an immature coinbase, or violates locktime/sequence locks
-    TX_WITNESS_MUTATED,      //!< witness before segwit activation, or a malleated (incl. non-standard) witness
-    TX_WITNESS_STRIPPED,     //!< witness is missing
-    TX_CONFLICT,             //!< already in the mempool or in the chain
-    TX_MEMPOOL_POLICY,       //!< violated mempool fee/size/descendant/RBF limits
-    TX_NO_MEMPOOL,           //!< this node has no mempool
-    TX_RECONSIDERABLE,       //!< fails some policy, but might be accepted in a (different) package
-    TX_UNKNOWN,              //!< not validated because its package failed
+    TX_WITNESS_MUTATED,   //!< witness before segwit activation, or a malleated (incl. non-standard) witness
+    TX_WITNESS_STRIPPED,  //!< witness is missing
+    TX_CONFLICT,          //!< already in the mempool or in the chain
+    TX_MEMPOOL_POLICY,    //!< violated mempool fee/size/descendant/RBF limits
+    TX_NO_MEMPOOL,        //!< this node has no mempool
+    TX_RECONSIDERABLE,    //!< fails some policy, but might be accepted in a (different) package
+    TX_UNKNOWN,           //!< not validated because its package failed
 };
 
 /** Why a block was invalid. */
@@ -33,14 +33,15 @@ enum class BlockValidationResult {
     BLOCK_HEADER_LOW_WORK,   //!< the header may be on a chain with too little work
 };
 
-/** Outcome of a validation step: valid, invalid (with result, reject reason and debug text), or a run-time error. */
+/** Outcome of a validation step: valid, invalid (with result, reject reason and debug text), or a run-time
+ * error. */
 template <typename Result>
-class ValidationState
-{
+class ValidationState {
 public:
-    /** Marks the state invalid and returns false, so checks can `return state.Invalid(...)`. An error stays an error. */
-    bool Invalid(Result result, const std::string& reject_reason = "", const std::string& debug_message = "")
-    {
+    /** Marks the state invalid and returns false, so checks can `return state.Invalid(...)`. An error stays
+     * an error. */
+    bool Invalid(Result result, const std::string& reject_reason = "",
+                 const std::string& debug_message = "") {
         m_result = result;
         m_reject_reason = reject_reason;
         m_debug_message = debug_message;
@@ -48,8 +49,7 @@ public:
         return false;
     }
     /** A local failure (e.g. I/O), not a fault of the data; keeps the first reason. */
-    bool Error(const std::string& reject_reason)
-    {
+    bool Error(const std::string& reject_reason) {
         if (m_mode == Mode::VALID) m_reject_reason = reject_reason;
         m_mode = Mode::ERROR;
         return false;
@@ -61,8 +61,7 @@ public:
     std::string GetRejectReason() const { return m_reject_reason; }
     std::string GetDebugMessage() const { return m_debug_message; }
     /** "Valid", "<reason>", or "<reason>, <debug message>" as Core prints it. */
-    std::string ToString() const
-    {
+    std::string ToString() const {
         if (IsValid()) return "Valid";
         if (!m_debug_message.empty()) return m_reject_reason + ", " + m_debug_message;
         return m_reject_reason;
@@ -76,9 +75,5 @@ private:
     std::string m_debug_message;
 };
 
-class TxValidationState : public ValidationState<TxValidationResult>
-{
-};
-class BlockValidationState : public ValidationState<BlockValidationResult>
-{
-};
+class TxValidationState : public ValidationState<TxValidationResult> {};
+class BlockValidationState : public ValidationState<BlockValidationResult> {};

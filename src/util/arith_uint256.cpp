@@ -1,40 +1,34 @@
 // 256-bit unsigned arithmetic: schoolbook multiply, shift-subtract division, and Core's compact encoding.
 #include "util/arith_uint256.h"
 
-arith_uint256 arith_uint256::operator~() const
-{
+arith_uint256 arith_uint256::operator~() const {
     arith_uint256 r;
     for (int i = 0; i < WIDTH; ++i) r.m_limb[i] = ~m_limb[i];
     return r;
 }
 
-arith_uint256 arith_uint256::operator-() const
-{
+arith_uint256 arith_uint256::operator-() const {
     arith_uint256 r = ~*this;
     ++r;
     return r;
 }
 
-arith_uint256& arith_uint256::operator^=(const arith_uint256& b)
-{
+arith_uint256& arith_uint256::operator^=(const arith_uint256& b) {
     for (int i = 0; i < WIDTH; ++i) m_limb[i] ^= b.m_limb[i];
     return *this;
 }
 
-arith_uint256& arith_uint256::operator&=(const arith_uint256& b)
-{
+arith_uint256& arith_uint256::operator&=(const arith_uint256& b) {
     for (int i = 0; i < WIDTH; ++i) m_limb[i] &= b.m_limb[i];
     return *this;
 }
 
-arith_uint256& arith_uint256::operator|=(const arith_uint256& b)
-{
+arith_uint256& arith_uint256::operator|=(const arith_uint256& b) {
     for (int i = 0; i < WIDTH; ++i) m_limb[i] |= b.m_limb[i];
     return *this;
 }
 
-arith_uint256& arith_uint256::operator<<=(unsigned int shift)
-{
+arith_uint256& arith_uint256::operator<<=(unsigned int shift) {
     const arith_uint256 a = *this;
     const unsigned int words = shift / 32, bits = shift % 32;
     for (int i = 0; i < WIDTH; ++i) m_limb[i] = 0;
@@ -46,8 +40,7 @@ arith_uint256& arith_uint256::operator<<=(unsigned int shift)
     return *this;
 }
 
-arith_uint256& arith_uint256::operator>>=(unsigned int shift)
-{
+arith_uint256& arith_uint256::operator>>=(unsigned int shift) {
     const arith_uint256 a = *this;
     const unsigned int words = shift / 32, bits = shift % 32;
     for (int i = 0; i < WIDTH; ++i) m_limb[i] = 0;
@@ -59,8 +52,7 @@ arith_uint256& arith_uint256::operator>>=(unsigned int shift)
     return *this;
 }
 
-arith_uint256& arith_uint256::operator+=(const arith_uint256& b)
-{
+arith_uint256& arith_uint256::operator+=(const arith_uint256& b) {
     uint64_t carry = 0;
     for (int i = 0; i < WIDTH; ++i) {
         const uint64_t n = carry + m_limb[i] + b.m_limb[i];
@@ -70,14 +62,12 @@ arith_uint256& arith_uint256::operator+=(const arith_uint256& b)
     return *this;
 }
 
-arith_uint256& arith_uint256::operator-=(const arith_uint256& b)
-{
+arith_uint256& arith_uint256::operator-=(const arith_uint256& b) {
     // a - b == a + (2^256 - b) modulo 2^256; copy first so that x -= x works.
     return *this += -arith_uint256(b);
 }
 
-arith_uint256& arith_uint256::operator*=(uint32_t b)
-{
+arith_uint256& arith_uint256::operator*=(uint32_t b) {
     uint64_t carry = 0;
     for (int i = 0; i < WIDTH; ++i) {
         const uint64_t n = carry + uint64_t(b) * m_limb[i];
@@ -87,8 +77,7 @@ arith_uint256& arith_uint256::operator*=(uint32_t b)
     return *this;
 }
 
-arith_uint256& arith_uint256::operator*=(const arith_uint256& b)
-{
+arith_uint256& arith_uint256::operator*=(const arith_uint256& b) {
     // Schoolbook product keeping only the low 256 bits. carry + limb + (2^32-1)^2 never exceeds 2^64-1.
     const arith_uint256 a = *this, m = b;
     arith_uint256 r;
@@ -104,8 +93,7 @@ arith_uint256& arith_uint256::operator*=(const arith_uint256& b)
     return *this;
 }
 
-arith_uint256& arith_uint256::operator/=(const arith_uint256& b)
-{
+arith_uint256& arith_uint256::operator/=(const arith_uint256& b) {
     arith_uint256 divisor = b;
     arith_uint256 rest = *this;
     *this = 0;
@@ -125,54 +113,47 @@ arith_uint256& arith_uint256::operator/=(const arith_uint256& b)
     return *this;
 }
 
-arith_uint256& arith_uint256::operator++()
-{
+arith_uint256& arith_uint256::operator++() {
     for (int i = 0; i < WIDTH; ++i) {
         if (++m_limb[i] != 0) break;
     }
     return *this;
 }
 
-arith_uint256 arith_uint256::operator++(int)
-{
+arith_uint256 arith_uint256::operator++(int) {
     arith_uint256 old = *this;
     ++*this;
     return old;
 }
 
-arith_uint256& arith_uint256::operator--()
-{
+arith_uint256& arith_uint256::operator--() {
     for (int i = 0; i < WIDTH; ++i) {
         if (m_limb[i]-- != 0) break;
     }
     return *this;
 }
 
-arith_uint256 arith_uint256::operator--(int)
-{
+arith_uint256 arith_uint256::operator--(int) {
     arith_uint256 old = *this;
     --*this;
     return old;
 }
 
-std::strong_ordering operator<=>(const arith_uint256& a, const arith_uint256& b)
-{
+std::strong_ordering operator<=>(const arith_uint256& a, const arith_uint256& b) {
     for (int i = arith_uint256::WIDTH - 1; i >= 0; --i) {
         if (a.m_limb[i] != b.m_limb[i]) return a.m_limb[i] <=> b.m_limb[i];
     }
     return std::strong_ordering::equal;
 }
 
-unsigned int arith_uint256::Bits() const
-{
+unsigned int arith_uint256::Bits() const {
     for (int i = WIDTH - 1; i >= 0; --i) {
         if (m_limb[i] != 0) return 32 * unsigned(i) + unsigned(32 - __builtin_clz(m_limb[i]));
     }
     return 0;
 }
 
-double arith_uint256::GetDouble() const
-{
+double arith_uint256::GetDouble() const {
     double r = 0.0, factor = 1.0;
     for (int i = 0; i < WIDTH; ++i) {
         r += factor * m_limb[i];
@@ -181,10 +162,11 @@ double arith_uint256::GetDouble() const
     return r;
 }
 
-std::string arith_uint256::GetHex() const { return ArithToUint256(*this).GetHex(); }
+std::string arith_uint256::GetHex() const {
+    return ArithToUint256(*this).GetHex();
+}
 
-arith_uint256& arith_uint256::SetCompact(uint32_t compact, bool* negative, bool* overflow)
-{
+arith_uint256& arith_uint256::SetCompact(uint32_t compact, bool* negative, bool* overflow) {
     const unsigned int size = compact >> 24;
     uint32_t mantissa = compact & 0x007fffff;
     if (size <= 3) {
@@ -202,8 +184,7 @@ arith_uint256& arith_uint256::SetCompact(uint32_t compact, bool* negative, bool*
     return *this;
 }
 
-uint32_t arith_uint256::GetCompact(bool negative) const
-{
+uint32_t arith_uint256::GetCompact(bool negative) const {
     unsigned int size = (Bits() + 7) / 8;
     uint32_t compact;
     if (size <= 3) {
@@ -221,8 +202,7 @@ uint32_t arith_uint256::GetCompact(bool negative) const
     return compact;
 }
 
-uint256 ArithToUint256(const arith_uint256& a)
-{
+uint256 ArithToUint256(const arith_uint256& a) {
     uint256 r;
     uint8_t* p = r.data();
     for (int i = 0; i < arith_uint256::WIDTH; ++i) {
@@ -231,8 +211,7 @@ uint256 ArithToUint256(const arith_uint256& a)
     return r;
 }
 
-arith_uint256 UintToArith256(const uint256& b)
-{
+arith_uint256 UintToArith256(const uint256& b) {
     arith_uint256 r;
     const uint8_t* p = b.data();
     for (int i = 0; i < arith_uint256::WIDTH; ++i) {

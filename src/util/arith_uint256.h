@@ -1,4 +1,5 @@
-// 256-bit unsigned integers with arithmetic (mod 2^256) for proof of work: targets, compact "nBits", chain work.
+// 256-bit unsigned integers with arithmetic (mod 2^256) for proof of work: targets, compact "nBits", chain
+// work.
 #pragma once
 
 #include "util/uint256.h"
@@ -9,10 +10,9 @@
 #include <string>
 #include <string_view>
 
-/** An unsigned 256-bit number; arithmetic wraps modulo 2^256 like the built-in unsigned types. Named after Core's
- *  arith_uint256, which the opaque uint256 converts to with UintToArith256. */
-class arith_uint256
-{
+/** An unsigned 256-bit number; arithmetic wraps modulo 2^256 like the built-in unsigned types. Named after
+ * Core's arith_uint256, which the opaque uint256 converts to with UintToArith256. */
+class arith_uint256 {
 public:
     static constexpr int WIDTH = 8;  // 32-bit limbs, least significant first
 
@@ -62,9 +62,9 @@ public:
     std::string ToString() const { return GetHex(); }
     static constexpr unsigned int size() { return 32; }
 
-    /** Decodes the "compact" floating-point form used by nBits: the top byte is the size in bytes N, the low 23 bits
-     *  the mantissa M, bit 23 the sign; value = M * 256^(N-3). negative is set when the sign bit is set and M != 0;
-     *  overflow when the value does not fit in 256 bits (exactly Core's SetCompact). */
+    /** Decodes the "compact" floating-point form used by nBits: the top byte is the size in bytes N, the low
+     * 23 bits the mantissa M, bit 23 the sign; value = M * 256^(N-3). negative is set when the sign bit is
+     * set and M != 0; overflow when the value does not fit in 256 bits (exactly Core's SetCompact). */
     arith_uint256& SetCompact(uint32_t compact, bool* negative = nullptr, bool* overflow = nullptr);
     /** Encodes to compact form, truncating to 23 mantissa bits (Core's GetCompact). */
     uint32_t GetCompact(bool negative = false) const;

@@ -1,5 +1,5 @@
-// CheckBlock and friends on real blocks (mainnet 413567, BIP158 testnet blocks, Core's alternate mainnet chain) and
-// on crafted blocks that trigger each of Core's reject reasons, in Core's order.
+// CheckBlock and friends on real blocks (mainnet 413567, BIP158 testnet blocks, Core's alternate mainnet
+// chain) and on crafted blocks that trigger each of Core's reject reasons, in Core's order.
 #include "consensus/block_check.h"
 #include "consensus/consensus.h"
 #include "consensus/merkle.h"
@@ -8,25 +8,23 @@
 #include <gtest/gtest.h>
 
 namespace {
-const uint256 POW_LIMIT = *uint256::FromHex("00000000ffffffffffffffffffffffffffffffffffffffffffffffffffffffff");
+const uint256 POW_LIMIT =
+    *uint256::FromHex("00000000ffffffffffffffffffffffffffffffffffffffffffffffffffffffff");
 
-Block LoadBlock413567()
-{
+Block LoadBlock413567() {
     auto block = DecodeBlock(ReadVectorBytes("bitcoin-core/block413567.raw"));
     EXPECT_TRUE(block) << block.error;
     return block ? std::move(*block) : Block();
 }
 
-std::string Reason(const Block& block, bool check_pow = true, bool check_merkle = true)
-{
+std::string Reason(const Block& block, bool check_pow = true, bool check_merkle = true) {
     BlockValidationState state;
     if (CheckBlock(block, state, POW_LIMIT, check_pow, check_merkle)) return "ok";
     EXPECT_TRUE(state.IsInvalid());
     return state.GetRejectReason();
 }
 
-MutableTransaction Coinbase(uint8_t tag)
-{
+MutableTransaction Coinbase(uint8_t tag) {
     MutableTransaction tx;
     tx.vin.resize(1);
     tx.vin[0].script_sig = Script(std::vector<uint8_t>{0x01, tag});
@@ -34,8 +32,7 @@ MutableTransaction Coinbase(uint8_t tag)
     return tx;
 }
 
-MutableTransaction Spend(uint8_t tag)
-{
+MutableTransaction Spend(uint8_t tag) {
     MutableTransaction tx;
     tx.vin.resize(1);
     tx.vin[0].prevout = OutPoint(uint256(), tag);
@@ -43,9 +40,9 @@ MutableTransaction Spend(uint8_t tag)
     return tx;
 }
 
-/** A block of the given transactions with a correct merkle root; proof of work is not solved (use check_pow=false). */
-Block MakeBlock(std::vector<MutableTransaction> txs)
-{
+/** A block of the given transactions with a correct merkle root; proof of work is not solved (use
+ * check_pow=false). */
+Block MakeBlock(std::vector<MutableTransaction> txs) {
     Block block;
     block.header.bits = 0x207fffff;
     for (auto& tx : txs) block.vtx.push_back(MakeTransactionRef(std::move(tx)));
@@ -54,8 +51,7 @@ Block MakeBlock(std::vector<MutableTransaction> txs)
 }
 }  // namespace
 
-TEST(CheckBlock, MainnetBlock413567Passes)
-{
+TEST(CheckBlock, MainnetBlock413567Passes) {
     Block block = LoadBlock413567();
     ASSERT_EQ(block.vtx.size(), 1557u);
     EXPECT_EQ(block.GetHash().GetHex(), "0000000000000000025aff8be8a55df8f89c77296db6198f272d6577325d4069");
@@ -74,8 +70,7 @@ TEST(CheckBlock, MainnetBlock413567Passes)
     EXPECT_EQ(GetBlockWeight(block), int64_t(999887) * 4);
 }
 
-TEST(CheckBlock, CheckedFlagSkipsLaterChecks)
-{
+TEST(CheckBlock, CheckedFlagSkipsLaterChecks) {
     Block block = LoadBlock413567();
     ASSERT_EQ(Reason(block), "ok");
     block.header.nonce ^= 1;  // would now fail, but the block was already checked (Core's fChecked)
@@ -90,8 +85,7 @@ TEST(CheckBlock, CheckedFlagSkipsLaterChecks)
     EXPECT_FALSE(again.checked);
 }
 
-TEST(CheckBlock, Bip158TestnetBlocksPassIncludingWitnessCommitments)
-{
+TEST(CheckBlock, Bip158TestnetBlocksPassIncludingWitnessCommitments) {
     // testnet3 has the same proof-of-work limit as mainnet.
     const auto rows = ReadVectorJson("bitcoin-core/blockfilters.json");
     size_t passed = 0, total = 0, with_commitment = 0;
@@ -111,8 +105,7 @@ TEST(CheckBlock, Bip158TestnetBlocksPassIncludingWitnessCommitments)
     ReportVectorCount("blockfilters.json (CheckBlock + witness commitment)", passed, total);
 }
 
-TEST(CheckBlock, AlternateMainnetChainHeadersHaveValidProofOfWork)
-{
+TEST(CheckBlock, AlternateMainnetChainHeadersHaveValidProofOfWork) {
     // Core's mining_mainnet.py chain: 2016 one-coinbase blocks on top of the mainnet genesis block.
     const auto data = ReadVectorJson("bitcoin-core/mainnet_alt.json");
     const auto& times = data["timestamps"];
@@ -162,8 +155,7 @@ TEST(CheckBlock, AlternateMainnetChainHeadersHaveValidProofOfWork)
     EXPECT_EQ(work, GetBlockProof(0x1d00ffff) * 2016 + GetBlockProof(0x1c3fffc0));
 }
 
-TEST(ProofOfWork, RejectsInvalidTargets)
-{
+TEST(ProofOfWork, RejectsInvalidTargets) {
     const uint256 zero;
     EXPECT_TRUE(CheckProofOfWork(zero, 0x1d00ffff, POW_LIMIT));
     EXPECT_FALSE(CheckProofOfWork(zero, 0x1d80ffff, POW_LIMIT));  // negative
@@ -177,18 +169,17 @@ TEST(ProofOfWork, RejectsInvalidTargets)
     EXPECT_FALSE(CheckProofOfWork(ArithToUint256(target + 1), 0x1d00ffff, POW_LIMIT));
 }
 
-TEST(ProofOfWork, BlockProofIsExpectedHashCount)
-{
-    EXPECT_EQ(GetBlockProof(0x1d00ffff), arith_uint256(0x100010001ULL));  // difficulty 1: 2^256 / (2^224 * 0xffff + 1)
-    EXPECT_EQ(GetBlockProof(0x207fffff), arith_uint256(2));                // regtest
-    EXPECT_EQ(GetBlockProof(0x1d80ffff), arith_uint256(0));                // negative
+TEST(ProofOfWork, BlockProofIsExpectedHashCount) {
+    EXPECT_EQ(GetBlockProof(0x1d00ffff),
+              arith_uint256(0x100010001ULL));                // difficulty 1: 2^256 / (2^224 * 0xffff + 1)
+    EXPECT_EQ(GetBlockProof(0x207fffff), arith_uint256(2));  // regtest
+    EXPECT_EQ(GetBlockProof(0x1d80ffff), arith_uint256(0));  // negative
     EXPECT_EQ(GetBlockProof(0x00000000), arith_uint256(0));
-    EXPECT_EQ(GetBlockProof(0xff00ffff), arith_uint256(0));  // overflow
+    EXPECT_EQ(GetBlockProof(0xff00ffff), arith_uint256(0));                       // overflow
     EXPECT_EQ(GetBlockProof(0x1c3fffc0), arith_uint256(0x100010001ULL) * 4 + 0);  // difficulty 4
 }
 
-TEST(CheckBlock, HeaderIsCheckedFirst)
-{
+TEST(CheckBlock, HeaderIsCheckedFirst) {
     Block block = LoadBlock413567();
     block.header.nonce ^= 1;
     block.vtx.clear();  // would fail every later check too
@@ -199,8 +190,7 @@ TEST(CheckBlock, HeaderIsCheckedFirst)
     EXPECT_EQ(state.GetDebugMessage(), "proof of work failed");
 }
 
-TEST(CheckBlock, MerkleRootMismatch)
-{
+TEST(CheckBlock, MerkleRootMismatch) {
     Block block = LoadBlock413567();
     std::swap(block.vtx[1], block.vtx[2]);
     BlockValidationState state;
@@ -212,8 +202,7 @@ TEST(CheckBlock, MerkleRootMismatch)
     EXPECT_EQ(Reason(block, true, false), "ok");
 }
 
-TEST(CheckBlock, DuplicatedTailIsMutatedWithSameRoot)
-{
+TEST(CheckBlock, DuplicatedTailIsMutatedWithSameRoot) {
     // CVE-2012-2459 on a real block: 1557 txids is odd, so repeating the last transaction keeps the root.
     Block block = LoadBlock413567();
     block.vtx.push_back(block.vtx.back());
@@ -237,11 +226,11 @@ TEST(CheckBlock, DuplicatedTailIsMutatedWithSameRoot)
     EXPECT_EQ(Reason(even, false, true), "bad-txns-duplicate");
 }
 
-TEST(CheckBlock, SizeLimits)
-{
+TEST(CheckBlock, SizeLimits) {
     Block empty;
     EXPECT_EQ(Reason(empty, false, false), "bad-blk-length");
-    EXPECT_EQ(Reason(empty, false, true), "bad-blk-length");  // the root of no transactions is zero, as the header's
+    EXPECT_EQ(Reason(empty, false, true),
+              "bad-blk-length");  // the root of no transactions is zero, as the header's
     // Stripped size above 1 MB: a coinbase with a large output script.
     auto cb = Coinbase(1);
     cb.vout[0].script_pubkey = Script(std::vector<uint8_t>(MAX_BLOCK_WEIGHT / WITNESS_SCALE_FACTOR, OP_NOP));
@@ -255,8 +244,7 @@ TEST(CheckBlock, SizeLimits)
     EXPECT_EQ(Reason(MakeBlock({cb}), false), "ok");
 }
 
-TEST(CheckBlock, CoinbasePosition)
-{
+TEST(CheckBlock, CoinbasePosition) {
     EXPECT_EQ(Reason(MakeBlock({Coinbase(1), Spend(1)}), false), "ok");
     EXPECT_EQ(Reason(MakeBlock({Spend(1), Spend(2)}), false), "bad-cb-missing");
     EXPECT_EQ(Reason(MakeBlock({Coinbase(1), Spend(1), Coinbase(2)}), false), "bad-cb-multiple");
@@ -265,8 +253,7 @@ TEST(CheckBlock, CoinbasePosition)
     EXPECT_EQ(state.ToString(), "bad-cb-multiple, more than one coinbase");
 }
 
-TEST(CheckBlock, TransactionFailureKeepsItsReasonWithTxidInDebugMessage)
-{
+TEST(CheckBlock, TransactionFailureKeepsItsReasonWithTxidInDebugMessage) {
     auto bad = Spend(1);
     bad.vout[0].value = -1;
     const Block block = MakeBlock({Coinbase(1), Spend(2), bad});
@@ -275,7 +262,8 @@ TEST(CheckBlock, TransactionFailureKeepsItsReasonWithTxidInDebugMessage)
     EXPECT_EQ(state.GetRejectReason(), "bad-txns-vout-negative");
     EXPECT_EQ(state.GetResult(), BlockValidationResult::BLOCK_CONSENSUS);
     // Core formats "(tx hash %s) %s" with the (empty) transaction debug message: note the trailing space.
-    EXPECT_EQ(state.GetDebugMessage(), "Transaction check failed (tx hash " + block.vtx[2]->GetHash().GetHex() + ") ");
+    EXPECT_EQ(state.GetDebugMessage(),
+              "Transaction check failed (tx hash " + block.vtx[2]->GetHash().GetHex() + ") ");
     auto dup = Spend(3);
     dup.vin.push_back(dup.vin[0]);
     EXPECT_EQ(Reason(MakeBlock({Coinbase(1), dup}), false), "bad-txns-inputs-duplicate");
@@ -284,8 +272,7 @@ TEST(CheckBlock, TransactionFailureKeepsItsReasonWithTxidInDebugMessage)
     EXPECT_EQ(Reason(MakeBlock({cb}), false), "bad-cb-length");
 }
 
-TEST(CheckBlock, LegacySigopLimit)
-{
+TEST(CheckBlock, LegacySigopLimit) {
     // 80000 / 4 = 20000 legacy sigops allowed; a bare CHECKMULTISIG counts 20.
     auto cb = Coinbase(1);
     cb.vout[0].script_pubkey = Script(std::vector<uint8_t>(1000, OP_CHECKMULTISIG));
@@ -297,8 +284,7 @@ TEST(CheckBlock, LegacySigopLimit)
     EXPECT_EQ(state.ToString(), "bad-blk-sigops, out-of-bounds SigOpCount");
 }
 
-TEST(CheckBlock, PrecomputedMerkleRootFollowsTheSameChecks)
-{
+TEST(CheckBlock, PrecomputedMerkleRootFollowsTheSameChecks) {
     Block block = LoadBlock413567();
     const MerkleTree tree([&] {
         std::vector<uint256> leaves;
@@ -314,8 +300,7 @@ TEST(CheckBlock, PrecomputedMerkleRootFollowsTheSameChecks)
     EXPECT_EQ(state.GetRejectReason(), "bad-txnmrklroot");
 }
 
-TEST(WitnessCommitment, SegwitTestnetBlock)
-{
+TEST(WitnessCommitment, SegwitTestnetBlock) {
     // Testnet3 block 1263442 from the BIP158 vectors holds witness data and a commitment.
     const auto rows = ReadVectorJson("bitcoin-core/blockfilters.json");
     std::optional<Block> found;
@@ -349,7 +334,8 @@ TEST(WitnessCommitment, SegwitTestnetBlock)
     EXPECT_FALSE(CheckWitnessMalleation(with_coinbase_witness({nonce, nonce}), true, state));
     EXPECT_EQ(state.GetRejectReason(), "bad-witness-nonce-size");
     EXPECT_FALSE(CheckWitnessMalleation(with_coinbase_witness({std::vector<uint8_t>(31)}), true, state));
-    EXPECT_EQ(state.ToString(), "bad-witness-nonce-size, CheckWitnessMalleation : invalid witness reserved value size");
+    EXPECT_EQ(state.ToString(),
+              "bad-witness-nonce-size, CheckWitnessMalleation : invalid witness reserved value size");
     auto other_nonce = nonce;
     other_nonce[0] ^= 1;
     EXPECT_FALSE(CheckWitnessMalleation(with_coinbase_witness({other_nonce}), true, state));
@@ -367,12 +353,12 @@ TEST(WitnessCommitment, SegwitTestnetBlock)
     b.vtx[with_witness] = MakeTransactionRef(tx);
     EXPECT_EQ(Reason(b), "ok");
     EXPECT_FALSE(CheckWitnessMalleation(b, true, state));
-    EXPECT_EQ(state.ToString(), "bad-witness-merkle-match, CheckWitnessMalleation : witness merkle commitment mismatch");
+    EXPECT_EQ(state.ToString(),
+              "bad-witness-merkle-match, CheckWitnessMalleation : witness merkle commitment mismatch");
     EXPECT_EQ(state.GetResult(), BlockValidationResult::BLOCK_MUTATED);
 }
 
-TEST(WitnessCommitment, LastMatchingOutputWinsAndShortScriptsAreIgnored)
-{
+TEST(WitnessCommitment, LastMatchingOutputWinsAndShortScriptsAreIgnored) {
     auto cb = Coinbase(1);
     const Script commit = WitnessCommitmentScript(uint256());
     Script short_script(std::vector<uint8_t>(commit.begin(), commit.begin() + 37));
@@ -381,7 +367,8 @@ TEST(WitnessCommitment, LastMatchingOutputWinsAndShortScriptsAreIgnored)
     cb.vout.emplace_back(0, short_script);
     EXPECT_EQ(GetWitnessCommitmentIndex(MakeBlock({cb})), 2);
     EXPECT_EQ(GetWitnessCommitmentIndex(Block()), NO_WITNESS_COMMITMENT);
-    // A commitment without a coinbase witness, segwit active: bad nonce size. Without commitment and witness: fine.
+    // A commitment without a coinbase witness, segwit active: bad nonce size. Without commitment and witness:
+    // fine.
     BlockValidationState state;
     EXPECT_FALSE(CheckWitnessMalleation(MakeBlock({cb}), true, state));
     EXPECT_EQ(state.GetRejectReason(), "bad-witness-nonce-size");

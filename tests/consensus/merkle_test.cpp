@@ -1,5 +1,5 @@
-// Merkle roots: agreement with a plain recursive definition, CVE-2012-2459 mutation detection, the single-path
-// MerkleTree update, and the BIP141 witness root.
+// Merkle roots: agreement with a plain recursive definition, CVE-2012-2459 mutation detection, the
+// single-path MerkleTree update, and the BIP141 witness root.
 #include "consensus/merkle.h"
 #include "crypto/hash.h"
 
@@ -8,8 +8,7 @@
 #include <random>
 
 namespace {
-uint256 RandomHash(std::mt19937_64& rng)
-{
+uint256 RandomHash(std::mt19937_64& rng) {
     uint256 h;
     for (int i = 0; i < 4; ++i) {
         const uint64_t v = rng();
@@ -18,9 +17,9 @@ uint256 RandomHash(std::mt19937_64& rng)
     return h;
 }
 
-/** The tree from its definition, with plain double-SHA256 of the 64-byte concatenation (not the fast path). */
-uint256 ReferenceRoot(std::vector<uint256> level)
-{
+/** The tree from its definition, with plain double-SHA256 of the 64-byte concatenation (not the fast path).
+ */
+uint256 ReferenceRoot(std::vector<uint256> level) {
     if (level.empty()) return uint256();
     while (level.size() > 1) {
         if (level.size() % 2) level.push_back(level.back());
@@ -35,16 +34,14 @@ uint256 ReferenceRoot(std::vector<uint256> level)
     return level[0];
 }
 
-std::vector<uint256> RandomLeaves(std::mt19937_64& rng, size_t n)
-{
+std::vector<uint256> RandomLeaves(std::mt19937_64& rng, size_t n) {
     std::vector<uint256> leaves;
     for (size_t i = 0; i < n; ++i) leaves.push_back(RandomHash(rng));
     return leaves;
 }
 }  // namespace
 
-TEST(Merkle, EmptyAndSingleLeaf)
-{
+TEST(Merkle, EmptyAndSingleLeaf) {
     bool mutated = true;
     EXPECT_EQ(ComputeMerkleRoot({}, &mutated), uint256());
     EXPECT_FALSE(mutated);
@@ -54,8 +51,7 @@ TEST(Merkle, EmptyAndSingleLeaf)
     EXPECT_FALSE(mutated);
 }
 
-TEST(Merkle, MatchesRecursiveDefinitionForSizes1To300)
-{
+TEST(Merkle, MatchesRecursiveDefinitionForSizes1To300) {
     std::mt19937_64 rng(2);
     for (size_t n = 1; n <= 300; ++n) {
         const auto leaves = RandomLeaves(rng, n);
@@ -66,8 +62,7 @@ TEST(Merkle, MatchesRecursiveDefinitionForSizes1To300)
     }
 }
 
-TEST(Merkle, DuplicatedTailKeepsRootButIsFlaggedMutated)
-{
+TEST(Merkle, DuplicatedTailKeepsRootButIsFlaggedMutated) {
     // CVE-2012-2459: [1..6] and [1..6,5,6] have the same root; so do [1..5] and [1..5,5].
     std::mt19937_64 rng(3);
     for (size_t n = 2; n <= 64; ++n) {
@@ -75,8 +70,8 @@ TEST(Merkle, DuplicatedTailKeepsRootButIsFlaggedMutated)
         bool mutated = true;
         const uint256 root = ComputeMerkleRoot(leaves, &mutated);
         ASSERT_FALSE(mutated);
-        // Appending a copy of the last k leaves keeps the root whenever the tree pads the tail with them: find the
-        // duplications that do, and check each is flagged.
+        // Appending a copy of the last k leaves keeps the root whenever the tree pads the tail with them:
+        // find the duplications that do, and check each is flagged.
         size_t same_root = 0;
         for (size_t k = 1; k <= n; ++k) {
             auto dup = leaves;
@@ -102,8 +97,7 @@ TEST(Merkle, DuplicatedTailKeepsRootButIsFlaggedMutated)
     EXPECT_TRUE(mutated);
 }
 
-TEST(Merkle, EqualSiblingsAnywhereAreFlagged)
-{
+TEST(Merkle, EqualSiblingsAnywhereAreFlagged) {
     std::mt19937_64 rng(4);
     auto leaves = RandomLeaves(rng, 10);
     leaves[3] = leaves[2];  // a pair
@@ -120,8 +114,7 @@ TEST(Merkle, EqualSiblingsAnywhereAreFlagged)
     EXPECT_TRUE(mutated);
 }
 
-TEST(MerkleTree, SinglePathUpdateEqualsFullRecomputation)
-{
+TEST(MerkleTree, SinglePathUpdateEqualsFullRecomputation) {
     std::mt19937_64 rng(5);
     for (size_t n : {1, 2, 3, 5, 8, 13, 64, 99, 1557}) {
         auto leaves = RandomLeaves(rng, n);
@@ -153,8 +146,7 @@ TEST(MerkleTree, SinglePathUpdateEqualsFullRecomputation)
     EXPECT_FALSE(mutated);
 }
 
-TEST(Merkle, WitnessRootTakesCoinbaseWtxidAsZero)
-{
+TEST(Merkle, WitnessRootTakesCoinbaseWtxidAsZero) {
     // Three transactions, two with witnesses: the witness root is over {0, wtxid1, wtxid2}.
     Block block;
     for (int i = 0; i < 3; ++i) {
@@ -166,7 +158,8 @@ TEST(Merkle, WitnessRootTakesCoinbaseWtxidAsZero)
         block.vtx.push_back(MakeTransactionRef(tx));
         ASSERT_NE(block.vtx.back()->GetWitnessHash(), block.vtx.back()->GetHash());
     }
-    const uint256 expect = ComputeMerkleRoot({uint256(), block.vtx[1]->GetWitnessHash(), block.vtx[2]->GetWitnessHash()});
+    const uint256 expect =
+        ComputeMerkleRoot({uint256(), block.vtx[1]->GetWitnessHash(), block.vtx[2]->GetWitnessHash()});
     bool mutated = true;
     EXPECT_EQ(BlockWitnessMerkleRoot(block, &mutated), expect);
     EXPECT_FALSE(mutated);

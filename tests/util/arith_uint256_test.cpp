@@ -7,7 +7,9 @@
 #include <random>
 
 namespace {
-arith_uint256 FromHex(std::string_view hex) { return UintToArith256(*uint256::FromHex(hex)); }
+arith_uint256 FromHex(std::string_view hex) {
+    return UintToArith256(*uint256::FromHex(hex));
+}
 
 // Core's arith_uint256_tests R1L and R2L (given there as little-endian byte arrays).
 const arith_uint256 R1 = FromHex("7d1de5eaf9b156d53208f033b5aa8122d2d2355d5e12292b121156cfdb4a529c");
@@ -35,22 +37,29 @@ const CompactCase COMPACT_CASES[] = {
     {0x02800056, "0000000000000000000000000000000000000000000000000000000000000000", 0, false, false},
     {0x03800000, "0000000000000000000000000000000000000000000000000000000000000000", 0, false, false},
     {0x04800000, "0000000000000000000000000000000000000000000000000000000000000000", 0, false, false},
-    {0x01123456, "0000000000000000000000000000000000000000000000000000000000000012", 0x01120000, false, false},
+    {0x01123456, "0000000000000000000000000000000000000000000000000000000000000012", 0x01120000, false,
+     false},
     {0x01fedcba, "000000000000000000000000000000000000000000000000000000000000007e", 0x01fe0000, true, false},
-    {0x02123456, "0000000000000000000000000000000000000000000000000000000000001234", 0x02123400, false, false},
-    {0x03123456, "0000000000000000000000000000000000000000000000000000000000123456", 0x03123456, false, false},
-    {0x04123456, "0000000000000000000000000000000000000000000000000000000012345600", 0x04123456, false, false},
+    {0x02123456, "0000000000000000000000000000000000000000000000000000000000001234", 0x02123400, false,
+     false},
+    {0x03123456, "0000000000000000000000000000000000000000000000000000000000123456", 0x03123456, false,
+     false},
+    {0x04123456, "0000000000000000000000000000000000000000000000000000000012345600", 0x04123456, false,
+     false},
     {0x04923456, "0000000000000000000000000000000000000000000000000000000012345600", 0x04923456, true, false},
-    {0x05009234, "0000000000000000000000000000000000000000000000000000000092340000", 0x05009234, false, false},
-    {0x20123456, "1234560000000000000000000000000000000000000000000000000000000000", 0x20123456, false, false},
+    {0x05009234, "0000000000000000000000000000000000000000000000000000000092340000", 0x05009234, false,
+     false},
+    {0x20123456, "1234560000000000000000000000000000000000000000000000000000000000", 0x20123456, false,
+     false},
     // Mainnet's proof-of-work limit and a real target (block 413567).
-    {0x1d00ffff, "00000000ffff0000000000000000000000000000000000000000000000000000", 0x1d00ffff, false, false},
-    {0x18058436, "0000000000000000058436000000000000000000000000000000000000000000", 0x18058436, false, false},
+    {0x1d00ffff, "00000000ffff0000000000000000000000000000000000000000000000000000", 0x1d00ffff, false,
+     false},
+    {0x18058436, "0000000000000000058436000000000000000000000000000000000000000000", 0x18058436, false,
+     false},
 };
 }  // namespace
 
-TEST(ArithUint256, CompactVectorsFromCore)
-{
+TEST(ArithUint256, CompactVectorsFromCore) {
     for (const auto& c : COMPACT_CASES) {
         bool negative = !c.negative, overflow = true;
         arith_uint256 num;
@@ -62,8 +71,7 @@ TEST(ArithUint256, CompactVectorsFromCore)
     }
 }
 
-TEST(ArithUint256, CompactOverflowCases)
-{
+TEST(ArithUint256, CompactOverflowCases) {
     bool negative = true, overflow = false;
     arith_uint256 num;
     num.SetCompact(0xff123456, &negative, &overflow);
@@ -90,8 +98,7 @@ TEST(ArithUint256, CompactOverflowCases)
     EXPECT_EQ(num, arith_uint256(0));
 }
 
-TEST(ArithUint256, GetCompactNeverSetsTheSignBit)
-{
+TEST(ArithUint256, GetCompactNeverSetsTheSignBit) {
     EXPECT_EQ(arith_uint256(0x80).GetCompact(), 0x02008000u);
     EXPECT_EQ(arith_uint256(0x800000).GetCompact(), 0x04008000u);
     // Every compact produced round-trips through SetCompact without sign or overflow.
@@ -119,20 +126,19 @@ TEST(ArithUint256, GetCompactNeverSetsTheSignBit)
     }
 }
 
-TEST(ArithUint256, MultiplyVectorsFromCore)
-{
+TEST(ArithUint256, MultiplyVectorsFromCore) {
     EXPECT_EQ((R1 * R1).GetHex(), "62a38c0486f01e45879d7910a7761bf30d5237e9873f9bff3642a732c4d84f10");
     EXPECT_EQ((R1 * R2).GetHex(), "de37805e9986996cfba76ff6ba51c008df851987d9dd323f0e5de07760529c40");
     EXPECT_EQ((R2 * R2).GetHex(), "ac8c010096767d3cae5005dec28bb2b45a1d85ab7996ccd3e102a650f74ff100");
     EXPECT_EQ(R1 * MAX, -R1);
     EXPECT_EQ(MAX * MAX, arith_uint256(1));
     EXPECT_EQ((R1 * 3).GetHex(), "7759b1c0ed14047f961ad09b20ff83687876a0181a367b813634046f91def7d4");
-    EXPECT_EQ((R2 * 0x87654321u).GetHex(), "23f7816e30c4ae2017257b7a0fa64d60402f5234d46e746b61c960d09a26d070");
+    EXPECT_EQ((R2 * 0x87654321u).GetHex(),
+              "23f7816e30c4ae2017257b7a0fa64d60402f5234d46e746b61c960d09a26d070");
     EXPECT_EQ(R1 * 0u, arith_uint256(0));
 }
 
-TEST(ArithUint256, DivideVectorsFromCore)
-{
+TEST(ArithUint256, DivideVectorsFromCore) {
     const arith_uint256 d1 = FromHex("00000000000000000000000000000000000000000000000ad7133ac1977fa2b7");
     const arith_uint256 d2 = FromHex("0000000000000000000000000000000000000000000000000000000ecd751716");
     EXPECT_EQ((R1 / d1).GetHex(), "00000000000000000b8ac01106981635d9ed112290f8895545a7654dde28fb3a");
@@ -146,8 +152,7 @@ TEST(ArithUint256, DivideVectorsFromCore)
     EXPECT_EQ(R1 / 0, arith_uint256(0));  // documented: division by zero is a caller bug and gives zero
 }
 
-TEST(ArithUint256, OperatorsWithSelf)
-{
+TEST(ArithUint256, OperatorsWithSelf) {
     arith_uint256 v{2};
     v *= v;
     EXPECT_EQ(v, arith_uint256(4));
@@ -159,8 +164,7 @@ TEST(ArithUint256, OperatorsWithSelf)
     EXPECT_EQ(v, arith_uint256(0));
 }
 
-TEST(ArithUint256, ShiftsBitsAndLow64)
-{
+TEST(ArithUint256, ShiftsBitsAndLow64) {
     const arith_uint256 one(1);
     for (unsigned int i = 0; i < 256; ++i) {
         EXPECT_EQ((one << i).Bits(), i + 1);
@@ -175,8 +179,7 @@ TEST(ArithUint256, ShiftsBitsAndLow64)
     EXPECT_EQ(arith_uint256(0).Bits(), 0u);
 }
 
-TEST(ArithUint256, ComparisonAndIncrement)
-{
+TEST(ArithUint256, ComparisonAndIncrement) {
     EXPECT_LT(R1, R2);
     EXPECT_GT(MAX, R2);
     EXPECT_LT(arith_uint256(0xffffffffULL), arith_uint256(1) << 32);
@@ -193,8 +196,7 @@ TEST(ArithUint256, ComparisonAndIncrement)
     EXPECT_EQ(-arith_uint256(1), MAX);
 }
 
-TEST(ArithUint256, ConversionIsLittleEndian)
-{
+TEST(ArithUint256, ConversionIsLittleEndian) {
     for (const arith_uint256& a : {arith_uint256(0), arith_uint256(1), R1, R2, MAX}) {
         EXPECT_EQ(UintToArith256(ArithToUint256(a)), a);
         EXPECT_EQ(ArithToUint256(a).GetHex(), a.GetHex());
@@ -207,16 +209,18 @@ TEST(ArithUint256, ConversionIsLittleEndian)
     EXPECT_EQ(UintToArith256(b), arith_uint256(1) << 255);
 }
 
-TEST(ArithUint256, RandomizedAgainstInt128)
-{
+TEST(ArithUint256, RandomizedAgainstInt128) {
     using u128 = unsigned __int128;
-    auto to_arith = [](u128 v) { return (arith_uint256(uint64_t(v >> 64)) << 64) | arith_uint256(uint64_t(v)); };
+    auto to_arith = [](u128 v) {
+        return (arith_uint256(uint64_t(v >> 64)) << 64) | arith_uint256(uint64_t(v));
+    };
     std::mt19937_64 rng(42);
     for (int i = 0; i < 20000; ++i) {
         const u128 a = (u128(rng()) << 64 | rng()) >> (rng() % 128);
         const u128 b = (u128(rng()) << 64 | rng()) >> (rng() % 128);
         const uint64_t a64 = uint64_t(a), b64 = uint64_t(b);
-        ASSERT_EQ(to_arith(a) + to_arith(b), (to_arith(a >> 1) + to_arith(b >> 1)) * 2u + to_arith((a & 1) + (b & 1)));
+        ASSERT_EQ(to_arith(a) + to_arith(b),
+                  (to_arith(a >> 1) + to_arith(b >> 1)) * 2u + to_arith((a & 1) + (b & 1)));
         ASSERT_EQ(to_arith(a64) * to_arith(b64), to_arith(u128(a64) * b64));
         ASSERT_EQ(to_arith(a64) * uint32_t(b64), to_arith(u128(a64) * uint32_t(b64)));
         if (b != 0) {

@@ -1,0 +1,163 @@
+// sovereign-util commands: getchainparams (the selected chain's hard-coded parameters as JSON) and grind
+// (search a header nonce that meets its own nBits target).
+#include "app/util_tool.h"
+
+#include "app/tool_args.h"
+#include "chain/params.h"
+#include "json/json_value.h"
+#include "util/arith_uint256.h"
+#include "util/hex.h"
+
+#include <iostream>
+#include <limits>
+
+namespace {
+int Grind(const std::vector<std::string>& args, std::string& result)
+{
+    if (args.size() != 1) {
+        result = "Must specify block header to grind";
+        return 1;
+    }
+    // Like Core's DecodeHexBlockHeader, bytes after the 80-byte header are ignored.
+    BlockHeader header;
+    bool ok = IsHex(args[0]);
+    if (ok) {
+        const std::vector<uint8_t> bytes = ParseHex(args[0]);
+        try {
+            SpanReader reader(bytes);
+            header = UnserializeHeader(reader);
+        } catch (const DeserializeError&) {
+            ok = false;
+        }
+    }
+    if (!ok) {
+        result = "Could not decode block header";
+        return 1;
+    }
+    bool negative = false, overflow = false;
+    arith_uint256 target;
+    target.SetCompact(header.bits, &negative, &overflow);
+    bool found = false;
+    if (!(target == arith_uint256()) && !negative && !overflow) {
+        // One search thread from nonce 0 upward: the result is the smallest passing nonce (Core splits the range
+        // over threads, so its answer may differ when several nonces pass; any passing nonce is correct).
+        const uint32_t finish = std::numeric_limits<uint32_t>::max() - 1;
+        for (uint32_t nonce = 0; nonce < finish; ++nonce) {
+            header.nonce = nonce;
+            if (UintToArith256(header.GetHash()) <= target) {
+                found = true;
+                break;
+            }
+        }
+    }
+    if (!found) {
+        result = "Could not satisfy difficulty target";
+        return 1;
+    }
+    result = HexStr(EncodeBlockHeader(header));
+    return 0;
+}
+
+int GetChainParams(const std::vector<std::string>& args, const ChainParams& params, std::string& result)
+{
+    if (!args.empty()) {
+        result = "getchainparams does not take arguments";
+        return 1;
+    }
+    const ConsensusParams& consensus = params.consensus;
+    JsonValue r = JsonValue::Object();
+    r.PushKV("chain", ChainName(params.chain));
+    r.PushKV("test_chain", params.is_test_chain);
+    // Core prints the genesis hash with HexStr, i.e. in byte order, unlike the reversed display form.
+    r.PushKV("genesis", HexStr(std::span<const uint8_t>(consensus.hash_genesis_block.begin(),
+                                                        consensus.hash_genesis_block.end())));
+    r.PushKV("subsidy_halving_interval", consensus.subsidy_halving_interval);
+    if (consensus.signet_blocks) {
+        JsonValue signet = JsonValue::Object();
+        signet.PushKV("challenge", HexStr(consensus.signet_challenge));
+        r.PushKV("signet", std::move(signet));
+    }
+    JsonValue pow = JsonValue::Object();
+    pow.PushKV("limit", consensus.pow_limit.GetHex());
+    if (!consensus.pow_no_retargeting) {
+        pow.PushKV("target_spacing", consensus.pow_target_spacing);
+        pow.PushKV("difficulty_retarget_interval", consensus.DifficultyAdjustmentInterval());
+        pow.PushKV("mindiff_blocks", consensus.pow_allow_min_difficulty_blocks
+                                         ? (consensus.enforce_bip94 ? "bip94" : "yes")
+                                         : "no");
+    }
+    r.PushKV("pow", std::move(pow));
+    JsonValue net = JsonValue::Object();
+    net.PushKV("default_port", static_cast<int>(params.default_port));
+    net.PushKV("magic", HexStr(params.message_start));
+    JsonValue seeds = JsonValue::Array();
+    for (const std::string& seed : params.dns_seeds) seeds.PushBack(seed);
+    net.PushKV("dns_seeds", std::move(seeds));
+    r.PushKV("net", std::move(net));
+    JsonValue addresses = JsonValue::Object();
+    addresses.PushKV("bech32_hrp", params.Prefixes().bech32_hrp);
+    r.PushKV("addresses", std::move(addresses));
+    result = r.Write(2);
+    return 0;
+}
+
+int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
+{
+    ToolArgs opts;
+    std::string error;
+    if (!opts.Parse(args, ToolArgs::CommonOptions(), {"grind", "getchainparams"}, error)) {
+        err << "Error parsing command line arguments: " << error << "\n";
+        return 1;
+    }
+    if (opts.GetBool("?") || opts.GetBool("h") || opts.GetBool("help") || opts.GetBool("version")) {
+        out << "Sovereign sovereign-util utility (bitcoin-util compatible)\n"
+               "\n"
+               "Usage:  sovereign-util [options] [command]\n"
+               "or:     sovereign-util [options] grind <hex-block-header>\n"
+               "\n"
+               "Commands: getchainparams, grind\n"
+               "Options: -chain=<chain> -regtest -signet -signetchallenge=<hex> -testnet -testnet4\n";
+        return 0;
+    }
+    const auto chain = opts.SelectChain(error);
+    if (!chain) {
+        err << "Error: " << error << "\n";
+        return 1;
+    }
+    ChainOptions chain_options;
+    if (auto challenge = opts.GetArg("signetchallenge"); challenge && *chain == Chain::SIGNET) {
+        const auto bytes = TryParseHex(*challenge);
+        if (!bytes) {
+            err << "Error: -signetchallenge must be hex, not '" << *challenge << "'.\n";
+            return 1;
+        }
+        chain_options.signet_challenge = *bytes;
+    }
+    const auto params = CreateChainParams(*chain, chain_options);
+    if (opts.Command().empty()) {
+        err << "Error: must specify a command\n";
+        return 1;
+    }
+    const std::string& command = opts.Command()[0];
+    const std::vector<std::string> command_args(opts.Command().begin() + 1, opts.Command().end());
+    std::string result;
+    int ret = 1;
+    if (command == "grind") {
+        ret = Grind(command_args, result);
+    } else {
+        ret = GetChainParams(command_args, *params, result);
+    }
+    if (!result.empty()) (ret == 0 ? out : err) << result << "\n";
+    return ret;
+}
+}  // namespace
+
+int RunUtilTool(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
+{
+    try {
+        return Run(args, out, err);
+    } catch (const std::exception& e) {
+        err << "error: " << e.what() << "\n";
+    }
+    return 1;
+}
