@@ -206,51 +206,35 @@ bool TxMemPool::CheckClusterLimits(const std::set<uint256>& parents, int64_t vsi
     return cluster.size() + 1 <= m_opts.cluster_count && size <= m_opts.cluster_size_vbytes;
 }
 
-std::vector<FeeSize> TxMemPool::ClusterChunks(const std::set<uint256>& seeds, const std::set<uint256>& removals,
-                                              const std::optional<std::pair<FeeSize, std::set<uint256>>>& adding) const
+namespace {
+/** A node of a linearization problem: fee and size, and indexes of its parents among the nodes. */
+struct LinNode {
+    FeeSize fs;
+    std::vector<size_t> parents;
+};
+struct LinChunk {
+    FeeSize fs;
+    std::vector<size_t> members;
+};
+
+/** Linearizes a cluster by repeatedly taking the remaining ancestor set with the best feerate, and chunks the
+ *  result (a later piece paying more merges into the chunk before it). Chunks come out in mining order. */
+std::vector<LinChunk> LinearizeAndChunk(const std::vector<LinNode>& nodes)
 {
-    // Nodes: pool transactions of the affected clusters, plus the optional new one (key: null uint256).
-    std::set<uint256> start = seeds;
-    if (adding) start.insert(adding->second.begin(), adding->second.end());
-    const std::set<uint256> members = ComponentWithout(m_entries, start, removals);
-    struct Node {
-        FeeSize fs;
-        std::vector<size_t> parents;
-        bool done{false};
-    };
-    std::vector<Node> nodes;
-    std::map<uint256, size_t> index;
-    for (const uint256& t : members) {
-        index[t] = nodes.size();
-        const MempoolEntry& e = m_entries.at(t);
-        nodes.push_back({{e.ModifiedFee(), e.vsize}, {}, false});
-    }
-    for (const uint256& t : members) {
-        for (const uint256& p : m_entries.at(t).parents) {
-            if (index.count(p)) nodes[index[t]].parents.push_back(index[p]);
-        }
-    }
-    if (adding) {
-        Node n{adding->first, {}, false};
-        for (const uint256& p : adding->second) {
-            if (index.count(p)) n.parents.push_back(index[p]);
-        }
-        nodes.push_back(n);
-    }
-    // Linearize: repeatedly take the remaining ancestor set with the best feerate.
-    std::vector<FeeSize> chunks;
+    std::vector<bool> done(nodes.size(), false);
+    std::vector<LinChunk> chunks;
     size_t remaining = nodes.size();
     while (remaining > 0) {
         std::vector<size_t> best_set;
         FeeSize best{0, 0};
         for (size_t i = 0; i < nodes.size(); ++i) {
-            if (nodes[i].done) continue;
+            if (done[i]) continue;
             std::set<size_t> anc;
             std::vector<size_t> todo{i};
             while (!todo.empty()) {
-                size_t k = todo.back();
+                const size_t k = todo.back();
                 todo.pop_back();
-                if (nodes[k].done || !anc.insert(k).second) continue;
+                if (done[k] || !anc.insert(k).second) continue;
                 for (size_t p : nodes[k].parents) todo.push_back(p);
             }
             FeeSize fs{0, 0};
@@ -260,22 +244,79 @@ std::vector<FeeSize> TxMemPool::ClusterChunks(const std::set<uint256>& seeds, co
                 best_set.assign(anc.begin(), anc.end());
             }
         }
-        for (size_t k : best_set) nodes[k].done = true;
+        for (size_t k : best_set) done[k] = true;
         remaining -= best_set.size();
-        // Chunking: merge while the new piece pays a higher feerate than the chunk before it.
-        chunks.push_back(best);
-        while (chunks.size() >= 2 && FeeRate(chunks.back().fee, chunks.back().size) >
-                                         FeeRate(chunks[chunks.size() - 2].fee, chunks[chunks.size() - 2].size)) {
-            FeeSize last = chunks.back();
+        chunks.push_back({best, best_set});
+        while (chunks.size() >= 2 && FeeRate(chunks.back().fs.fee, chunks.back().fs.size) >
+                                         FeeRate(chunks[chunks.size() - 2].fs.fee, chunks[chunks.size() - 2].fs.size)) {
+            LinChunk last = std::move(chunks.back());
             chunks.pop_back();
-            chunks.back().fee += last.fee;
-            chunks.back().size += last.size;
+            chunks.back().fs.fee += last.fs.fee;
+            chunks.back().fs.size += last.fs.size;
+            chunks.back().members.insert(chunks.back().members.end(), last.members.begin(), last.members.end());
         }
     }
+    return chunks;
+}
+}  // namespace
+
+std::vector<FeeSize> TxMemPool::ClusterChunks(const std::set<uint256>& seeds, const std::set<uint256>& removals,
+                                              const std::optional<std::pair<FeeSize, std::set<uint256>>>& adding) const
+{
+    // Nodes: pool transactions of the affected clusters, plus the optional new one.
+    std::set<uint256> start = seeds;
+    if (adding) start.insert(adding->second.begin(), adding->second.end());
+    const std::set<uint256> members = ComponentWithout(m_entries, start, removals);
+    std::vector<LinNode> nodes;
+    std::map<uint256, size_t> index;
+    for (const uint256& t : members) {
+        index[t] = nodes.size();
+        const MempoolEntry& e = m_entries.at(t);
+        nodes.push_back({{e.ModifiedFee(), e.vsize}, {}});
+    }
+    for (const uint256& t : members) {
+        for (const uint256& p : m_entries.at(t).parents) {
+            if (index.count(p)) nodes[index[t]].parents.push_back(index[p]);
+        }
+    }
+    if (adding) {
+        LinNode n{adding->first, {}};
+        for (const uint256& p : adding->second) {
+            if (index.count(p)) n.parents.push_back(index[p]);
+        }
+        nodes.push_back(n);
+    }
+    // Unrelated clusters linearize independently; the greedy order handles them together just the same.
+    std::vector<FeeSize> chunks;
+    for (const LinChunk& c : LinearizeAndChunk(nodes)) chunks.push_back(c.fs);
     std::stable_sort(chunks.begin(), chunks.end(), [](const FeeSize& a, const FeeSize& b) {
         return FeeRate(a.fee, a.size) > FeeRate(b.fee, b.size);
     });
     return chunks;
+}
+
+std::optional<std::pair<std::vector<uint256>, FeeRate>> TxMemPool::WorstChunk(const std::set<uint256>& cluster) const
+{
+    if (cluster.empty()) return std::nullopt;
+    std::vector<LinNode> nodes;
+    std::vector<uint256> ids(cluster.begin(), cluster.end());
+    std::map<uint256, size_t> index;
+    for (size_t i = 0; i < ids.size(); ++i) index[ids[i]] = i;
+    for (const uint256& t : ids) {
+        const MempoolEntry& e = m_entries.at(t);
+        // Chunk sizes in sigop-adjusted weight, as Core's graph holds them.
+        LinNode n{{e.ModifiedFee(), GetSigOpsAdjustedWeight(e.weight, e.sigop_cost, m_opts.bytes_per_sigop)}, {}};
+        for (const uint256& p : e.parents) {
+            if (index.count(p)) n.parents.push_back(index[p]);
+        }
+        nodes.push_back(std::move(n));
+    }
+    const std::vector<LinChunk> chunks = LinearizeAndChunk(nodes);
+    const LinChunk& worst = chunks.back();
+    std::vector<uint256> txids;
+    for (size_t k : worst.members) txids.push_back(ids[k]);
+    // Weight to virtual bytes, rounded up (Core's ToFeePerVSize).
+    return std::make_pair(txids, FeeRate(worst.fs.fee, (worst.fs.size + WITNESS_SCALE_FACTOR - 1) / WITNESS_SCALE_FACTOR));
 }
 
 // ---- changes -----------------------------------------------------------------------------------------------
@@ -451,37 +492,61 @@ FeeRate TxMemPool::GetMinFee(size_t size_limit, int64_t now) const
 void TxMemPool::TrimToSize(size_t size_limit, int64_t now, std::vector<OutPoint>* no_spends_remaining)
 {
     (void)now;
-    std::vector<TransactionRef> removed_txs;
-    FeeRate max_removed;
-    while (!m_entries.empty() && DynamicMemoryUsage() > size_limit) {
-        // Lowest descendant score: max(own feerate, feerate with descendants), as Core's eviction order.
-        const uint256* worst = nullptr;
-        FeeRate worst_score;
-        MempoolAggregate worst_agg;
-        for (const auto& [txid, e] : m_entries) {
-            const MempoolAggregate agg = DescendantAggregate(txid);
-            const FeeRate score = std::max(FeeRate(e.ModifiedFee(), e.vsize), FeeRate(agg.modified_fees, agg.vsize));
-            if (!worst || score < worst_score) {
-                worst = &txid;
-                worst_score = score;
-                worst_agg = agg;
-            }
-        }
+    if (m_entries.empty() || DynamicMemoryUsage() <= size_limit) return;
+    // Worst chunk of every cluster, keyed by a member; only the cluster that lost a chunk is recomputed.
+    struct Candidate {
+        std::vector<uint256> txids;
+        FeeRate rate;
+    };
+    std::map<uint256, Candidate> worst;  // key: smallest txid of the cluster
+    std::set<uint256> seen;
+    auto compute = [&](const std::set<uint256>& cluster) {
+        if (cluster.empty()) return;
+        auto w = WorstChunk(cluster);
+        worst[*cluster.begin()] = {std::move(w->first), w->second};
+    };
+    for (const auto& [txid, e] : m_entries) {
+        if (seen.count(txid)) continue;
+        const std::set<uint256> cluster = GetCluster(txid);
+        seen.insert(cluster.begin(), cluster.end());
+        compute(cluster);
+    }
+    while (!m_entries.empty() && DynamicMemoryUsage() > size_limit && !worst.empty()) {
+        auto it = std::min_element(worst.begin(), worst.end(), [](const auto& a, const auto& b) {
+            if (a.second.rate != b.second.rate) return a.second.rate < b.second.rate;
+            return a.first < b.first;
+        });
+        const Candidate victim = it->second;
+        worst.erase(it);
         // The next transaction must beat what was evicted by the incremental relay fee.
-        FeeRate removed(worst_agg.modified_fees, worst_agg.vsize);
+        FeeRate removed = victim.rate;
         removed += m_opts.incremental_relay_feerate;
         TrackPackageRemoved(removed);
-        max_removed = std::max(max_removed, removed);
-        std::set<uint256> stage;
-        CalculateDescendants(*worst, stage);
-        for (const uint256& t : stage) removed_txs.push_back(m_entries.at(t).tx);
-        RemoveStaged(stage, MemPoolRemovalReason::SIZELIMIT);
-    }
-    if (max_removed > FeeRate() && no_spends_remaining) {
-        for (const TransactionRef& tx : removed_txs) {
-            for (const TxIn& in : tx->vin) {
-                if (Exists(in.prevout.hash)) continue;
-                no_spends_remaining->push_back(in.prevout);
+
+        std::vector<TransactionRef> txs;
+        std::set<uint256> rest_seeds;
+        for (const uint256& t : victim.txids) {
+            const MempoolEntry& e = m_entries.at(t);
+            txs.push_back(e.tx);
+            rest_seeds.insert(e.parents.begin(), e.parents.end());
+            rest_seeds.insert(e.children.begin(), e.children.end());
+        }
+        const std::set<uint256> victims(victim.txids.begin(), victim.txids.end());
+        RemoveStaged(victims, MemPoolRemovalReason::SIZELIMIT);
+        // What is left of the cluster (possibly split in parts) gets new worst chunks.
+        std::set<uint256> done;
+        for (const uint256& s : rest_seeds) {
+            if (victims.count(s) || done.count(s) || !Exists(s)) continue;
+            const std::set<uint256> part = GetCluster(s);
+            done.insert(part.begin(), part.end());
+            compute(part);
+        }
+        if (no_spends_remaining) {
+            for (const TransactionRef& tx : txs) {
+                for (const TxIn& in : tx->vin) {
+                    if (Exists(in.prevout.hash)) continue;
+                    no_spends_remaining->push_back(in.prevout);
+                }
             }
         }
     }

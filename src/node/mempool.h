@@ -162,7 +162,10 @@ public:
     void RemoveForReorg(const std::function<bool(const MempoolEntry&)>& should_remove);
     /** Removes entries (with descendants) that entered before `cutoff`; returns how many were removed. */
     int Expire(int64_t cutoff);
-    /** Evicts lowest descendant-feerate packages until usage <= size_limit, raising the rolling minimum fee.
+    /** The lowest-feerate chunk of a cluster's linearization and its feerate (fee over sigop-adjusted vsize). */
+    std::optional<std::pair<std::vector<uint256>, FeeRate>> WorstChunk(const std::set<uint256>& cluster) const;
+    /** Evicts the worst chunk of all clusters until usage <= size_limit (Core's cluster-mempool TrimToSize),
+     *  raising the rolling minimum fee to the evicted feerate plus the incremental relay fee.
      *  Outpoints that no mempool transaction spends any more go to *no_spends_remaining. */
     void TrimToSize(size_t size_limit, int64_t now, std::vector<OutPoint>* no_spends_remaining = nullptr);
     /** Minimum feerate to enter the pool: the decaying rolling minimum (at least the incremental relay fee once

@@ -395,6 +395,27 @@ TEST_F(MempoolTest, TrimEvictsLowestFeerateAndRaisesRollingMinimum)
     EXPECT_EQ(m_pool.GetMinFee(1'000'000'000, m_chain.Now() + 10 * ROLLING_FEE_HALFLIFE), FeeRate());
 }
 
+TEST_F(MempoolTest, TrimEvictsWorstChunkNotCpfpParent)
+{
+    // A cheap parent whose child pays for it forms one good chunk; a medium lone transaction is evicted first.
+    const TransactionRef parent = Pay({Fund(100'000)}, 200);
+    ASSERT_TRUE(Accept(parent).IsValid());
+    const TransactionRef child = Pay({Output(parent)}, 20'000);
+    ASSERT_TRUE(Accept(child).IsValid());
+    const TransactionRef lone = Pay({Fund(100'000)}, 2'000);
+    ASSERT_TRUE(Accept(lone).IsValid());
+    auto worst = m_pool.WorstChunk(m_pool.GetCluster(parent->GetHash()));
+    ASSERT_TRUE(worst);
+    EXPECT_EQ(worst->first.size(), 2u);  // parent and child chunk together
+    m_pool.TrimToSize(m_pool.DynamicMemoryUsage() - 1, m_chain.Now());
+    EXPECT_FALSE(m_pool.Exists(lone->GetHash()));
+    EXPECT_TRUE(m_pool.Exists(parent->GetHash()));
+    EXPECT_TRUE(m_pool.Exists(child->GetHash()));
+    // Trimming further evicts the whole chunk at once.
+    m_pool.TrimToSize(m_pool.DynamicMemoryUsage() - 1, m_chain.Now());
+    EXPECT_EQ(m_pool.Size(), 0u);
+}
+
 TEST_F(MempoolTest, ExpiryRemovesOldEntriesWithDescendants)
 {
     const TransactionRef parent = Pay({Fund(100'000)}, 1'000);
