@@ -198,12 +198,12 @@ std::set<uint256> ComponentWithout(const std::map<uint256, MempoolEntry>& entrie
 }  // namespace
 
 bool TxMemPool::CheckClusterLimits(const std::set<uint256>& parents, int64_t vsize,
-                                   const std::set<uint256>& removals) const
+                                   const std::set<uint256>& removals, size_t count) const
 {
     const std::set<uint256> cluster = ComponentWithout(m_entries, parents, removals);
     int64_t size = vsize;
     for (const uint256& t : cluster) size += m_entries.at(t).vsize;
-    return cluster.size() + 1 <= m_opts.cluster_count && size <= m_opts.cluster_size_vbytes;
+    return cluster.size() + count <= m_opts.cluster_count && size <= m_opts.cluster_size_vbytes;
 }
 
 namespace {

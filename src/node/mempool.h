@@ -141,7 +141,8 @@ public:
     size_t GetUniqueClusterCount(const std::set<uint256>& txids) const;
     /** Whether adding a transaction with these in-mempool parents and size, after removing `removals`, keeps its
      *  cluster within -limitclustercount / -limitclustersize. */
-    bool CheckClusterLimits(const std::set<uint256>& parents, int64_t vsize, const std::set<uint256>& removals) const;
+    bool CheckClusterLimits(const std::set<uint256>& parents, int64_t vsize, const std::set<uint256>& removals,
+                            size_t count = 1) const;
     /** Chunks (fee, vsize) of the given transactions' clusters, linearized by ancestor-set feerate. With
      *  `adding`, a new transaction (fee, vsize, parents) joins; `removals` are left out. For RBF's diagram check. */
     std::vector<FeeSize> ClusterChunks(const std::set<uint256>& seeds, const std::set<uint256>& removals,

@@ -621,3 +621,82 @@ TEST_F(MempoolTest, FeeEstimatorLearnsFromConfirmedMempoolTransactions)
     EXPECT_EQ(calc.returned_target, 2);
     m_pool.m_fee_estimator = nullptr;
 }
+
+TEST_F(MempoolTest, PackageChildPaysForZeroFeeParent)
+{
+    const TransactionRef parent = Pay({Fund(100'000)}, 0);
+    const TransactionRef child = Pay({Output(parent)}, 20'000);
+    EXPECT_EQ(Accept(parent).state.GetRejectReason(), "min relay fee not met");
+
+    const auto res = AcceptPackage(m_pool, m_chain, {parent, child}, m_chain.Now(), false);
+    ASSERT_TRUE(res.state.IsValid()) << res.state.ToString();
+    ASSERT_EQ(res.tx_results.size(), 2u);
+    const auto& pr = res.tx_results.at(parent->GetWitnessHash());
+    ASSERT_TRUE(pr.IsValid()) << pr.state.ToString();
+    // Both report the package feerate, computed from both transactions.
+    const int64_t total_vsize = *pr.vsize + *res.tx_results.at(child->GetWitnessHash()).vsize;
+    EXPECT_EQ(*pr.effective_feerate, FeeRate(20'000, total_vsize));
+    EXPECT_EQ(pr.wtxids_fee_calculations.size(), 2u);
+    EXPECT_TRUE(m_pool.Exists(parent->GetHash()));
+    EXPECT_TRUE(m_pool.Exists(child->GetHash()));
+
+    // Submitting it again reports the entries already there.
+    const auto again = AcceptPackage(m_pool, m_chain, {parent, child}, m_chain.Now(), false);
+    EXPECT_EQ(again.tx_results.at(child->GetWitnessHash()).result_type,
+              MempoolAcceptResult::ResultType::MEMPOOL_ENTRY);
+}
+
+TEST_F(MempoolTest, PackageFailsWhenTheWholePackageIsTooCheap)
+{
+    const TransactionRef parent = Pay({Fund(100'000)}, 0);
+    const TransactionRef child = Pay({Output(parent)}, 10);
+    const auto res = AcceptPackage(m_pool, m_chain, {parent, child}, m_chain.Now(), false);
+    EXPECT_EQ(res.state.GetRejectReason(), "transaction failed");
+    EXPECT_EQ(res.tx_results.at(child->GetWitnessHash()).state.GetRejectReason(), "min relay fee not met");
+    EXPECT_EQ(m_pool.Size(), 0u);
+}
+
+TEST_F(MempoolTest, PackageShapeIsChecked)
+{
+    const TransactionRef parent = Pay({Fund(100'000)}, 1'000);
+    const TransactionRef child = Pay({Output(parent)}, 1'000);
+    const TransactionRef unrelated = Pay({Fund(100'000)}, 1'000);
+    auto res = AcceptPackage(m_pool, m_chain, {child, parent}, m_chain.Now(), false);
+    EXPECT_EQ(res.state.GetRejectReason(), "package-not-sorted");
+    EXPECT_EQ(res.state.GetResult(), PackageValidationResult::PCKG_POLICY);
+    res = AcceptPackage(m_pool, m_chain, {unrelated, child}, m_chain.Now(), false);
+    EXPECT_EQ(res.state.GetRejectReason(), "package-not-child-with-parents");
+    res = AcceptPackage(m_pool, m_chain, {parent, parent}, m_chain.Now(), false);
+    EXPECT_EQ(res.state.GetRejectReason(), "package-contains-duplicates");
+    const TransactionRef double_spend = Pay({Output(parent)}, 2'000);
+    res = AcceptPackage(m_pool, m_chain, {parent, child, double_spend}, m_chain.Now(), false);
+    EXPECT_EQ(res.state.GetRejectReason(), "conflict-in-package");
+    std::vector<TransactionRef> many(MAX_PACKAGE_COUNT + 1, unrelated);
+    res = AcceptPackage(m_pool, m_chain, many, m_chain.Now(), false);
+    EXPECT_EQ(res.state.GetRejectReason(), "package-too-many-transactions");
+
+    // testmempoolaccept of independent transactions: each judged alone, nothing added.
+    res = AcceptPackage(m_pool, m_chain, {parent, unrelated}, m_chain.Now(), true);
+    ASSERT_TRUE(res.state.IsValid()) << res.state.ToString();
+    EXPECT_TRUE(res.tx_results.at(parent->GetWitnessHash()).IsValid());
+    EXPECT_TRUE(res.tx_results.at(unrelated->GetWitnessHash()).IsValid());
+    EXPECT_EQ(m_pool.Size(), 0u);
+}
+
+TEST_F(MempoolTest, PackageRbfReplacesWithParentAndChild)
+{
+    const Spendable coin = Fund(100'000);
+    const TransactionRef original = Pay({coin}, 2'000);
+    ASSERT_TRUE(Accept(original).IsValid());
+    // A replacement parent paying less than the original, with a child that pays for both.
+    const TransactionRef parent = Pay({coin}, 1'000, 2, 0xfffffffe);
+    const TransactionRef child = Pay({Output(parent)}, 10'000);
+    EXPECT_EQ(Accept(parent).state.GetRejectReason(), "insufficient fee");
+    const auto res = AcceptPackage(m_pool, m_chain, {parent, child}, m_chain.Now(), false);
+    ASSERT_TRUE(res.state.IsValid()) << res.state.ToString() << " "
+                                     << res.tx_results.begin()->second.state.ToString();
+    EXPECT_FALSE(m_pool.Exists(original->GetHash()));
+    EXPECT_TRUE(m_pool.Exists(parent->GetHash()));
+    EXPECT_TRUE(m_pool.Exists(child->GetHash()));
+    ASSERT_EQ(res.tx_results.at(child->GetWitnessHash()).replaced_transactions.size(), 1u);
+}
