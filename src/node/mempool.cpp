@@ -348,6 +348,7 @@ void TxMemPool::AddUnchecked(MempoolEntry entry)
     m_total_fee += entry.fee;
     m_usage += entry.usage;
     ++m_sequence;
+    ++m_transactions_updated;
     m_by_wtxid[entry.tx->GetWitnessHash()] = txid;
     auto [it, inserted] = m_entries.emplace(txid, std::move(entry));
     if (inserted && m_on_added) m_on_added(it->second);
@@ -376,6 +377,7 @@ void TxMemPool::RemoveUnchecked(const uint256& txid, MemPoolRemovalReason reason
     m_usage -= e.usage;
     m_by_wtxid.erase(e.tx->GetWitnessHash());
     m_unbroadcast.erase(txid);
+    ++m_transactions_updated;
     m_entries.erase(it);
 }
 
@@ -632,6 +634,120 @@ std::vector<uint256> TxMemPool::BlockTemplateOrder(const FeeRate& min_feerate) c
         for (const auto& [d, p] : touched) heap.push({FeeRate(p.fee, p.size), d, p.version});
     }
     return order;
+}
+
+std::vector<TxMemPool::Chunk> TxMemPool::MiningChunks() const
+{
+    // Linearize every cluster (sizes in sigop-adjusted weight, as Core's graph).
+    std::vector<std::vector<Chunk>> per_cluster;
+    std::set<uint256> seen;
+    for (const auto& [txid, e] : m_entries) {
+        if (seen.count(txid)) continue;
+        const std::set<uint256> cluster = GetCluster(txid);
+        seen.insert(cluster.begin(), cluster.end());
+        std::vector<uint256> ids(cluster.begin(), cluster.end());
+        std::map<uint256, size_t> index;
+        for (size_t i = 0; i < ids.size(); ++i) index[ids[i]] = i;
+        std::vector<LinNode> nodes;
+        for (const uint256& t : ids) {
+            const MempoolEntry& m = m_entries.at(t);
+            LinNode n{{m.ModifiedFee(), GetSigOpsAdjustedWeight(m.weight, m.sigop_cost, m_opts.bytes_per_sigop)}, {}};
+            for (const uint256& p : m.parents) n.parents.push_back(index.at(p));
+            nodes.push_back(std::move(n));
+        }
+        std::vector<Chunk> chunks;
+        for (const LinChunk& lc : LinearizeAndChunk(nodes)) {
+            Chunk c;
+            c.fee = lc.fs.fee;
+            c.weight = lc.fs.size;
+            c.cluster = per_cluster.size();
+            // Parents first within the chunk: order by in-chunk ancestor count.
+            std::vector<std::pair<size_t, uint256>> order;
+            std::set<uint256> members;
+            for (size_t k : lc.members) members.insert(ids[k]);
+            for (const uint256& t : members) {
+                size_t depth = 0;
+                for (const uint256& a : CalculateAncestors(t)) depth += members.count(a);
+                order.push_back({depth, t});
+            }
+            std::sort(order.begin(), order.end());
+            for (const auto& [d, t] : order) c.txids.push_back(t);
+            chunks.push_back(std::move(c));
+        }
+        per_cluster.push_back(std::move(chunks));
+    }
+    // Merge: always the best next chunk among the clusters.
+    struct Head {
+        FeeRate rate;
+        size_t cluster;
+        size_t pos;
+        bool operator<(const Head& o) const
+        {
+            if (rate != o.rate) return rate < o.rate;
+            return cluster > o.cluster;
+        }
+    };
+    std::priority_queue<Head> heap;
+    for (size_t c = 0; c < per_cluster.size(); ++c) {
+        heap.push({FeeRate(per_cluster[c][0].fee, per_cluster[c][0].weight), c, 0});
+    }
+    std::vector<Chunk> out;
+    while (!heap.empty()) {
+        const Head h = heap.top();
+        heap.pop();
+        out.push_back(per_cluster[h.cluster][h.pos]);
+        if (h.pos + 1 < per_cluster[h.cluster].size()) {
+            const Chunk& next = per_cluster[h.cluster][h.pos + 1];
+            heap.push({FeeRate(next.fee, next.weight), h.cluster, h.pos + 1});
+        }
+    }
+    return out;
+}
+
+TxMemPool::BlockSelection TxMemPool::SelectForBlock(int64_t max_weight, int64_t initial_weight,
+                                                     int64_t initial_sigops, const FeeRate& min_feerate,
+                                                     const std::function<bool(const Transaction&)>& is_final) const
+{
+    constexpr int64_t MAX_CONSECUTIVE_FAILURES = 1000;
+    constexpr int64_t BLOCK_FULL_ENOUGH_WEIGHT_DELTA = 4000;
+    BlockSelection sel;
+    sel.weight = initial_weight;
+    sel.sigop_cost = initial_sigops;
+    int64_t consecutive_failed = 0;
+    std::set<size_t> skipped_clusters;
+    for (const Chunk& chunk : MiningChunks()) {
+        if (skipped_clusters.count(chunk.cluster)) continue;
+        // Feerate per virtual byte (weight rounded up), as Core's ToFeePerVSize.
+        const FeeRate rate(chunk.fee, (chunk.weight + WITNESS_SCALE_FACTOR - 1) / WITNESS_SCALE_FACTOR);
+        if (rate < min_feerate) break;
+        int64_t sigops = 0;
+        bool final_ok = true;
+        for (const uint256& t : chunk.txids) {
+            const MempoolEntry& e = m_entries.at(t);
+            sigops += e.sigop_cost;
+            if (is_final && !is_final(*e.tx)) final_ok = false;
+        }
+        if (sel.weight + chunk.weight >= max_weight || sel.sigop_cost + sigops >= MAX_BLOCK_SIGOPS_COST || !final_ok) {
+            // Later chunks of this cluster depend on it.
+            skipped_clusters.insert(chunk.cluster);
+            ++consecutive_failed;
+            if (consecutive_failed > MAX_CONSECUTIVE_FAILURES &&
+                sel.weight + BLOCK_FULL_ENOUGH_WEIGHT_DELTA > max_weight) {
+                break;
+            }
+            continue;
+        }
+        consecutive_failed = 0;
+        for (const uint256& t : chunk.txids) {
+            const MempoolEntry& e = m_entries.at(t);
+            sel.entries.push_back(&e);
+            sel.weight += e.weight;
+            sel.sigop_cost += e.sigop_cost;
+            sel.fees += e.fee;
+        }
+        sel.package_feerates.push_back(rate);
+    }
+    return sel;
 }
 
 // ---- coins view --------------------------------------------------------------------------------------------

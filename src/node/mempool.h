@@ -192,6 +192,34 @@ public:
      *  first. Stops before packages below min_feerate. */
     std::vector<uint256> BlockTemplateOrder(const FeeRate& min_feerate = FeeRate()) const;
 
+    /** A chunk of a cluster's linearization: transactions (parents first), modified fee, sigop-adjusted weight. */
+    struct Chunk {
+        std::vector<uint256> txids;
+        Amount fee{0};
+        int64_t weight{0};
+        size_t cluster{0};  //!< index of the cluster it belongs to
+    };
+    /** Every chunk in block-building order: clusters are linearized, then chunks merged by feerate (each
+     *  cluster's chunks stay in order). */
+    std::vector<Chunk> MiningChunks() const;
+
+    struct BlockSelection {
+        std::vector<const MempoolEntry*> entries;  //!< in block order
+        std::vector<FeeRate> package_feerates;     //!< per included chunk
+        int64_t weight{0};                         //!< including the initial weight
+        int64_t sigop_cost{0};                     //!< including the initial sigops
+        Amount fees{0};                            //!< base fees of the selected transactions
+    };
+    /** Core's BlockAssembler::addChunks: takes chunks in order while they pay at least min_feerate; a chunk that
+     *  would reach max_weight or MAX_BLOCK_SIGOPS_COST, or has a transaction is_final rejects, is skipped with the
+     *  rest of its cluster; stops after 1000 consecutive failures once the block is within 4000 WU of full.
+     *  initial_weight / initial_sigops account for the header and coinbase (Core: -blockreservedweight, 400). */
+    BlockSelection SelectForBlock(int64_t max_weight, int64_t initial_weight, int64_t initial_sigops,
+                                  const FeeRate& min_feerate,
+                                  const std::function<bool(const Transaction&)>& is_final) const;
+    /** Incremented on every addition and removal (getblocktemplate long polling). */
+    uint64_t GetTransactionsUpdated() const { return m_transactions_updated; }
+
     RemovedCallback m_on_removed;
     AddedCallback m_on_added;
     /** When set, confirmed blocks and removals feed it (acceptance reports new entries). Not owned. */
@@ -211,6 +239,7 @@ private:
     Amount m_total_fee{0};
     size_t m_usage{0};
     uint64_t m_sequence{1};
+    uint64_t m_transactions_updated{0};
 
     mutable double m_rolling_min_fee{0};  // sat/kvB
     mutable int64_t m_last_rolling_update{0};

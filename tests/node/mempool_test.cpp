@@ -700,3 +700,47 @@ TEST_F(MempoolTest, PackageRbfReplacesWithParentAndChild)
     EXPECT_TRUE(m_pool.Exists(child->GetHash()));
     ASSERT_EQ(res.tx_results.at(child->GetWitnessHash()).replaced_transactions.size(), 1u);
 }
+
+TEST_F(MempoolTest, BlockSelectionTakesChunksByFeerateWithinLimits)
+{
+    const TransactionRef parent = Pay({Fund(100'000)}, 200);
+    ASSERT_TRUE(Accept(parent).IsValid());
+    const TransactionRef child = Pay({Output(parent)}, 20'000);
+    ASSERT_TRUE(Accept(child).IsValid());
+    const TransactionRef middle = Pay({Fund(100'000)}, 5'000);
+    ASSERT_TRUE(Accept(middle).IsValid());
+    const TransactionRef cheap = Pay({Fund(100'000)}, 150);
+    ASSERT_TRUE(Accept(cheap).IsValid());
+
+    const auto chunks = m_pool.MiningChunks();
+    ASSERT_EQ(chunks.size(), 3u);
+    EXPECT_EQ(chunks[0].txids, (std::vector<uint256>{parent->GetHash(), child->GetHash()}));
+    EXPECT_EQ(chunks[1].txids, std::vector<uint256>{middle->GetHash()});
+
+    auto sel = m_pool.SelectForBlock(DEFAULT_BLOCK_MAX_WEIGHT, DEFAULT_BLOCK_RESERVED_WEIGHT, 400,
+                                     FeeRate(Amount{DEFAULT_BLOCK_MIN_TX_FEE}), nullptr);
+    ASSERT_EQ(sel.entries.size(), 4u);
+    EXPECT_EQ(sel.entries[0]->Txid(), parent->GetHash());
+    EXPECT_EQ(sel.fees, 200 + 20'000 + 5'000 + 150);
+    EXPECT_EQ(sel.package_feerates.size(), 3u);
+
+    // A higher block minimum fee stops before the cheap transaction (150 sat for ~110 vB < 2 sat/vB).
+    sel = m_pool.SelectForBlock(DEFAULT_BLOCK_MAX_WEIGHT, DEFAULT_BLOCK_RESERVED_WEIGHT, 400, FeeRate(Amount{2000}),
+                                nullptr);
+    EXPECT_EQ(sel.entries.size(), 3u);
+
+    // A block with room for one small transaction only skips the two-transaction chunk.
+    const int64_t middle_weight = GetTransactionWeight(*middle);
+    sel = m_pool.SelectForBlock(DEFAULT_BLOCK_RESERVED_WEIGHT + middle_weight + 1, DEFAULT_BLOCK_RESERVED_WEIGHT, 400,
+                                FeeRate(), nullptr);
+    ASSERT_EQ(sel.entries.size(), 1u);
+    EXPECT_EQ(sel.entries[0]->Txid(), middle->GetHash());
+
+    // Non-final transactions are left out.
+    sel = m_pool.SelectForBlock(DEFAULT_BLOCK_MAX_WEIGHT, 0, 0, FeeRate(),
+                                [&](const Transaction& tx) { return tx.GetHash() != middle->GetHash(); });
+    EXPECT_EQ(sel.entries.size(), 3u);
+    const auto updated = m_pool.GetTransactionsUpdated();
+    m_pool.RemoveRecursive(*cheap, MemPoolRemovalReason::CONFLICT);
+    EXPECT_GT(m_pool.GetTransactionsUpdated(), updated);
+}
