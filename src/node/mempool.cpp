@@ -23,6 +23,16 @@ std::string RemovalReasonToString(MemPoolRemovalReason reason)
     return "unknown";
 }
 
+RBFTransactionState IsRBFOptIn(const Transaction& tx, const TxMemPool& pool)
+{
+    if (SignalsOptInRBF(tx)) return RBFTransactionState::REPLACEABLE_BIP125;
+    if (!pool.Exists(tx.GetHash())) return RBFTransactionState::UNKNOWN;
+    for (const uint256& a : pool.CalculateAncestors(tx.GetHash())) {
+        if (SignalsOptInRBF(*pool.Get(a))) return RBFTransactionState::REPLACEABLE_BIP125;
+    }
+    return RBFTransactionState::FINAL;
+}
+
 size_t EstimateEntryUsage(const Transaction& tx)
 {
     // Allocations round up to 16 bytes; vectors add their own headers. Close to Core's memusage accounting.

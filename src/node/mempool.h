@@ -246,6 +246,11 @@ private:
     mutable bool m_block_since_bump{false};
 };
 
+/** bip125-replaceable as getmempoolentry reports it (Core's IsRBFOptIn): the transaction or an in-mempool
+ *  ancestor signals; UNKNOWN for transactions not in the pool that do not signal themselves. */
+enum class RBFTransactionState { UNKNOWN, REPLACEABLE_BIP125, FINAL };
+RBFTransactionState IsRBFOptIn(const Transaction& tx, const TxMemPool& pool);
+
 /** Estimated memory held by one mempool entry. */
 size_t EstimateEntryUsage(const Transaction& tx);
 

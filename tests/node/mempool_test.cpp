@@ -744,3 +744,17 @@ TEST_F(MempoolTest, BlockSelectionTakesChunksByFeerateWithinLimits)
     m_pool.RemoveRecursive(*cheap, MemPoolRemovalReason::CONFLICT);
     EXPECT_GT(m_pool.GetTransactionsUpdated(), updated);
 }
+
+TEST_F(MempoolTest, Bip125ReplaceableIsInheritedFromAncestors)
+{
+    const TransactionRef signalling = Pay({Fund(100'000)}, 1'000, 2, 0xfffffffd);
+    ASSERT_TRUE(Accept(signalling).IsValid());
+    const TransactionRef child = Pay({Output(signalling)}, 1'000, 2, 0xffffffff);
+    ASSERT_TRUE(Accept(child).IsValid());
+    const TransactionRef final_tx = Pay({Fund(100'000)}, 1'000, 2, 0xfffffffe);
+    ASSERT_TRUE(Accept(final_tx).IsValid());
+    EXPECT_EQ(IsRBFOptIn(*signalling, m_pool), RBFTransactionState::REPLACEABLE_BIP125);
+    EXPECT_EQ(IsRBFOptIn(*child, m_pool), RBFTransactionState::REPLACEABLE_BIP125);
+    EXPECT_EQ(IsRBFOptIn(*final_tx, m_pool), RBFTransactionState::FINAL);
+    EXPECT_EQ(IsRBFOptIn(*Pay({Fund(100'000)}, 1'000, 2, 0xffffffff), m_pool), RBFTransactionState::UNKNOWN);
+}
