@@ -1,0 +1,300 @@
+// sovereignd: options, data directory, chainstate and mempool, the JSON-RPC server, and an orderly shutdown.
+#include "address/destination.h"
+#include "chain/params.h"
+#include "node/context.h"
+#include "node/miner.h"
+#include "rpc/http_server.h"
+#include "rpc/node_rpc.h"
+#include "rpc/rawtransaction.h"
+#include "util/args.h"
+#include "util/hex.h"
+#include "util/logging.h"
+#include "util/strencodings.h"
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr int64_t DEFAULT_DB_CACHE_MIB = 450;
+constexpr int64_t MIN_DB_CACHE_MIB = 4;
+
+std::atomic<bool> g_shutdown_requested{false};
+
+void HandleSignal(int) { g_shutdown_requested = true; }
+
+void SetupServerArgs(ArgsManager& args)
+{
+    using A = ArgsManager;
+    const auto OPT = OptionsCategory::OPTIONS;
+    const auto DBG = OptionsCategory::DEBUG_TEST;
+    args.SetupHelpOptions();
+    args.SetupChainParamsBaseOptions();
+    args.AddArg("-version", "Print version and exit", A::ALLOW_ANY, OPT);
+    args.AddArg("-conf=<file>",
+                "Specify path to read-only configuration file. Relative paths will be prefixed by datadir location "
+                "(only useable from command line, not configuration file) (default: sovereign.conf)",
+                A::ALLOW_ANY | A::DISALLOW_NEGATION, OPT);
+    args.AddArg("-datadir=<dir>", "Specify data directory", A::ALLOW_ANY | A::DISALLOW_NEGATION, OPT);
+    args.AddArg("-daemon", "Run in the background as a daemon and accept commands (default: 0)", A::ALLOW_ANY, OPT);
+    args.AddArg("-dbcache=<n>",
+                "Maximum database cache size <n> MiB (minimum 4, default: 450). In addition, unused mempool memory "
+                "is shared for this cache.",
+                A::ALLOW_ANY, OPT);
+    args.AddArg("-prune=<n>",
+                "Reduce storage requirements by enabling pruning (deleting) of old blocks. Block pruning is "
+                "incompatible with -txindex. Warning: Reverting this setting requires re-downloading the entire "
+                "blockchain. (default: 0 = disable pruning blocks, 1 = allow manual pruning via RPC, >=550 = "
+                "automatically prune block files to stay under the specified target size in MiB)",
+                A::ALLOW_ANY, OPT);
+    args.AddArg("-reindex",
+                "If enabled, wipe chain state and block index, and rebuild them from blk*.dat files on disk.",
+                A::ALLOW_ANY, OPT);
+    args.AddArg("-reindex-chainstate",
+                "If enabled, wipe chain state, and rebuild it from blk*.dat files on disk.", A::ALLOW_ANY, OPT);
+    args.AddArg("-txindex", "Maintain a full transaction index, used by the getrawtransaction rpc call (default: 0)",
+                A::ALLOW_ANY, OPT);
+    args.AddArg("-blocksxor",
+                "Whether an XOR-key applies to blocksdir *.dat files. The created XOR-key will be zeros for an "
+                "existing blocksdir or when `-blocksxor=0` is set, and random for a freshly initialized blocksdir. "
+                "(default: 1)",
+                A::ALLOW_ANY, OPT);
+    args.AddArg("-assumevalid=<hex>",
+                "If this block is in the chain assume that it and its ancestors are valid and potentially skip their "
+                "script verification (0 to verify all, default: chain's default; regtest: 0)",
+                A::ALLOW_ANY, OPT);
+    args.AddArg("-maxmempool=<n>", "Keep the transaction memory pool below <n> megabytes (default: 300)",
+                A::ALLOW_ANY, OPT);
+    args.AddArg("-mempoolexpiry=<n>", "Do not keep transactions in the mempool longer than <n> hours (default: 336)",
+                A::ALLOW_ANY, OPT);
+    args.AddArg("-persistmempool", "Whether to save the mempool on shutdown and load on restart (default: 1)",
+                A::ALLOW_ANY, OPT);
+    args.AddArg("-pid=<file>", "Specify pid file. Relative paths will be prefixed by a net-specific datadir location. "
+                               "(default: sovereignd.pid)",
+                A::ALLOW_ANY, OPT);
+    args.AddArg("-printtoconsole",
+                "Send trace/debug info to console (default: 1 when no -daemon. To disable logging to file, set "
+                "-nodebuglogfile)",
+                A::ALLOW_ANY, DBG);
+    args.AddArg("-debuglogfile=<file>",
+                "Specify location of debug log file (default: debug.log). Relative paths will be prefixed by a "
+                "net-specific datadir location. Pass -nodebuglogfile to disable writing the log to a file.",
+                A::ALLOW_ANY, DBG);
+    args.AddArg("-debug=<category>",
+                "Log debugging information for <category> (or all with 1). Categories: validation, rpc, mempool, "
+                "bench.",
+                A::ALLOW_ANY, DBG);
+    args.AddArg("-mocktime=<n>", "Replace actual time with <n> seconds since epoch (default: 0)", A::ALLOW_ANY | A::DEBUG_ONLY, DBG);
+    args.AddArg("-minefirststart=<n>",
+                "Regtest only: on a fresh chain, mine <n> blocks to a new key whose WIF is written to "
+                "first-start-key.txt in the data directory (default: 0)",
+                A::ALLOW_ANY, DBG);
+    RegisterRpcServerArgs(args, 8332, 18332, 48332, 38332, 18443);
+}
+
+int Fail(const std::string& message)
+{
+    LogPrintf("Error: %s\n", message.c_str());
+    std::cerr << "Error: " << message << std::endl;
+    return EXIT_FAILURE;
+}
+
+/** Mines blocks to a fresh key on a brand-new regtest chain, so the run command starts with spendable coins. */
+void MineFirstStart(NodeContext& node, int blocks)
+{
+    ChainstateManager& cm = *node.chainman;
+    if (cm.Chain().Height() != 0 || blocks <= 0) return;
+    Key key = Key::Generate(true);
+    const Destination dest = WitnessV0KeyHash{key.GetPubKey().GetID()};
+    const fs::path key_file = node.data_dir / "first-start-key.txt";
+    {
+        std::ofstream out(key_file);
+        out << "address " << EncodeDestination(dest, node.params->chain) << "\nwif " << EncodeSecret(key, node.params->chain)
+            << "\n";
+    }
+    ::chmod(key_file.c_str(), 0600);
+    for (int i = 0; i < blocks; ++i) {
+        std::string error;
+        auto tmpl = CreateNewBlock(cm, GetScriptForDestination(dest), {}, &error);
+        if (!tmpl || !GrindNonce(tmpl->block, node.params->consensus)) break;
+        BlockValidationState state;
+        bool new_block;
+        cm.ProcessNewBlock(std::make_shared<const Block>(tmpl->block), true, true, &new_block, &state);
+    }
+    cm.Flush();
+    LogPrintf("Mined %d blocks to %s (key in %s)\n", cm.Chain().Height(),
+              EncodeDestination(dest, node.params->chain).c_str(), key_file.string().c_str());
+}
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    ArgsManager args;
+    SetupServerArgs(args);
+    std::string error;
+    if (!args.ParseParameters(std::vector<std::string>(argv + 1, argv + argc), error)) {
+        std::cerr << "Error parsing command line arguments: " << error << std::endl;
+        return EXIT_FAILURE;
+    }
+    if (args.HelpRequested() || args.GetBoolArg("-version", false)) {
+        std::cout << "Sovereign daemon version v0.1.0\n";
+        if (!args.GetBoolArg("-version", false)) {
+            std::cout << "\nUsage:  sovereignd [options]                     Start Sovereign\n\n" << args.GetHelpMessage();
+        }
+        return EXIT_SUCCESS;
+    }
+    if (!args.Positional().empty()) {
+        return Fail("Command line contains unexpected token '" + args.Positional()[0] +
+                    "', see sovereignd -h for a list of options.");
+    }
+    const auto datadir_arg = args.GetArg("-datadir");
+    if (datadir_arg && !fs::is_directory(fs::absolute(*datadir_arg))) {
+        return Fail("Specified data directory \"" + *datadir_arg + "\" does not exist.");
+    }
+    if (!args.ReadConfigFiles(error, false)) return Fail("Error reading configuration file: " + error);
+    std::string chain_name;
+    try {
+        chain_name = args.GetChainName();
+        args.SelectConfigNetwork(chain_name);
+    } catch (const std::exception& e) {
+        return Fail(e.what());
+    }
+    auto chain = ParseChainName(chain_name);
+    if (!chain) return Fail("Unknown chain " + chain_name);
+    ChainOptions chain_opts;
+    if (auto challenge = args.GetArg("-signetchallenge")) {
+        auto bytes = TryParseHex(*challenge);
+        if (!bytes) return Fail("-signetchallenge must be hex, not '" + *challenge + "'.");
+        chain_opts.signet_challenge = *bytes;
+    }
+    auto params = CreateChainParams(*chain, chain_opts);
+
+    NodeContext node;
+    node.params = params.get();
+    node.args = &args;
+    node.data_dir = args.GetDataDirNet();
+    std::error_code ec;
+    fs::create_directories(node.data_dir, ec);
+    if (ec) return Fail("Cannot create data directory " + node.data_dir.string() + ": " + ec.message());
+
+    if (args.GetBoolArg("-daemon", false)) {
+        std::cout << "Sovereign server starting" << std::endl;
+        if (::daemon(1, 0) != 0) return Fail("daemon() failed");
+    }
+    const bool console = args.GetBoolArg("-printtoconsole", !args.GetBoolArg("-daemon", false));
+    fs::path log_file;
+    if (!args.IsArgNegated("-debuglogfile")) {
+        log_file = args.AbsPathForConfigVal(args.GetArg("-debuglogfile", "debug.log"));
+    }
+    if (!LogOpen(log_file, console, &error)) return Fail(error);
+    for (const std::string& cat : args.GetArgs("-debug")) LogEnableCategory(cat);
+    LogPrintf("Sovereign version v0.1.0, chain %s, data directory %s\n", chain_name.c_str(),
+              node.data_dir.string().c_str());
+    const fs::path pid_file = args.AbsPathForConfigVal(args.GetArg("-pid", "sovereignd.pid"));
+    {
+        std::ofstream pid(pid_file);
+        pid << ::getpid() << "\n";
+    }
+    if (int64_t mock = args.GetIntArg("-mocktime", 0); mock > 0) node.mock_time = mock;
+
+    std::signal(SIGTERM, HandleSignal);
+    std::signal(SIGINT, HandleSignal);
+    std::signal(SIGPIPE, SIG_IGN);
+    node.request_shutdown = [] { g_shutdown_requested = true; };
+
+    // Chainstate.
+    int64_t dbcache_mib = std::max(args.GetIntArg("-dbcache", DEFAULT_DB_CACHE_MIB), MIN_DB_CACHE_MIB);
+    const int64_t prune_mib = args.GetIntArg("-prune", 0);
+    if (prune_mib < 0) return Fail("Prune cannot be configured with a negative value.");
+    if (prune_mib > 1 && prune_mib < static_cast<int64_t>(MIN_PRUNE_TARGET_MIB)) {
+        return Fail("Prune configured below the minimum of 550 MiB.  Please use a higher number.");
+    }
+    if (prune_mib && args.GetBoolArg("-txindex", false)) return Fail("Prune mode is incompatible with -txindex.");
+    node.notifications = std::make_unique<NodeNotifications>(node);
+    ChainstateOptions copts;
+    copts.data_dir = node.data_dir;
+    copts.params = params.get();
+    copts.coins_cache_bytes = static_cast<size_t>(dbcache_mib) << 20;
+    copts.coins_db_cache_bytes = std::min<size_t>(copts.coins_cache_bytes / 8, 64 << 20);
+    copts.prune_target_bytes = prune_mib > 1 ? static_cast<uint64_t>(prune_mib) << 20 : 0;
+    copts.reindex = args.GetBoolArg("-reindex", false);
+    copts.reindex_chainstate = args.GetBoolArg("-reindex-chainstate", false);
+    copts.blocks_xor = args.GetBoolArg("-blocksxor", true);
+    const std::string assume_valid = args.GetArg("-assumevalid", params->consensus.default_assume_valid.GetHex());
+    if (assume_valid != "0") {
+        auto hash = uint256::FromHex(assume_valid);
+        if (!hash) return Fail("Invalid -assumevalid value: " + assume_valid);
+        copts.assume_valid = *hash;
+    }
+    copts.now = [&node] { return node.Now(); };
+    copts.notifications = node.notifications.get();
+    LogPrintf("Loading block index and chainstate...\n");
+    node.chainman = ChainstateManager::Load(copts, &error);
+    if (!node.chainman) return Fail(error);
+    LogPrintf("Chainstate loaded: height %d, best block %s\n", node.chainman->Chain().Height(),
+              node.chainman->Tip()->GetBlockHash().GetHex().c_str());
+
+    // Mempool and fee estimation.
+    MempoolOptions mopts;
+    mopts.max_size_bytes = args.GetIntArg("-maxmempool", 300) * 1'000'000;
+    mopts.expiry_seconds = args.GetIntArg("-mempoolexpiry", 336) * 60 * 60;
+    node.mempool = std::make_unique<TxMemPool>(mopts);
+    node.fee_estimator = std::make_unique<BlockPolicyEstimator>();
+    node.fee_estimator->ReadFile(node.data_dir / "fee_estimates.dat");
+    node.mempool_context = std::make_unique<ChainMempoolContext>(*node.chainman, [&node] { return node.Now(); });
+    const bool persist_mempool = args.GetBoolArg("-persistmempool", true);
+    if (persist_mempool && fs::exists(node.data_dir / "mempool.dat")) {
+        std::lock_guard chain_lock(node.chainman->Mutex());
+        std::lock_guard lock(node.mempool->m_mutex);
+        MempoolLoadStats stats;
+        LoadMempool(*node.mempool, *node.mempool_context, node.data_dir / "mempool.dat", &stats);
+        LogPrintf("Imported mempool transactions from disk: %lld succeeded, %lld failed, %lld expired\n",
+                  static_cast<long long>(stats.count), static_cast<long long>(stats.failed),
+                  static_cast<long long>(stats.expired));
+    }
+    if (node.params->chain == Chain::REGTEST) MineFirstStart(node, static_cast<int>(args.GetIntArg("-minefirststart", 0)));
+
+    // RPC server.
+    RpcTable table;
+    table.SetShutdownHandler([] { g_shutdown_requested = true; });
+    table.SetLogPath(log_file.string());
+    RegisterRawTransactionRpcCommands(table, node.params->chain);
+    RegisterBlockchainRpcCommands(table, node);
+    RegisterMiningRpcCommands(table, node);
+    RegisterMempoolRpcCommands(table, node);
+    RpcAuthenticator auth;
+    if (!auth.Init(args, error)) return Fail(error);
+    HttpServerOptions http_opts;
+    std::vector<std::string> warnings;
+    if (!HttpServerOptionsFromArgs(args, params->default_rpc_port, http_opts, error, &warnings)) return Fail(error);
+    for (const std::string& w : warnings) LogPrintf("Warning: %s\n", w.c_str());
+    HttpRpcServer server(table, auth, http_opts);
+    if (!server.Start(error)) return Fail(error);
+    for (uint16_t port : server.BoundPorts()) LogPrintf("RPC server listening on port %u\n", port);
+    LogPrintf("Sovereign is ready: height %d\n", node.chainman->Chain().Height());
+
+    while (!g_shutdown_requested) {
+        std::unique_lock lock(node.tip_mutex);
+        node.tip_changed.wait_for(lock, std::chrono::milliseconds(200));
+    }
+
+    LogPrintf("Shutdown: In progress...\n");
+    server.Stop();
+    auth.DeleteCookie();
+    if (persist_mempool) {
+        std::lock_guard lock(node.mempool->m_mutex);
+        DumpMempool(*node.mempool, node.data_dir / "mempool.dat");
+    }
+    node.fee_estimator->WriteFile(node.data_dir / "fee_estimates.dat");
+    node.chainman->Flush();
+    node.chainman.reset();
+    fs::remove(pid_file, ec);
+    LogPrintf("Shutdown: done\n");
+    LogClose();
+    return EXIT_SUCCESS;
+}

@@ -1,0 +1,13 @@
+// Registration of the RPC commands that need a running node (chain, mempool, mining).
+#pragma once
+
+#include "node/context.h"
+#include "rpc/server.h"
+
+void RegisterBlockchainRpcCommands(RpcTable& table, NodeContext& node);
+void RegisterMiningRpcCommands(RpcTable& table, NodeContext& node);
+void RegisterMempoolRpcCommands(RpcTable& table, NodeContext& node);
+
+/** Throws RPC_CLIENT_NOT_CONNECTED-style errors when the node part is missing; returns the chainstate. */
+ChainstateManager& EnsureChainman(NodeContext& node);
+TxMemPool& EnsureMempool(NodeContext& node);
