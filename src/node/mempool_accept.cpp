@@ -245,7 +245,7 @@ bool MemPoolAccept::PreChecks(Workspace& ws, int64_t accept_time, bool bypass_li
     CoinsView& tip = m_ctx.TipCoins();
     ws.spent.reserve(tx.vin.size());
     for (const TxIn& in : tx.vin) {
-        m_looked_up.push_back(in.prevout);
+        if (!m_ctx.HaveCoinInCache(in.prevout)) m_looked_up.push_back(in.prevout);
         std::optional<Coin> coin = m_view.GetCoin(in.prevout);
         if (!coin) {
             // Missing because we already have this transaction confirmed?

@@ -28,6 +28,13 @@ public:
     virtual int64_t Now() const;
     /** Whether the chain is synced enough for fee estimation (Core: not in IBD, tip recent, headers caught up). */
     virtual bool IsCurrentForFeeEstimation() const { return true; }
+    /** Whether the tip's coins cache holds outpoint already; coins it did not hold before a failed acceptance are
+     *  handed to Uncache (Core's coins_to_uncache). Optional. */
+    virtual bool HaveCoinInCache(const OutPoint& outpoint) const
+    {
+        (void)outpoint;
+        return false;
+    }
     /** Called for coins that acceptance looked up but did not keep (Core uncaches them); optional. */
     virtual void Uncache(const OutPoint& outpoint) { (void)outpoint; }
 };
