@@ -232,6 +232,7 @@ TEST(E2eCrash, KillNineWhileBlocksConnect)
         EXPECT_GE(height, acked.load()) << "acknowledged blocks lost";
         EXPECT_GE(height, min_height);
         min_height = std::max(min_height, height);
+        std::cout << "[ kill " << it << " ] acknowledged " << acked.load() << ", height after restart " << height << "\n";
         const std::string tip = node.Rpc("getbestblockhash");
         const std::string utxo = UtxoHash(node, have_utxo);
         // Every few rounds (and always with a UTXO hash to compare), rebuild the chainstate and compare.
