@@ -18,6 +18,9 @@ CLI="$ROOT/build/src/app/sovereign-cli"
 DATADIR="$ROOT/.regtest-data"
 mkdir -p "$DATADIR"
 CLI_CMD="$CLI -regtest -datadir=$DATADIR"
+for a in "$@"; do
+  case "$a" in -rpcport=*) CLI_CMD="$CLI_CMD $a" ;; esac  # the cli must use the same port
+done
 
 "$DAEMON" -regtest -datadir="$DATADIR" -minefirststart=101 -printtoconsole "$@" &
 NODE_PID=$!
