@@ -286,8 +286,14 @@ void Node::Spawn(const std::vector<std::string>& extra)
 
 bool Node::Start(const std::vector<std::string>& extra, std::chrono::milliseconds timeout)
 {
-    Spawn(extra);
-    return WaitForRpc(timeout);
+    // The free port can be taken by another process between our probe and the node's bind: then try another one.
+    for (int attempt = 0;; ++attempt) {
+        const size_t err_before = ReadFile(m_datadir / "stderr.txt").size();
+        Spawn(extra);
+        if (WaitForRpc(timeout)) return true;
+        if (Running() || attempt == 2) return false;
+        if (ReadFile(m_datadir / "stderr.txt").find("Unable to bind", err_before) == std::string::npos) return false;
+    }
 }
 
 bool Node::WaitForRpc(std::chrono::milliseconds timeout)
