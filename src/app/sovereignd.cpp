@@ -206,6 +206,7 @@ int main(int argc, char** argv)
     std::signal(SIGINT, HandleSignal);
     std::signal(SIGPIPE, SIG_IGN);
     node.request_shutdown = [] { g_shutdown_requested = true; };
+    node.shutdown_requested = [] { return g_shutdown_requested.load(); };
 
     // Chainstate.
     int64_t dbcache_mib = std::max(args.GetIntArg("-dbcache", DEFAULT_DB_CACHE_MIB), MIN_DB_CACHE_MIB);

@@ -19,7 +19,7 @@ JsonValue GenerateBlocks(NodeContext& node, const Script& spk, int n, uint64_t m
 {
     ChainstateManager& cm = EnsureChainman(node);
     JsonValue hashes = JsonValue::Array();
-    for (int i = 0; i < n; ++i) {
+    for (int i = 0; i < n && !node.shutdown_requested(); ++i) {
         std::vector<TransactionRef> txs;
         if (node.mempool) {
             std::lock_guard chain_lock(cm.Mutex());
