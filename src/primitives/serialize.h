@@ -43,6 +43,8 @@ public:
         m_pos += n;
     }
     size_t remaining() const { return m_data.size() - m_pos; }
+    /** The bytes read since position from. */
+    std::span<const uint8_t> Since(size_t from) const { return m_data.subspan(from, m_pos - from); }
     bool empty() const { return remaining() == 0; }
     size_t pos() const { return m_pos; }
 
