@@ -374,7 +374,7 @@ RpcMethod GetBlockTemplate(NodeContext& node)
             ChainstateManager& cm = EnsureChainman(node);
             std::string mode = "template";
             std::set<std::string> client_rules;
-            if (!req.params.empty() && !req.params[0].IsNull()) {
+            if (req.params.size() > 0 && !req.params[0].IsNull()) {
                 const JsonValue& o = req.params[0];
                 const JsonValue& modeval = o["mode"];
                 if (modeval.IsStr()) {

@@ -108,7 +108,7 @@ struct RpcNode {
         try {
             Call(method, std::move(args));
         } catch (const RpcError& e) {
-            return {e.code(), e.what()};
+            return {e.Code(), e.what()};
         }
         ADD_FAILURE() << method << " did not fail";
         return {0, ""};
