@@ -255,10 +255,6 @@ RpcMethod GetMiningInfo(NodeContext& node)
             const BlockIndex* tip = cm.Tip();
             JsonValue obj = JsonValue::Object();
             obj.PushKV("blocks", cm.Chain().Height());
-            {
-                std::lock_guard last_lock(node.tip_mutex);
-                (void)last_lock;
-            }
             obj.PushKV("bits", BitsHex(tip->bits));
             obj.PushKV("difficulty", JsonReal(GetDifficulty(tip->bits)));
             obj.PushKV("target", TargetHex(tip->bits, params));

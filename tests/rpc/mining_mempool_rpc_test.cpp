@@ -63,7 +63,9 @@ struct RpcNode {
     RpcNode(Chain chain, const std::string& name, int64_t mock_time)
     {
         params = CreateChainParams(chain);
-        dir = fs::temp_directory_path() / ("sov_rpc_" + name + "_" + std::to_string(::getpid()));
+        // Block files are fsynced per acknowledged block: keep them in memory when the system offers it.
+        const fs::path base = fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
+        dir = base / ("sov_rpc_" + name + "_" + std::to_string(::getpid()));
         fs::remove_all(dir);
         fs::create_directories(dir);
         node.params = params.get();
@@ -156,7 +158,7 @@ TEST(MiningMempoolRpc, SendTestAcceptInspectTemplateAndGenerate)
     EXPECT_EQ(n.Call("getbestblockhash").GetValStr(), hashes[100].GetValStr());
 
     const Amount subsidy = 50 * COIN;
-    auto tx1 = w.Spend(n.CoinbaseOut(1), subsidy, 10'000, 3);
+    auto tx1 = w.Spend(n.CoinbaseOut(1), subsidy, 10'001, 3);  // 10001 splits evenly in three
     const std::string txid1 = tx1->GetHash().GetHex();
 
     // Decode failures and the burn limit.
@@ -174,7 +176,7 @@ TEST(MiningMempoolRpc, SendTestAcceptInspectTemplateAndGenerate)
     EXPECT_FALSE(r[0]["allowed"].GetBool());
     EXPECT_EQ(r[0]["reject-reason"].GetValStr(), "txn-already-in-mempool");
 
-    const Amount out_value = (subsidy - 10'000) / 3;
+    const Amount out_value = (subsidy - 10'001) / 3;
     auto tx2 = w.Spend(OutPoint(tx1->GetHash(), 0), out_value, 5'000);
     r = n.Call("testmempoolaccept", {Arr({JsonValue(Hex(*tx2))})});
     EXPECT_TRUE(r[0]["allowed"].GetBool());
@@ -210,10 +212,10 @@ TEST(MiningMempoolRpc, SendTestAcceptInspectTemplateAndGenerate)
     bad.vin[0].witness.stack[0][10] ^= 1;
     err = n.Error("sendrawtransaction", {JsonValue(Hex(Transaction(bad)))});
     EXPECT_EQ(err.first, RPC_VERIFY_REJECTED);
-    EXPECT_NE(err.second.find("mandatory-script-verify-flag-failed"), std::string::npos) << err.second;
+    EXPECT_NE(err.second.find("script-verify-flag-failed (Signature must be zero"), std::string::npos) << err.second;
     r = n.Call("testmempoolaccept", {Arr({JsonValue(Hex(Transaction(bad)))})});
     EXPECT_FALSE(r[0]["allowed"].GetBool());
-    EXPECT_EQ(r[0]["reject-reason"].GetValStr().rfind("mandatory-script-verify-flag-failed", 0), 0u);
+    EXPECT_NE(r[0]["reject-reason"].GetValStr().find("script-verify-flag-failed"), std::string::npos);
 
     // An unspendable output above maxburnamount.
     MutableTransaction burn(*w.Spend(n.CoinbaseOut(3), subsidy, 1000));
@@ -242,7 +244,7 @@ TEST(MiningMempoolRpc, SendTestAcceptInspectTemplateAndGenerate)
     EXPECT_EQ(e2["descendantcount"].GetValStr(), "1");
     EXPECT_EQ(e2["height"].GetValStr(), "101");
     EXPECT_EQ(e2["fees"]["base"].GetValStr(), "0.00005000");
-    EXPECT_EQ(e2["fees"]["ancestor"].GetValStr(), "0.00015000");
+    EXPECT_EQ(e2["fees"]["ancestor"].GetValStr(), "0.00015001");
     EXPECT_EQ(e2["depends"].size(), 1u);
     EXPECT_EQ(e2["depends"][0].GetValStr(), txid1);
     EXPECT_TRUE(e2["bip125-replaceable"].GetBool());
@@ -263,15 +265,15 @@ TEST(MiningMempoolRpc, SendTestAcceptInspectTemplateAndGenerate)
     JsonValue info = n.Call("getmempoolinfo");
     EXPECT_TRUE(info["loaded"].GetBool());
     EXPECT_EQ(info["size"].GetValStr(), "3");
-    EXPECT_EQ(info["total_fee"].GetValStr(), "1.00015000");
+    EXPECT_EQ(info["total_fee"].GetValStr(), "1.00015001");
     EXPECT_EQ(info["minrelaytxfee"].GetValStr(), "0.00000100");
     EXPECT_EQ(info["unbroadcastcount"].GetValStr(), "3");
 
     // prioritisetransaction changes the modified fee only.
     EXPECT_TRUE(n.Call("prioritisetransaction", {JsonValue(txid1), JsonValue(), JsonValue(int64_t{50'000})}).GetBool());
     e1 = n.Call("getmempoolentry", {JsonValue(txid1)});
-    EXPECT_EQ(e1["fees"]["base"].GetValStr(), "0.00010000");
-    EXPECT_EQ(e1["fees"]["modified"].GetValStr(), "0.00060000");
+    EXPECT_EQ(e1["fees"]["base"].GetValStr(), "0.00010001");
+    EXPECT_EQ(e1["fees"]["modified"].GetValStr(), "0.00060001");
     err = n.Error("prioritisetransaction", {JsonValue(txid1), JsonValue(1), JsonValue(int64_t{1})});
     EXPECT_EQ(err.second, "Priority is no longer supported, dummy argument to prioritisetransaction must be 0.");
     EXPECT_EQ(n.Call("getprioritisedtransactions")[txid1]["fee_delta"].GetValStr(), "50000");
@@ -302,7 +304,7 @@ TEST(MiningMempoolRpc, SendTestAcceptInspectTemplateAndGenerate)
         EXPECT_GT(std::stoll(tx["weight"].GetValStr()), 0);
         EXPECT_EQ(tx["sigops"].GetValStr(), "1");  // one P2WPKH input
     }
-    EXPECT_EQ(fees, 10'000 + 5'000 + COIN);  // base fees, not the prioritised ones
+    EXPECT_EQ(fees, 10'001 + 5'000 + COIN);  // base fees, not the prioritised ones
     EXPECT_EQ(t["coinbasevalue"].GetValStr(), std::to_string(subsidy + fees));
     EXPECT_EQ(t["weightlimit"].GetValStr(), "4000000");
     EXPECT_EQ(t["sigoplimit"].GetValStr(), "80000");
@@ -357,7 +359,7 @@ TEST(MiningMempoolRpc, SendTestAcceptInspectTemplateAndGenerate)
     err = n.Error("generateblock", {JsonValue(desc), Arr({JsonValue(Hex(*tx2))})});
     EXPECT_EQ(err.first, RPC_VERIFY_ERROR);
     EXPECT_EQ(err.second.rfind("TestBlockValidity failed: bad-txns-inputs-missingorspent", 0), 0u) << err.second;
-    auto tx4 = w.Spend(n.CoinbaseOut(4), subsidy, 2'000);
+    auto tx4 = w.Spend(n.CoinbaseOut(2), subsidy, 2'000);  // the bad-signature spend never entered
     const std::string address = EncodeDestination(WitnessV0KeyHash{w.key.GetPubKey().GetID()}, Chain::REGTEST);
     gb = n.Call("generateblock", {JsonValue(address), Arr({JsonValue(txid1), JsonValue(Hex(*tx4))})});
     EXPECT_FALSE(gb.Exists("hex"));
@@ -401,7 +403,7 @@ TEST(MiningMempoolRpc, SendTestAcceptInspectTemplateAndGenerate)
     EXPECT_EQ(n.Error("setmocktime", {JsonValue(-1)}).second, "Mocktime must be in the range [0, 9223372036], not -1.");
 
     // submitpackage (simple, one by one) and savemempool.
-    auto tx5 = w.Spend(n.CoinbaseOut(5), subsidy, 3'000);
+    auto tx5 = w.Spend(n.CoinbaseOut(3), subsidy, 3'000);  // the burn was refused
     auto tx6 = w.Spend(OutPoint(tx5->GetHash(), 0), tx5->vout[0].value, 3'000);
     JsonValue pkg = n.Call("submitpackage", {Arr({JsonValue(Hex(*tx5)), JsonValue(Hex(*tx6))})});
     EXPECT_EQ(pkg["package_msg"].GetValStr(), "success");
@@ -552,7 +554,7 @@ TEST(MiningMempoolRpc, MainnetAltThroughSubmitBlock)
     EXPECT_EQ(mi["bits"].GetValStr(), "1c3fffc0");
     EXPECT_EQ(mi["difficulty"].GetValStr(), "4");
     EXPECT_EQ(mi["chain"].GetValStr(), "main");
-    EXPECT_EQ(mi["target"].GetValStr(), "00000000003fffc0000000000000000000000000000000000000000000000000");
+    EXPECT_EQ(mi["target"].GetValStr(), "000000003fffc000000000000000000000000000000000000000000000000000");
     // Resubmitting a known block is a duplicate.
     std::string tip_hex;
     {
