@@ -567,3 +567,41 @@ TEST(MiningMempoolRpc, MainnetAltThroughSubmitBlock)
     EXPECT_EQ(err.first, RPC_CLIENT_IN_INITIAL_DOWNLOAD);
     EXPECT_EQ(err.second, "Sovereign is in initial sync and waiting for blocks...");
 }
+
+TEST(MiningMempoolRpc, BlockAssemblerRespectsWeightAndParents)
+{
+    RpcNode n(Chain::REGTEST, "assembler", 1'700'000'000);
+    Wallet w;
+    n.Call("generatetodescriptor", {JsonValue(103), JsonValue("raw(" + ScriptHex(w.spk) + ")")});
+    const Amount subsidy = 50 * COIN;
+    auto a = w.Spend(n.CoinbaseOut(1), subsidy, 1'000);     // low feerate
+    auto b = w.Spend(n.CoinbaseOut(2), subsidy, 50'000);    // high feerate
+    auto b_child = w.Spend(OutPoint(b->GetHash(), 0), b->vout[0].value, 40'000);
+    for (const auto& tx : {a, b, b_child}) n.Call("sendrawtransaction", {JsonValue(Hex(*tx))});
+    TxMemPool& pool = *n.node.mempool;
+    std::lock_guard lock(pool.m_mutex);
+    // Everything fits by default, best package first.
+    auto all = SelectBlockTransactions(pool);
+    ASSERT_EQ(all.size(), 3u);
+    EXPECT_EQ(all[0]->GetHash(), b->GetHash());
+    EXPECT_EQ(all[1]->GetHash(), b_child->GetHash());
+    EXPECT_EQ(all[2]->GetHash(), a->GetHash());
+    // Room for exactly one transaction (the limit itself is never reached): only the best one.
+    BlockAssemblerOptions opts;
+    opts.block_max_weight = opts.block_reserved_weight + GetTransactionWeight(*b) + 1;
+    auto one = SelectBlockTransactions(pool, opts);
+    ASSERT_EQ(one.size(), 1u);
+    EXPECT_EQ(one[0]->GetHash(), b->GetHash());
+    opts.block_max_weight = opts.block_reserved_weight + GetTransactionWeight(*b);
+    EXPECT_EQ(SelectBlockTransactions(pool, opts).size(), 0u);
+    // The sigop budget: the coinbase reserve plus one P2WPKH input's cost of 1 must stay below the limit.
+    opts = BlockAssemblerOptions{};
+    opts.coinbase_output_max_additional_sigops = MAX_BLOCK_SIGOPS_COST - 2;
+    auto by_sigops = SelectBlockTransactions(pool, opts);
+    ASSERT_EQ(by_sigops.size(), 1u);
+    EXPECT_EQ(by_sigops[0]->GetHash(), b->GetHash());
+    // A minimum feerate above the low transaction's leaves it out.
+    opts = BlockAssemblerOptions{};
+    opts.block_min_fee_rate = FeeRate(20'000);  // a pays about 9000 sat/kvB
+    EXPECT_EQ(SelectBlockTransactions(pool, opts).size(), 2u);
+}
