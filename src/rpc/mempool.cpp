@@ -15,8 +15,6 @@ namespace {
 /** Core's DEFAULT_MAX_RAW_TX_FEE_RATE (0.10 BTC/kvB) and DEFAULT_MAX_BURN_AMOUNT (0). */
 const FeeRate DEFAULT_MAX_RAW_TX_FEE_RATE{COIN / 10};
 constexpr Amount DEFAULT_MAX_BURN_AMOUNT{0};
-/** Core's MAX_PACKAGE_COUNT. */
-constexpr size_t MAX_PACKAGE_COUNT{25};
 
 /** Core's ParseFeeRate: a BTC/kvB amount below 1 BTC/kvB. */
 FeeRate ParseFeeRate(const JsonValue& v)
@@ -221,21 +219,32 @@ RpcMethod TestMempoolAccept(NodeContext& node)
                 }
                 txs.push_back(MakeTransactionRef(std::move(*mtx)));
             }
-            EnsureMempool(node);
-            EnsureChainman(node);
+            TxMemPool& pool = EnsureMempool(node);
+            ChainstateManager& cm = EnsureChainman(node);
+            // One transaction goes through single acceptance; several are tested together as a package.
+            PackageMempoolAcceptResult package;
+            if (txs.size() > 1) {
+                std::lock_guard lock(cm.Mutex());
+                package = AcceptPackage(pool, *node.mempool_context, txs, node.Now(), true);
+            } else {
+                package.tx_results.emplace(txs[0]->GetWitnessHash(), node.ProcessTransaction(txs[0], true));
+            }
             JsonValue out = JsonValue::Array();
-            // Packages are tested one transaction at a time against the current pool; once one fails the rest
-            // are left unvalidated (Core leaves them blank as well).
+            // Once a transaction exceeds maxfeerate the rest are left without a result (as Core).
             bool exit_early = false;
             for (const TransactionRef& tx : txs) {
                 JsonValue inner = JsonValue::Object();
                 inner.PushKV("txid", tx->GetHash().GetHex());
                 inner.PushKV("wtxid", tx->GetWitnessHash().GetHex());
-                if (exit_early) {
+                if (package.state.GetResult() == PackageValidationResult::PCKG_POLICY) {
+                    inner.PushKV("package-error", package.state.ToString());
+                }
+                auto it = package.tx_results.find(tx->GetWitnessHash());
+                if (exit_early || it == package.tx_results.end()) {
                     out.PushBack(std::move(inner));
                     continue;
                 }
-                MempoolAcceptResult r = node.ProcessTransaction(tx, true);
+                const MempoolAcceptResult& r = it->second;
                 if (r.IsValid()) {
                     const Amount fee = r.base_fees.value_or(0);
                     const int64_t vsize = r.vsize.value_or(0);
@@ -257,7 +266,6 @@ RpcMethod TestMempoolAccept(NodeContext& node)
                         inner.PushKV("reject-reason", r.state.GetRejectReason());
                         inner.PushKV("reject-details", r.state.ToString());
                     }
-                    if (txs.size() > 1) exit_early = true;
                 }
                 out.PushBack(std::move(inner));
             }
@@ -330,56 +338,75 @@ RpcMethod SubmitPackage(NodeContext& node)
                 CheckBurn(*tx, max_burn);
                 txs.push_back(std::move(tx));
             }
+            (void)max_rate;  // the package path has no client feerate limit yet
+            if (txs.size() > 1 && !IsChildWithParents(txs)) {
+                throw RpcError(RPC_TRANSACTION_ERROR, "package topology disallowed. not child-with-parents or parents depend on each other.");
+            }
             TxMemPool& pool = EnsureMempool(node);
-            EnsureChainman(node);
-            // Simple package submission: each transaction in order through single-transaction acceptance (no
-            // package feerate / CPFP evaluation).
+            ChainstateManager& cm = EnsureChainman(node);
+            PackageMempoolAcceptResult package;
+            {
+                std::lock_guard lock(cm.Mutex());
+                package = AcceptPackage(pool, *node.mempool_context, txs, node.Now(), false);
+            }
+            std::string package_msg = "success";
+            switch (package.state.GetResult()) {
+            case PackageValidationResult::PCKG_RESULT_UNSET:
+                break;
+            case PackageValidationResult::PCKG_MEMPOOL_ERROR:
+                throw RpcError(RPC_TRANSACTION_ERROR, package.state.GetRejectReason());
+            case PackageValidationResult::PCKG_POLICY:
+            case PackageValidationResult::PCKG_TX:
+                package_msg = package.state.ToString();
+                break;
+            }
+            {
+                std::lock_guard lock(pool.m_mutex);
+                for (const TransactionRef& tx : txs) pool.AddUnbroadcastTx(tx->GetHash());
+            }
             JsonValue results = JsonValue::Object();
-            JsonValue replaced = JsonValue::Array();
-            bool all_ok = true;
+            std::set<uint256> replaced;
             for (const TransactionRef& tx : txs) {
                 JsonValue inner = JsonValue::Object();
                 inner.PushKV("txid", tx->GetHash().GetHex());
-                const MempoolEntry* existing = nullptr;
-                {
-                    std::lock_guard lock(pool.m_mutex);
-                    existing = pool.GetEntry(tx->GetHash());
-                    if (existing) {
-                        if (existing->tx->GetWitnessHash() != tx->GetWitnessHash()) {
-                            inner.PushKV("other-wtxid", existing->tx->GetWitnessHash().GetHex());
-                        }
-                        inner.PushKV("vsize", existing->vsize);
-                        JsonValue fees = JsonValue::Object();
-                        fees.PushKV("base", ValueFromAmount(existing->fee));
-                        inner.PushKV("fees", std::move(fees));
-                    }
+                auto it = package.tx_results.find(tx->GetWitnessHash());
+                if (it == package.tx_results.end()) {
+                    inner.PushKV("error", "package-not-validated");
+                    results.PushKV(tx->GetWitnessHash().GetHex(), std::move(inner));
+                    continue;
                 }
-                if (!existing) {
-                    MempoolAcceptResult r = node.ProcessTransaction(tx, true);
-                    if (r.IsValid() && max_rate.GetFee(r.vsize.value_or(0)) &&
-                        r.base_fees.value_or(0) > max_rate.GetFee(r.vsize.value_or(0))) {
-                        inner.PushKV("error", "max feerate exceeded");
-                        all_ok = false;
-                    } else {
-                        if (r.IsValid()) r = node.ProcessTransaction(tx, false);
-                        if (r.IsValid()) {
-                            inner.PushKV("vsize", r.vsize.value_or(0));
-                            inner.PushKV("fees", FeesObject(r));
-                            for (const auto& rep : r.replaced_transactions) replaced.PushBack(rep->GetHash().GetHex());
-                            std::lock_guard lock(pool.m_mutex);
-                            pool.AddUnbroadcastTx(tx->GetHash());
-                        } else {
-                            inner.PushKV("error", r.state.ToString());
-                            all_ok = false;
-                        }
+                const MempoolAcceptResult& r = it->second;
+                switch (r.result_type) {
+                case MempoolAcceptResult::ResultType::DIFFERENT_WITNESS:
+                    inner.PushKV("other-wtxid", r.other_wtxid.value_or(uint256()).GetHex());
+                    break;
+                case MempoolAcceptResult::ResultType::INVALID:
+                    inner.PushKV("error", r.state.ToString());
+                    break;
+                case MempoolAcceptResult::ResultType::VALID:
+                case MempoolAcceptResult::ResultType::MEMPOOL_ENTRY: {
+                    inner.PushKV("vsize", r.vsize.value_or(0));
+                    JsonValue fees = JsonValue::Object();
+                    fees.PushKV("base", ValueFromAmount(r.base_fees.value_or(0)));
+                    if (r.result_type == MempoolAcceptResult::ResultType::VALID) {
+                        fees.PushKV("effective-feerate", ValueFromAmount(r.effective_feerate.value_or(FeeRate()).GetFeePerK()));
+                        JsonValue inc = JsonValue::Array();
+                        for (const uint256& w : r.wtxids_fee_calculations) inc.PushBack(w.GetHex());
+                        fees.PushKV("effective-includes", std::move(inc));
                     }
+                    inner.PushKV("fees", std::move(fees));
+                    for (const auto& rep : r.replaced_transactions) replaced.insert(rep->GetHash());
+                    break;
+                }
                 }
                 results.PushKV(tx->GetWitnessHash().GetHex(), std::move(inner));
             }
             JsonValue out = JsonValue::Object();
-            out.PushKV("package_msg", all_ok ? "success" : "transaction failed");
+            out.PushKV("package_msg", package_msg);
             out.PushKV("tx-results", std::move(results));
-            out.PushKV("replaced-transactions", std::move(replaced));
+            JsonValue replaced_list = JsonValue::Array();
+            for (const uint256& h : replaced) replaced_list.PushBack(h.GetHex());
+            out.PushKV("replaced-transactions", std::move(replaced_list));
             return out;
         }};
 }

@@ -83,6 +83,7 @@ struct RpcNode {
         EXPECT_TRUE(node.chainman) << error;
         node.mempool = std::make_unique<TxMemPool>();
         node.fee_estimator = std::make_unique<BlockPolicyEstimator>();
+        node.mempool->m_fee_estimator = node.fee_estimator.get();
         node.mempool_context = std::make_unique<ChainMempoolContext>(*node.chainman, [this] { return node.Now(); });
         RegisterBlockchainRpcCommands(table, node);
         RegisterMiningRpcCommands(table, node);
@@ -405,6 +406,15 @@ TEST(MiningMempoolRpc, SendTestAcceptInspectTemplateAndGenerate)
     // submitpackage (simple, one by one) and savemempool.
     auto tx5 = w.Spend(n.CoinbaseOut(3), subsidy, 3'000);  // the burn was refused
     auto tx6 = w.Spend(OutPoint(tx5->GetHash(), 0), tx5->vout[0].value, 3'000);
+    // testmempoolaccept checks parent and child together without adding them.
+    r = n.Call("testmempoolaccept", {Arr({JsonValue(Hex(*tx5)), JsonValue(Hex(*tx6))})});
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_TRUE(r[0]["allowed"].GetBool()) << r.Write();
+    EXPECT_TRUE(r[1]["allowed"].GetBool()) << r.Write();
+    EXPECT_EQ(n.Call("getrawmempool").size(), 0u);
+    err = n.Error("submitpackage", {Arr({JsonValue(Hex(*tx5)), JsonValue(Hex(*tx4))})});
+    EXPECT_EQ(err.first, RPC_TRANSACTION_ERROR);
+    EXPECT_EQ(err.second, "package topology disallowed. not child-with-parents or parents depend on each other.");
     JsonValue pkg = n.Call("submitpackage", {Arr({JsonValue(Hex(*tx5)), JsonValue(Hex(*tx6))})});
     EXPECT_EQ(pkg["package_msg"].GetValStr(), "success");
     EXPECT_EQ(pkg["tx-results"][tx6->GetWitnessHash().GetHex()]["txid"].GetValStr(), tx6->GetHash().GetHex());
