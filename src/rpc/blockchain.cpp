@@ -65,7 +65,3 @@ void RegisterBlockchainRpcCommands(RpcTable& table, NodeContext& node)
     table.Register("blockchain", GetBlockHash(node));
 }
 
-void RegisterMempoolRpcCommands(RpcTable& table, NodeContext& node)
-{
-    (void)table, (void)node;
-}
