@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iomanip>
+#include <locale>
 #include <set>
 #include <sstream>
 
@@ -1353,7 +1354,7 @@ RpcMethod GetRawTransaction(NodeContext& node)
         [&node](const RpcMethod&, const JsonRpcRequest& req) -> JsonValue {
             ChainstateManager& cm = EnsureChainman(node);
             const uint256 txid = ParseHashV(req.params[0], "parameter 1");
-            if (txid == cm.Params().genesis.merkle_root) {
+            if (txid == cm.Params().genesis.header.merkle_root) {
                 throw RpcError(RPC_INVALID_ADDRESS_OR_KEY, "The genesis block coinbase is not considered an ordinary "
                                                            "transaction and cannot be retrieved");
             }

@@ -1,6 +1,8 @@
 // The blockchain RPCs through RpcTable::Execute on a regtest chainstate in a temp dir: field layout, values,
 // error codes, and Core's getblockstats fixture (rpc_getblockstats.json) reproduced field for field.
 #include "address/destination.h"
+#include "consensus/block_check.h"
+#include "json/core_json.h"
 #include "node/miner.h"
 #include "rpc/node_rpc.h"
 #include "rpc/protocol.h"
@@ -137,7 +139,7 @@ TEST(BlockchainRpc, HeadersBlocksAndChainInfo)
     EXPECT_EQ(h["target"].GetValStr(), "7fffff0000000000000000000000000000000000000000000000000000000000");
     EXPECT_EQ(h["nTx"].GetValStr(), "2");
     JsonValue raw = t.Call("getblockheader", Params({hash, false}));
-    EXPECT_EQ(raw.GetValStr(), HexStr(EncodeBlockHeader(blk)));
+    EXPECT_EQ(raw.GetValStr(), HexStr(EncodeBlockHeader(blk.header)));
     JsonValue h1 = t.Call("getblockheader", Params({t.Cm().Chain()[1]->GetBlockHash().GetHex()}));
     EXPECT_EQ(h1["confirmations"].GetValStr(), "102");
     EXPECT_EQ(h1["nextblockhash"].GetValStr(), t.Cm().Chain()[2]->GetBlockHash().GetHex());
