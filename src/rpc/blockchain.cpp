@@ -1449,6 +1449,7 @@ void RegisterBlockchainRpcCommands(RpcTable& table, NodeContext& node)
     table.Register("blockchain", PruneBlockchain(node));
     table.Register("util", GetIndexInfo(node));
     table.Register("rawtransactions", GetRawTransaction(node));
+    RegisterTxOutProofRpcCommands(table, node);
 }
 
 void RegisterMempoolRpcCommands(RpcTable& table, NodeContext& node)

@@ -4,6 +4,7 @@
 #include "consensus/block_check.h"
 #include "json/core_json.h"
 #include "node/miner.h"
+#include "rpc/merkleblock.h"
 #include "rpc/node_rpc.h"
 #include "rpc/protocol.h"
 #include "script/sighash.h"
@@ -340,4 +341,61 @@ TEST(BlockchainRpc, GetBlockStatsMatchesCore)
     EXPECT_EQ(msg, "Target block height -1 is negative");
     EXPECT_EQ(t.ErrorOf("getblockstats", Params({std::string(64, '0')}), &msg), RPC_INVALID_ADDRESS_OR_KEY);
     EXPECT_EQ(msg, "Block not found");
+}
+
+TEST(BlockchainRpc, TxOutProofRoundTrip)
+{
+    TestNode t("proof");
+    for (int i = 0; i < 101; ++i) t.Mine();
+    const Amount subsidy = GetBlockSubsidy(1, t.params->consensus);
+    std::vector<TransactionRef> txs;
+    for (int h = 1; h <= 4; ++h) {
+        auto b = t.Cm().ReadBlock(*t.Cm().Chain()[h]);
+        txs.push_back(t.Spend(OutPoint(b->vtx[0]->GetHash(), 0), subsidy, 1000 * h));
+    }
+    const Block blk = t.Mine(txs);
+    const std::string hash = blk.GetHash().GetHex();
+
+    // One transaction, found through its unspent output; then two with the block given.
+    JsonValue one = Params({});
+    JsonValue ids = JsonValue::Array();
+    ids.PushBack(txs[2]->GetHash().GetHex());
+    const std::string proof = t.Call("gettxoutproof", Params({ids})).GetValStr();
+    JsonValue got = t.Call("verifytxoutproof", Params({proof}));
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].GetValStr(), txs[2]->GetHash().GetHex());
+    ids.PushBack(blk.vtx[0]->GetHash().GetHex());
+    JsonValue two = t.Call("verifytxoutproof", Params({t.Call("gettxoutproof", Params({ids, hash}))}));
+    ASSERT_EQ(two.size(), 2u);
+    EXPECT_EQ(two[0].GetValStr(), blk.vtx[0]->GetHash().GetHex());  // in block order
+    EXPECT_EQ(two[1].GetValStr(), txs[2]->GetHash().GetHex());
+
+    // The proof is the header followed by the partial tree.
+    auto bytes = TryParseHex(proof);
+    ASSERT_TRUE(bytes);
+    auto mb = MerkleBlock::Decode(*bytes);
+    ASSERT_TRUE(mb);
+    EXPECT_EQ(mb->header.GetHash(), blk.GetHash());
+    EXPECT_EQ(mb->txn.GetNumTransactions(), 5u);
+    EXPECT_EQ(HexStr(mb->Encode()), proof);
+
+    // A tampered hash no longer reaches the header's root: empty result.
+    std::vector<uint8_t> bad = *bytes;
+    bad[80 + 4 + 1 + 5] ^= 1;
+    EXPECT_EQ(t.Call("verifytxoutproof", Params({HexStr(bad)})).size(), 0u);
+
+    std::string msg;
+    EXPECT_EQ(t.ErrorOf("gettxoutproof", Params({JsonValue::Array()}), &msg), RPC_INVALID_PARAMETER);
+    EXPECT_EQ(msg, "Parameter 'txids' cannot be empty");
+    JsonValue dup = JsonValue::Array();
+    dup.PushBack(txs[0]->GetHash().GetHex());
+    dup.PushBack(txs[0]->GetHash().GetHex());
+    EXPECT_EQ(t.ErrorOf("gettxoutproof", Params({dup}), &msg), RPC_INVALID_PARAMETER);
+    EXPECT_EQ(msg, "Invalid parameter, duplicated txid: " + txs[0]->GetHash().GetHex());
+    JsonValue other = JsonValue::Array();
+    other.PushBack(txs[0]->GetHash().GetHex());
+    EXPECT_EQ(t.ErrorOf("gettxoutproof", Params({other, t.Cm().Chain()[5]->GetBlockHash().GetHex()}), &msg),
+              RPC_INVALID_ADDRESS_OR_KEY);
+    EXPECT_EQ(msg, "Not all transactions found in specified or retrieved block");
+    (void)one;
 }
