@@ -357,7 +357,6 @@ TEST(BlockchainRpc, TxOutProofRoundTrip)
     const std::string hash = blk.GetHash().GetHex();
 
     // One transaction, found through its unspent output; then two with the block given.
-    JsonValue one = Params({});
     JsonValue ids = JsonValue::Array();
     ids.PushBack(txs[2]->GetHash().GetHex());
     const std::string proof = t.Call("gettxoutproof", Params({ids})).GetValStr();
@@ -397,5 +396,4 @@ TEST(BlockchainRpc, TxOutProofRoundTrip)
     EXPECT_EQ(t.ErrorOf("gettxoutproof", Params({other, t.Cm().Chain()[5]->GetBlockHash().GetHex()}), &msg),
               RPC_INVALID_ADDRESS_OR_KEY);
     EXPECT_EQ(msg, "Not all transactions found in specified or retrieved block");
-    (void)one;
 }
