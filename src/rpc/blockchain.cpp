@@ -726,7 +726,7 @@ RpcMethod GetTxOut(NodeContext& node)
             std::lock_guard lock(cm.Mutex());
             const uint256 txid = ParseHashV(req.params[0], "txid");
             const int64_t n = JsonGetInt64(req.params[1]);
-            if (n < 0 || n > 0xffffffffLL) throw RpcError(RPC_TYPE_ERROR, "JSON integer out of range");
+            if (n < 0 || n > 0xffffffffLL) throw std::runtime_error("JSON integer out of range");
             const OutPoint out{txid, static_cast<uint32_t>(n)};
             const bool include_mempool = req.params[2].IsNull() ? true : JsonGetBool(req.params[2]);
             CoinsViewCache& tip_view = cm.CoinsTip();
