@@ -397,3 +397,27 @@ TEST(BlockchainRpc, TxOutProofRoundTrip)
               RPC_INVALID_ADDRESS_OR_KEY);
     EXPECT_EQ(msg, "Not all transactions found in specified or retrieved block");
 }
+
+TEST(BlockchainRpc, HelpAndPruneErrors)
+{
+    TestNode t("help", /*prune_bytes=*/uint64_t{550} << 20);
+    for (const char* cmd : {"getblockchaininfo", "getblock", "getblockheader", "getchaintips", "getchaintxstats",
+                            "getdifficulty", "gettxout", "gettxoutsetinfo", "getblockstats", "preciousblock",
+                            "invalidateblock", "reconsiderblock", "verifychain", "pruneblockchain", "getindexinfo",
+                            "getrawtransaction", "gettxoutproof", "verifytxoutproof"}) {
+        const std::string help = t.table.Help(cmd);
+        EXPECT_EQ(help.rfind(cmd, 0), 0u) << help;
+        EXPECT_NE(help.find("Result"), std::string::npos) << cmd;
+    }
+    t.Mine();
+    JsonValue info = t.Call("getblockchaininfo");
+    EXPECT_TRUE(info["pruned"].GetBool());
+    EXPECT_EQ(info["pruneheight"].GetValStr(), "0");
+    EXPECT_TRUE(info["automatic_pruning"].GetBool());
+    EXPECT_EQ(info["prune_target_size"].GetValStr(), std::to_string(uint64_t{550} << 20));
+    std::string msg;
+    EXPECT_EQ(t.ErrorOf("pruneblockchain", Params({-1}), &msg), RPC_INVALID_PARAMETER);
+    EXPECT_EQ(msg, "Negative block height.");
+    EXPECT_EQ(t.ErrorOf("pruneblockchain", Params({1}), &msg), RPC_MISC_ERROR);
+    EXPECT_EQ(msg, "Blockchain is too short for pruning.");
+}
