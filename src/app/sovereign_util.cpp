@@ -5,8 +5,7 @@
 #include <string>
 #include <vector>
 
-int main(int argc, char* argv[])
-{
+int main(int argc, char* argv[]) {
     const std::vector<std::string> args(argv + 1, argv + argc);
     const int ret = RunUtilTool(args, std::cout, std::cerr);
     std::cout.flush();

@@ -246,6 +246,7 @@ int main(int argc, char** argv)
     node.mempool = std::make_unique<TxMemPool>(mopts);
     node.fee_estimator = std::make_unique<BlockPolicyEstimator>();
     node.fee_estimator->ReadFile(node.data_dir / "fee_estimates.dat");
+    node.mempool->m_fee_estimator = node.fee_estimator.get();
     node.mempool_context = std::make_unique<ChainMempoolContext>(*node.chainman, [&node] { return node.Now(); });
     const bool persist_mempool = args.GetBoolArg("-persistmempool", true);
     if (persist_mempool && fs::exists(node.data_dir / "mempool.dat")) {

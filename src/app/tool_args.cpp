@@ -5,8 +5,7 @@
 
 namespace {
 // Core's InterpretBool: empty is true, otherwise the leading decimal integer must be nonzero.
-bool InterpretBool(const std::string& v)
-{
+bool InterpretBool(const std::string& v) {
     if (v.empty()) return true;
     size_t i = 0;
     if (v[i] == '-' || v[i] == '+') ++i;
@@ -15,21 +14,19 @@ bool InterpretBool(const std::string& v)
     return nonzero;
 }
 
-bool Contains(const std::vector<std::string>& list, const std::string& s)
-{
+bool Contains(const std::vector<std::string>& list, const std::string& s) {
     return std::find(list.begin(), list.end(), s) != list.end();
 }
 }  // namespace
 
-std::vector<std::string> ToolArgs::CommonOptions()
-{
-    return {"?", "h", "help", "version", "chain", "regtest", "testnet", "testnet4", "signet", "signetchallenge",
-            "signetseednode", "testactivationheight", "vbparams"};
+std::vector<std::string> ToolArgs::CommonOptions() {
+    return {"?",       "h",        "help",   "version",         "chain",          "regtest",
+            "testnet", "testnet4", "signet", "signetchallenge", "signetseednode", "testactivationheight",
+            "vbparams"};
 }
 
 bool ToolArgs::Parse(const std::vector<std::string>& args, const std::vector<std::string>& known_options,
-                     const std::vector<std::string>& commands, std::string& error)
-{
+                     const std::vector<std::string>& commands, std::string& error) {
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& arg = args[i];
         if (arg == "-") break;  // bitcoin-tx reads the transaction from stdin
@@ -52,7 +49,8 @@ bool ToolArgs::Parse(const std::vector<std::string>& args, const std::vector<std
         key.erase(0, 1);
         std::string name = key;
         bool negated = false;
-        if (!Contains(known_options, name) && name.starts_with("no") && Contains(known_options, name.substr(2))) {
+        if (!Contains(known_options, name) && name.starts_with("no") &&
+            Contains(known_options, name.substr(2))) {
             name = name.substr(2);
             negated = true;
         }
@@ -67,28 +65,26 @@ bool ToolArgs::Parse(const std::vector<std::string>& args, const std::vector<std
     return true;
 }
 
-bool ToolArgs::GetBool(const std::string& name) const
-{
+bool ToolArgs::GetBool(const std::string& name) const {
     auto it = m_options.find(name);
     return it != m_options.end() && InterpretBool(it->second);
 }
 
-std::optional<std::string> ToolArgs::GetArg(const std::string& name) const
-{
+std::optional<std::string> ToolArgs::GetArg(const std::string& name) const {
     auto it = m_options.find(name);
     if (it == m_options.end()) return std::nullopt;
     return it->second;
 }
 
-std::optional<Chain> ToolArgs::SelectChain(std::string& error) const
-{
+std::optional<Chain> ToolArgs::SelectChain(std::string& error) const {
     const bool regtest = GetBool("regtest");
     const bool signet = GetBool("signet");
     const bool testnet = GetBool("testnet");
     const bool testnet4 = GetBool("testnet4");
     const auto chain_arg = GetArg("chain");
     if (int(chain_arg.has_value()) + int(regtest) + int(signet) + int(testnet) + int(testnet4) > 1) {
-        error = "Invalid combination of -regtest, -signet, -testnet, -testnet4 and -chain. Can use at most one.";
+        error =
+            "Invalid combination of -regtest, -signet, -testnet, -testnet4 and -chain. Can use at most one.";
         return std::nullopt;
     }
     if (chain_arg) {

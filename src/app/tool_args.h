@@ -9,12 +9,11 @@
 #include <string>
 #include <vector>
 
-class ToolArgs
-{
+class ToolArgs {
 public:
-    /** Parses leading options. With registered commands (bitcoin-util), the first non-option word must be one of
-     *  them and it and everything after it become Command(); otherwise (bitcoin-tx) parsing simply stops there.
-     *  false with Core's message ("Invalid parameter -x", "Invalid command 'x'") on error. */
+    /** Parses leading options. With registered commands (bitcoin-util), the first non-option word must be one
+     * of them and it and everything after it become Command(); otherwise (bitcoin-tx) parsing simply stops
+     * there. false with Core's message ("Invalid parameter -x", "Invalid command 'x'") on error. */
     bool Parse(const std::vector<std::string>& args, const std::vector<std::string>& known_options,
                const std::vector<std::string>& commands, std::string& error);
 

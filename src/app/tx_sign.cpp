@@ -23,19 +23,17 @@ struct SigData {
     std::map<uint160, std::pair<PubKey, Bytes>> signatures;
 };
 
-uint160 ScriptId(const Script& script) { return Hash160(script.bytes()); }
+uint160 ScriptId(const Script& script) {
+    return Hash160(script.bytes());
+}
 
 /** Remembers every signature that verifies (Core's SignatureExtractorChecker). */
-class ExtractorChecker final : public MutableTransactionSignatureChecker
-{
+class ExtractorChecker final : public MutableTransactionSignatureChecker {
 public:
     ExtractorChecker(SigData& data, const MutableTransaction* tx, unsigned int n_in, Amount amount)
-        : MutableTransactionSignatureChecker(tx, n_in, amount, MissingDataBehavior::FAIL), m_data(data)
-    {
-    }
+        : MutableTransactionSignatureChecker(tx, n_in, amount, MissingDataBehavior::FAIL), m_data(data) {}
     bool CheckECDSASignature(const Bytes& sig, const Bytes& pubkey, const Script& script_code,
-                             SigVersion sigversion) const override
-    {
+                             SigVersion sigversion) const override {
         if (!MutableTransactionSignatureChecker::CheckECDSASignature(sig, pubkey, script_code, sigversion)) {
             return false;
         }
@@ -56,11 +54,11 @@ struct Creator {
     int sighash_type;
 
     bool CreateSig(const SigningKeys& keys, Bytes& sig, const uint160& key_id, const Script& script_code,
-                   SigVersion sigversion) const
-    {
+                   SigVersion sigversion) const {
         const Key* key = keys.GetKey(key_id);
         if (!key) return false;
-        // Uncompressed keys are not allowed in witness scripts (policy), and segwit signatures commit to amounts.
+        // Uncompressed keys are not allowed in witness scripts (policy), and segwit signatures commit to
+        // amounts.
         if (sigversion == SigVersion::WITNESS_V0 && !key->IsCompressed()) return false;
         if (sigversion == SigVersion::WITNESS_V0 && !MoneyRange(amount)) return false;
         const int hash_type = sighash_type == SIGHASH_DEFAULT ? SIGHASH_ALL : sighash_type;
@@ -71,9 +69,8 @@ struct Creator {
     }
 };
 
-bool CreateSig(const Creator& creator, SigData& data, const SigningKeys& keys, Bytes& sig_out, const PubKey& pubkey,
-               const Script& script_code, SigVersion sigversion)
-{
+bool CreateSig(const Creator& creator, SigData& data, const SigningKeys& keys, Bytes& sig_out,
+               const PubKey& pubkey, const Script& script_code, SigVersion sigversion) {
     const uint160 key_id = pubkey.GetID();
     if (auto it = data.signatures.find(key_id); it != data.signatures.end()) {
         sig_out = it->second.second;
@@ -86,8 +83,7 @@ bool CreateSig(const Creator& creator, SigData& data, const SigningKeys& keys, B
     return false;
 }
 
-bool LookupScript(const SigningKeys& keys, const SigData& data, const uint160& id, Script& out)
-{
+bool LookupScript(const SigningKeys& keys, const SigData& data, const uint160& id, Script& out) {
     if (const Script* s = keys.GetScript(id)) {
         out = *s;
         return true;
@@ -103,8 +99,7 @@ bool LookupScript(const SigningKeys& keys, const SigData& data, const uint160& i
     return false;
 }
 
-bool LookupPubKey(const SigningKeys& keys, const SigData& data, const uint160& key_id, PubKey& out)
-{
+bool LookupPubKey(const SigningKeys& keys, const SigData& data, const uint160& key_id, PubKey& out) {
     if (auto it = data.signatures.find(key_id); it != data.signatures.end()) {
         out = it->second.first;
         return true;
@@ -112,71 +107,71 @@ bool LookupPubKey(const SigningKeys& keys, const SigData& data, const uint160& k
     return keys.GetPubKey(key_id, out);
 }
 
-bool SignStep(const SigningKeys& keys, const Creator& creator, const Script& script_pubkey, std::vector<Bytes>& ret,
-              TxoutType& type, SigVersion sigversion, SigData& data)
-{
+bool SignStep(const SigningKeys& keys, const Creator& creator, const Script& script_pubkey,
+              std::vector<Bytes>& ret, TxoutType& type, SigVersion sigversion, SigData& data) {
     ret.clear();
     Bytes sig;
     std::vector<Bytes> solutions;
     type = Solver(script_pubkey, solutions);
     switch (type) {
-    case TxoutType::NONSTANDARD:
-    case TxoutType::NULL_DATA:
-    case TxoutType::WITNESS_UNKNOWN:
-    case TxoutType::WITNESS_V1_TAPROOT:  // key-path and script-path signing are not offered by this tool
-        return false;
-    case TxoutType::PUBKEY:
-        if (!CreateSig(creator, data, keys, sig, PubKey(solutions[0]), script_pubkey, sigversion)) return false;
-        ret.push_back(std::move(sig));
-        return true;
-    case TxoutType::PUBKEYHASH: {
-        const uint160 key_id(solutions[0]);
-        PubKey pubkey;
-        if (!LookupPubKey(keys, data, key_id, pubkey)) return false;
-        if (!CreateSig(creator, data, keys, sig, pubkey, script_pubkey, sigversion)) return false;
-        ret.push_back(std::move(sig));
-        ret.emplace_back(pubkey.begin(), pubkey.end());
-        return true;
-    }
-    case TxoutType::SCRIPTHASH: {
-        Script redeem;
-        if (!LookupScript(keys, data, uint160(solutions[0]), redeem)) return false;
-        ret.push_back(redeem.bytes());
-        return true;
-    }
-    case TxoutType::MULTISIG: {
-        const size_t required = solutions.front()[0];
-        ret.emplace_back();  // the extra item CHECKMULTISIG pops (its off-by-one bug)
-        for (size_t i = 1; i + 1 < solutions.size(); ++i) {
-            // Always try every key so that all available signatures are collected, as Core does.
-            if (CreateSig(creator, data, keys, sig, PubKey(solutions[i]), script_pubkey, sigversion)) {
-                if (ret.size() < required + 1) ret.push_back(std::move(sig));
-            }
+        case TxoutType::NONSTANDARD:
+        case TxoutType::NULL_DATA:
+        case TxoutType::WITNESS_UNKNOWN:
+        case TxoutType::WITNESS_V1_TAPROOT:  // key-path and script-path signing are not offered by this tool
+            return false;
+        case TxoutType::PUBKEY:
+            if (!CreateSig(creator, data, keys, sig, PubKey(solutions[0]), script_pubkey, sigversion))
+                return false;
+            ret.push_back(std::move(sig));
+            return true;
+        case TxoutType::PUBKEYHASH: {
+            const uint160 key_id(solutions[0]);
+            PubKey pubkey;
+            if (!LookupPubKey(keys, data, key_id, pubkey)) return false;
+            if (!CreateSig(creator, data, keys, sig, pubkey, script_pubkey, sigversion)) return false;
+            ret.push_back(std::move(sig));
+            ret.emplace_back(pubkey.begin(), pubkey.end());
+            return true;
         }
-        const bool ok = ret.size() == required + 1;
-        while (ret.size() < required + 1) ret.emplace_back();
-        return ok;
-    }
-    case TxoutType::WITNESS_V0_KEYHASH:
-        ret.push_back(solutions[0]);
-        return true;
-    case TxoutType::WITNESS_V0_SCRIPTHASH: {
-        Script witness_script;
-        // The script id of a P2WSH program is RIPEMD160 of its SHA256, i.e. HASH160 of the script.
-        uint8_t id[20];
-        Ripemd160(solutions[0], id);
-        if (!LookupScript(keys, data, uint160(std::span<const uint8_t>(id, 20)), witness_script)) return false;
-        ret.push_back(witness_script.bytes());
-        return true;
-    }
-    case TxoutType::ANCHOR:
-        return true;
+        case TxoutType::SCRIPTHASH: {
+            Script redeem;
+            if (!LookupScript(keys, data, uint160(solutions[0]), redeem)) return false;
+            ret.push_back(redeem.bytes());
+            return true;
+        }
+        case TxoutType::MULTISIG: {
+            const size_t required = solutions.front()[0];
+            ret.emplace_back();  // the extra item CHECKMULTISIG pops (its off-by-one bug)
+            for (size_t i = 1; i + 1 < solutions.size(); ++i) {
+                // Always try every key so that all available signatures are collected, as Core does.
+                if (CreateSig(creator, data, keys, sig, PubKey(solutions[i]), script_pubkey, sigversion)) {
+                    if (ret.size() < required + 1) ret.push_back(std::move(sig));
+                }
+            }
+            const bool ok = ret.size() == required + 1;
+            while (ret.size() < required + 1) ret.emplace_back();
+            return ok;
+        }
+        case TxoutType::WITNESS_V0_KEYHASH:
+            ret.push_back(solutions[0]);
+            return true;
+        case TxoutType::WITNESS_V0_SCRIPTHASH: {
+            Script witness_script;
+            // The script id of a P2WSH program is RIPEMD160 of its SHA256, i.e. HASH160 of the script.
+            uint8_t id[20];
+            Ripemd160(solutions[0], id);
+            if (!LookupScript(keys, data, uint160(std::span<const uint8_t>(id, 20)), witness_script))
+                return false;
+            ret.push_back(witness_script.bytes());
+            return true;
+        }
+        case TxoutType::ANCHOR:
+            return true;
     }
     return false;
 }
 
-Script PushAll(const std::vector<Bytes>& values)
-{
+Script PushAll(const std::vector<Bytes>& values) {
     Script result;
     for (const Bytes& v : values) {
         if (v.empty()) {
@@ -192,8 +187,8 @@ Script PushAll(const std::vector<Bytes>& values)
     return result;
 }
 
-bool ProduceSignature(const SigningKeys& keys, const Creator& creator, const Script& from_pubkey, SigData& data)
-{
+bool ProduceSignature(const SigningKeys& keys, const Creator& creator, const Script& from_pubkey,
+                      SigData& data) {
     if (data.complete) return true;
     std::vector<Bytes> result;
     TxoutType type;
@@ -245,14 +240,14 @@ bool ProduceSignature(const SigningKeys& keys, const Creator& creator, const Scr
 }
 
 /** Signatures and scripts already present in the input (Core's DataFromTransaction). */
-SigData DataFromTransaction(const MutableTransaction& tx, unsigned int n_in, const TxOut& txout)
-{
+SigData DataFromTransaction(const MutableTransaction& tx, unsigned int n_in, const TxOut& txout) {
     SigData data;
     data.script_sig = tx.vin[n_in].script_sig;
     data.script_witness = tx.vin[n_in].witness;
     ScriptStack script_stack;
     std::vector<Bytes> witness_stack = data.script_witness.stack;
-    EvalScript(script_stack, data.script_sig, SCRIPT_VERIFY_STRICTENC, BaseSignatureChecker(), SigVersion::BASE);
+    EvalScript(script_stack, data.script_sig, SCRIPT_VERIFY_STRICTENC, BaseSignatureChecker(),
+               SigVersion::BASE);
 
     ExtractorChecker extractor(data, &tx, n_in, txout.value);
     if (VerifyScript(data.script_sig, txout.script_pubkey, &data.script_witness, StandardScriptVerifyFlags(),
@@ -299,8 +294,7 @@ SigData DataFromTransaction(const MutableTransaction& tx, unsigned int n_in, con
 }
 }  // namespace
 
-void SigningKeys::AddKey(const Key& key)
-{
+void SigningKeys::AddKey(const Key& key) {
     const PubKey pubkey = key.GetPubKey();
     m_keys[pubkey.GetID()] = key;
     if (pubkey.IsCompressed()) {
@@ -312,42 +306,40 @@ void SigningKeys::AddKey(const Key& key)
     }
 }
 
-void SigningKeys::AddScript(const Script& script) { m_scripts[ScriptId(script)] = script; }
+void SigningKeys::AddScript(const Script& script) {
+    m_scripts[ScriptId(script)] = script;
+}
 
-const Key* SigningKeys::GetKey(const uint160& key_id) const
-{
+const Key* SigningKeys::GetKey(const uint160& key_id) const {
     auto it = m_keys.find(key_id);
     return it == m_keys.end() ? nullptr : &it->second;
 }
 
-bool SigningKeys::GetPubKey(const uint160& key_id, PubKey& pubkey) const
-{
+bool SigningKeys::GetPubKey(const uint160& key_id, PubKey& pubkey) const {
     const Key* key = GetKey(key_id);
     if (!key) return false;
     pubkey = key->GetPubKey();
     return true;
 }
 
-const Script* SigningKeys::GetScript(const uint160& script_id) const
-{
+const Script* SigningKeys::GetScript(const uint160& script_id) const {
     auto it = m_scripts.find(script_id);
     return it == m_scripts.end() ? nullptr : &it->second;
 }
 
-uint32_t StandardScriptVerifyFlags()
-{
-    return SCRIPT_VERIFY_P2SH | SCRIPT_VERIFY_DERSIG | SCRIPT_VERIFY_NULLDUMMY | SCRIPT_VERIFY_CHECKLOCKTIMEVERIFY |
-           SCRIPT_VERIFY_CHECKSEQUENCEVERIFY | SCRIPT_VERIFY_WITNESS | SCRIPT_VERIFY_TAPROOT |
-           SCRIPT_VERIFY_STRICTENC | SCRIPT_VERIFY_MINIMALDATA | SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_NOPS |
-           SCRIPT_VERIFY_CLEANSTACK | SCRIPT_VERIFY_MINIMALIF | SCRIPT_VERIFY_NULLFAIL | SCRIPT_VERIFY_LOW_S |
+uint32_t StandardScriptVerifyFlags() {
+    return SCRIPT_VERIFY_P2SH | SCRIPT_VERIFY_DERSIG | SCRIPT_VERIFY_NULLDUMMY |
+           SCRIPT_VERIFY_CHECKLOCKTIMEVERIFY | SCRIPT_VERIFY_CHECKSEQUENCEVERIFY | SCRIPT_VERIFY_WITNESS |
+           SCRIPT_VERIFY_TAPROOT | SCRIPT_VERIFY_STRICTENC | SCRIPT_VERIFY_MINIMALDATA |
+           SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_NOPS | SCRIPT_VERIFY_CLEANSTACK | SCRIPT_VERIFY_MINIMALIF |
+           SCRIPT_VERIFY_NULLFAIL | SCRIPT_VERIFY_LOW_S |
            SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_WITNESS_PROGRAM | SCRIPT_VERIFY_WITNESS_PUBKEYTYPE |
            SCRIPT_VERIFY_CONST_SCRIPTCODE | SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_TAPROOT_VERSION |
            SCRIPT_VERIFY_DISCOURAGE_OP_SUCCESS | SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_PUBKEYTYPE;
 }
 
 bool SignTxInput(MutableTransaction& tx, unsigned int n_in, const TxOut& prevout, const SigningKeys& keys,
-                 int sighash_type)
-{
+                 int sighash_type) {
     if (n_in >= tx.vin.size()) return false;
     SigData data = DataFromTransaction(tx, n_in, prevout);
     const bool hash_single = (sighash_type & ~SIGHASH_ANYONECANPAY) == SIGHASH_SINGLE;

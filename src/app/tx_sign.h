@@ -9,8 +9,7 @@
 #include <map>
 
 /** Keys and scripts the signer may use (Core's FillableSigningProvider). */
-class SigningKeys
-{
+class SigningKeys {
 public:
     /** Adds a key; a compressed key also makes its P2WPKH script known, so P2SH-P2WPKH can be signed. */
     void AddKey(const Key& key);
@@ -27,7 +26,8 @@ private:
 };
 
 /** Signs input n_in of tx spending prevout (script and amount) with sighash_type, merging with signatures the
- *  input already holds. Updates the input's scriptSig and witness. Returns true when the input is complete. */
+ *  input already holds. Updates the input's scriptSig and witness. Returns true when the input is complete.
+ */
 bool SignTxInput(MutableTransaction& tx, unsigned int n_in, const TxOut& prevout, const SigningKeys& keys,
                  int sighash_type);
 

@@ -35,26 +35,25 @@ using ToolError = std::runtime_error;
 
 /** Core's ToIntegral: the whole string must be a decimal number of type T (no '+', no spaces). */
 template <typename T>
-std::optional<T> ToIntegral(std::string_view s)
-{
+std::optional<T> ToIntegral(std::string_view s) {
     T value{};
     const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
     if (ec != std::errc{} || ptr != s.data() + s.size()) return std::nullopt;
     return value;
 }
 
-bool IsSpaceChar(char c) { return c == ' ' || c == '\f' || c == '\n' || c == '\r' || c == '\t' || c == '\v'; }
+bool IsSpaceChar(char c) {
+    return c == ' ' || c == '\f' || c == '\n' || c == '\r' || c == '\t' || c == '\v';
+}
 
-std::string_view TrimView(std::string_view s)
-{
+std::string_view TrimView(std::string_view s) {
     while (!s.empty() && IsSpaceChar(s.front())) s.remove_prefix(1);
     while (!s.empty() && IsSpaceChar(s.back())) s.remove_suffix(1);
     return s;
 }
 
 /** Core's ParseMoney: digits with an optional '.' and up to 8 decimals, surrounding spaces allowed. */
-std::optional<Amount> ParseMoney(const std::string& text)
-{
+std::optional<Amount> ParseMoney(const std::string& text) {
     if (text.find('\0') != std::string::npos) return std::nullopt;
     const std::string str(TrimView(text));
     if (str.empty()) return std::nullopt;
@@ -83,27 +82,25 @@ std::optional<Amount> ParseMoney(const std::string& text)
     return value;
 }
 
-Amount ExtractAndValidateValue(const std::string& text)
-{
+Amount ExtractAndValidateValue(const std::string& text) {
     if (auto v = ParseMoney(text)) return *v;
     throw ToolError("invalid TX output value");
 }
 
 template <typename T>
-T TrimAndParse(const std::string& text, const std::string& err)
-{
+T TrimAndParse(const std::string& text, const std::string& err) {
     if (auto v = ToIntegral<T>(TrimView(text))) return *v;
     throw ToolError(err + " '" + text + "'");
 }
 
-Script P2SHScript(const Script& redeem) { return GetScriptForDestination(ScriptHash{Hash160(redeem.bytes())}); }
-Script P2WSHScript(const Script& witness_script)
-{
+Script P2SHScript(const Script& redeem) {
+    return GetScriptForDestination(ScriptHash{Hash160(redeem.bytes())});
+}
+Script P2WSHScript(const Script& witness_script) {
     return GetScriptForDestination(WitnessV0ScriptHash{Sha256Hash(witness_script.bytes())});
 }
 
-class TxTool
-{
+class TxTool {
 public:
     TxTool(std::istream& in, std::ostream& out, std::ostream& err) : m_in(in), m_out(out), m_err(err) {}
 
@@ -138,22 +135,52 @@ private:
     std::map<std::string, JsonValue> m_registers;
 };
 
-void TxTool::PrintUsage() const
-{
-    m_out << "Sovereign sovereign-tx utility (bitcoin-tx compatible)\n"
+void TxTool::PrintUsage() const {
+    m_out << "Sovereign sovereign-tx utility (compatible with Bitcoin Core's bitcoin-tx)\n"
+             "\n"
+             "sovereign-tx creates and modifies raw transactions: \"<hex-tx> [commands]\" updates a "
+             "hex-encoded\n"
+             "transaction (\"-\" reads it from standard input), \"-create [commands]\" starts from an empty "
+             "one.\n"
              "\n"
              "Usage: sovereign-tx [options] <hex-tx> [commands]\n"
              "or:    sovereign-tx [options] -create [commands]\n"
              "\n"
-             "Options: -create -json -txid -chain=<chain> -regtest -signet -testnet -testnet4\n"
-             "Commands: delin=N delout=N in=TXID:VOUT(:SEQUENCE_NUMBER) locktime=N nversion=N\n"
-             "  outaddr=VALUE:ADDRESS outdata=[VALUE:]DATA outmultisig=VALUE:REQUIRED:PUBKEYS:PUBKEY1:...[:FLAGS]\n"
-             "  outpubkey=VALUE:PUBKEY[:FLAGS] outscript=VALUE:SCRIPT[:FLAGS] replaceable(=N) sign=SIGHASH-FLAGS\n"
-             "Register commands: load=NAME:FILENAME set=NAME:JSON-STRING\n";
+             "Options:\n"
+             "  -?, -h, -help      Print this help message and exit\n"
+             "  -version           Print version and exit\n"
+             "  -create            Create new, empty TX (default: off)\n"
+             "  -json              Select JSON output (default: hex)\n"
+             "  -txid              Output only the hex-encoded transaction id of the result (default: off)\n"
+             "  -chain=<chain>     Use the chain: main, test, testnet4, signet, regtest (default: main)\n"
+             "  -regtest, -signet, -testnet, -testnet4   Same as -chain=<name>\n"
+             "\n"
+             "Commands:\n"
+             "  delin=N                        Delete input N from TX\n"
+             "  delout=N                       Delete output N from TX\n"
+             "  in=TXID:VOUT(:SEQUENCE_NUMBER) Add input to TX (default sequence: 4294967295)\n"
+             "  locktime=N                     Set TX lock time to N\n"
+             "  nversion=N                     Set TX version to N (1 to 3; default: 2)\n"
+             "  outaddr=VALUE:ADDRESS          Add address-based output to TX\n"
+             "  outdata=[VALUE:]DATA           Add data-based (OP_RETURN) output to TX (default value: 0)\n"
+             "  outmultisig=VALUE:REQUIRED:PUBKEYS:PUBKEY1:PUBKEY2:....[:FLAGS]\n"
+             "                                 Add n-of-m multisig output; flag W: P2WSH, flag S: wrap in "
+             "P2SH\n"
+             "  outpubkey=VALUE:PUBKEY[:FLAGS]  Add pay-to-pubkey output; flag W: P2WPKH, flag S: wrap in "
+             "P2SH\n"
+             "  outscript=VALUE:SCRIPT[:FLAGS]  Add raw script output; flag W: P2WSH, flag S: wrap in P2SH\n"
+             "  replaceable(=N)                Opt input N (default: all inputs) in to replace-by-fee "
+             "(BIP125)\n"
+             "  sign=SIGHASH-FLAGS             Add signatures using registers privatekeys and prevtxs\n"
+             "                                 (ALL, NONE, SINGLE, each optionally |ANYONECANPAY; default: "
+             "ALL)\n"
+             "\n"
+             "Register commands:\n"
+             "  load=NAME:FILENAME             Load JSON file FILENAME into register NAME\n"
+             "  set=NAME:JSON-STRING           Set register NAME to given JSON-STRING\n";
 }
 
-void TxTool::SetVersion(MutableTransaction& tx, const std::string& value)
-{
+void TxTool::SetVersion(MutableTransaction& tx, const std::string& value) {
     const auto ver = ToIntegral<uint32_t>(value);
     if (!ver || *ver < 1 || *ver > TX_MAX_STANDARD_VERSION) {
         throw ToolError("Invalid TX version requested: '" + value + "'");
@@ -161,15 +188,13 @@ void TxTool::SetVersion(MutableTransaction& tx, const std::string& value)
     tx.version = static_cast<int32_t>(*ver);
 }
 
-void TxTool::SetLocktime(MutableTransaction& tx, const std::string& value)
-{
+void TxTool::SetLocktime(MutableTransaction& tx, const std::string& value) {
     const auto locktime = ToIntegral<uint32_t>(value);
     if (!locktime) throw ToolError("Invalid TX locktime requested: '" + value + "'");
     tx.lock_time = *locktime;
 }
 
-void TxTool::SetRbf(MutableTransaction& tx, const std::string& value)
-{
+void TxTool::SetRbf(MutableTransaction& tx, const std::string& value) {
     const auto idx = ToIntegral<uint32_t>(value);
     if (!value.empty() && (!idx || *idx >= tx.vin.size())) {
         throw ToolError("Invalid TX input index '" + value + "'");
@@ -181,8 +206,7 @@ void TxTool::SetRbf(MutableTransaction& tx, const std::string& value)
     }
 }
 
-void TxTool::AddInput(MutableTransaction& tx, const std::string& value)
-{
+void TxTool::AddInput(MutableTransaction& tx, const std::string& value) {
     const std::vector<std::string> parts = SplitString(value, ':');
     if (parts.size() < 2) throw ToolError("TX input missing separator");
     const auto txid = uint256::FromHex(parts[0]);
@@ -200,8 +224,7 @@ void TxTool::AddInput(MutableTransaction& tx, const std::string& value)
     tx.vin.push_back(std::move(in));
 }
 
-void TxTool::AddOutAddr(MutableTransaction& tx, const std::string& value)
-{
+void TxTool::AddOutAddr(MutableTransaction& tx, const std::string& value) {
     const std::vector<std::string> parts = SplitString(value, ':');
     if (parts.size() != 2) throw ToolError("TX output missing or too many separators");
     const Amount amount = ExtractAndValidateValue(parts[0]);
@@ -210,8 +233,7 @@ void TxTool::AddOutAddr(MutableTransaction& tx, const std::string& value)
     tx.vout.emplace_back(amount, GetScriptForDestination(dest));
 }
 
-void TxTool::AddOutPubKey(MutableTransaction& tx, const std::string& value)
-{
+void TxTool::AddOutPubKey(MutableTransaction& tx, const std::string& value) {
     const std::vector<std::string> parts = SplitString(value, ':');
     if (parts.size() < 2 || parts.size() > 3) throw ToolError("TX output missing or too many separators");
     const Amount amount = ExtractAndValidateValue(parts[0]);
@@ -226,23 +248,23 @@ void TxTool::AddOutPubKey(MutableTransaction& tx, const std::string& value)
         script_hash = parts[2].find('S') != std::string::npos;
     }
     if (segwit) {
-        if (!pubkey.IsCompressed()) throw ToolError("Uncompressed pubkeys are not useable for SegWit outputs");
+        if (!pubkey.IsCompressed())
+            throw ToolError("Uncompressed pubkeys are not useable for SegWit outputs");
         spk = GetScriptForDestination(WitnessV0KeyHash{pubkey.GetID()});
     }
     if (script_hash) spk = P2SHScript(spk);
     tx.vout.emplace_back(amount, std::move(spk));
 }
 
-void TxTool::AddOutMultisig(MutableTransaction& tx, const std::string& value)
-{
+void TxTool::AddOutMultisig(MutableTransaction& tx, const std::string& value) {
     const std::vector<std::string> parts = SplitString(value, ':');
     if (parts.size() < 3) throw ToolError("Not enough multisig parameters");
     const Amount amount = ExtractAndValidateValue(parts[0]);
     const uint32_t required = TrimAndParse<uint32_t>(parts[1], "invalid multisig required number");
     const uint32_t numkeys = TrimAndParse<uint32_t>(parts[2], "invalid multisig total number");
     if (parts.size() < uint64_t{numkeys} + 3) throw ToolError("incorrect number of multisig pubkeys");
-    if (required < 1 || required > MAX_PUBKEYS_PER_MULTISIG || numkeys < 1 || numkeys > MAX_PUBKEYS_PER_MULTISIG ||
-        numkeys < required) {
+    if (required < 1 || required > MAX_PUBKEYS_PER_MULTISIG || numkeys < 1 ||
+        numkeys > MAX_PUBKEYS_PER_MULTISIG || numkeys < required) {
         throw ToolError("multisig parameter mismatch. Required " + std::to_string(required) + " of " +
                         std::to_string(numkeys) + "signatures.");
     }
@@ -279,8 +301,7 @@ void TxTool::AddOutMultisig(MutableTransaction& tx, const std::string& value)
     tx.vout.emplace_back(amount, std::move(spk));
 }
 
-void TxTool::AddOutData(MutableTransaction& tx, const std::string& value)
-{
+void TxTool::AddOutData(MutableTransaction& tx, const std::string& value) {
     Amount amount = 0;
     size_t pos = value.find(':');
     if (pos == 0) throw ToolError("TX output value not specified");
@@ -297,8 +318,7 @@ void TxTool::AddOutData(MutableTransaction& tx, const std::string& value)
     tx.vout.emplace_back(amount, std::move(spk));
 }
 
-void TxTool::AddOutScript(MutableTransaction& tx, const std::string& value)
-{
+void TxTool::AddOutScript(MutableTransaction& tx, const std::string& value) {
     const std::vector<std::string> parts = SplitString(value, ':');
     if (parts.size() < 2) throw ToolError("TX output missing separator");
     const Amount amount = ExtractAndValidateValue(parts[0]);
@@ -327,22 +347,19 @@ void TxTool::AddOutScript(MutableTransaction& tx, const std::string& value)
     tx.vout.emplace_back(amount, std::move(spk));
 }
 
-void TxTool::DelInput(MutableTransaction& tx, const std::string& value)
-{
+void TxTool::DelInput(MutableTransaction& tx, const std::string& value) {
     const auto idx = ToIntegral<uint32_t>(value);
     if (!idx || *idx >= tx.vin.size()) throw ToolError("Invalid TX input index '" + value + "'");
     tx.vin.erase(tx.vin.begin() + *idx);
 }
 
-void TxTool::DelOutput(MutableTransaction& tx, const std::string& value)
-{
+void TxTool::DelOutput(MutableTransaction& tx, const std::string& value) {
     const auto idx = ToIntegral<uint32_t>(value);
     if (!idx || *idx >= tx.vout.size()) throw ToolError("Invalid TX output index '" + value + "'");
     tx.vout.erase(tx.vout.begin() + *idx);
 }
 
-std::optional<int> FindSighashFlags(const std::string& name)
-{
+std::optional<int> FindSighashFlags(const std::string& name) {
     static const std::pair<const char*, int> OPTIONS[] = {
         {"DEFAULT", SIGHASH_DEFAULT},
         {"ALL", SIGHASH_ALL},
@@ -358,8 +375,7 @@ std::optional<int> FindSighashFlags(const std::string& name)
     return std::nullopt;
 }
 
-Amount AmountFromValue(const JsonValue& value)
-{
+Amount AmountFromValue(const JsonValue& value) {
     if (!value.IsNum() && !value.IsStr()) throw ToolError("Amount is not a number or string");
     const auto amount = ParseFixedPoint(value.GetValStr(), 8);
     if (!amount) throw ToolError("Invalid amount");
@@ -367,8 +383,7 @@ Amount AmountFromValue(const JsonValue& value)
     return *amount;
 }
 
-std::vector<uint8_t> ParseHexValue(const JsonValue& v, const std::string& name)
-{
+std::vector<uint8_t> ParseHexValue(const JsonValue& v, const std::string& name) {
     std::string hex;
     if (v.IsStr()) hex = v.GetValStr();
     if (!IsHex(hex)) throw ToolError(name + " must be hexadecimal string (not '" + hex + "')");
@@ -376,15 +391,13 @@ std::vector<uint8_t> ParseHexValue(const JsonValue& v, const std::string& name)
 }
 
 /** UniValue::getInt<int>: an integral JSON number within int range. */
-int JsonGetInt(const JsonValue& v)
-{
+int JsonGetInt(const JsonValue& v) {
     const auto n = ToIntegral<int>(v.GetValStr());
     if (!n) throw ToolError("JSON integer out of range");
     return *n;
 }
 
-void TxTool::Sign(MutableTransaction& tx, const std::string& value)
-{
+void TxTool::Sign(MutableTransaction& tx, const std::string& value) {
     int hash_type = SIGHASH_ALL;
     if (!value.empty()) {
         const auto flags = FindSighashFlags(value);
@@ -422,8 +435,8 @@ void TxTool::Sign(MutableTransaction& tx, const std::string& value)
         const OutPoint outpoint(*txid, static_cast<uint32_t>(n_out));
         const Script spk(ParseHexValue(prev["scriptPubKey"], "scriptPubKey"));
         if (auto it = coins.find(outpoint); it != coins.end() && it->second.script_pubkey != spk) {
-            throw ToolError("Previous output scriptPubKey mismatch:\n" + ScriptToAsmStr(it->second.script_pubkey) +
-                            "\nvs:\n" + ScriptToAsmStr(spk));
+            throw ToolError("Previous output scriptPubKey mismatch:\n" +
+                            ScriptToAsmStr(it->second.script_pubkey) + "\nvs:\n" + ScriptToAsmStr(spk));
         }
         // Without an amount the coin is worth MAX_MONEY; segwit signatures then fail the check below.
         Amount amount = MAX_MONEY;
@@ -441,21 +454,20 @@ void TxTool::Sign(MutableTransaction& tx, const std::string& value)
         // Signing mutates only input i, so later sighashes see earlier inputs signed, as in Core.
         SignTxInput(merged, static_cast<unsigned int>(i), coin, keystore, hash_type);
         if (coin.value == MAX_MONEY && !merged.vin[i].witness.IsNull()) {
-            throw ToolError("Missing amount for CTxOut with scriptPubKey=" + HexStr(coin.script_pubkey.bytes()));
+            throw ToolError("Missing amount for CTxOut with scriptPubKey=" +
+                            HexStr(coin.script_pubkey.bytes()));
         }
     }
     tx = std::move(merged);
 }
 
-void TxTool::RegisterSetJson(const std::string& key, const std::string& json)
-{
+void TxTool::RegisterSetJson(const std::string& key, const std::string& json) {
     auto value = JsonValue::Parse(json);
     if (!value) throw ToolError("Cannot parse JSON for key " + key);
     m_registers[key] = std::move(*value);
 }
 
-void TxTool::RegisterSet(const std::string& value)
-{
+void TxTool::RegisterSet(const std::string& value) {
     const size_t pos = value.find(':');
     if (pos == std::string::npos || pos == 0 || pos == value.size() - 1) {
         throw ToolError("Register input requires NAME:VALUE");
@@ -463,8 +475,7 @@ void TxTool::RegisterSet(const std::string& value)
     RegisterSetJson(value.substr(0, pos), value.substr(pos + 1));
 }
 
-void TxTool::RegisterLoad(const std::string& value)
-{
+void TxTool::RegisterLoad(const std::string& value) {
     const size_t pos = value.find(':');
     if (pos == std::string::npos || pos == 0 || pos == value.size() - 1) {
         throw ToolError("Register load requires NAME:FILENAME");
@@ -477,8 +488,7 @@ void TxTool::RegisterLoad(const std::string& value)
     RegisterSetJson(value.substr(0, pos), contents);
 }
 
-void TxTool::Mutate(MutableTransaction& tx, const std::string& command, const std::string& value)
-{
+void TxTool::Mutate(MutableTransaction& tx, const std::string& command, const std::string& value) {
     if (command == "nversion") {
         SetVersion(tx, value);
     } else if (command == "locktime") {
@@ -512,15 +522,13 @@ void TxTool::Mutate(MutableTransaction& tx, const std::string& command, const st
     }
 }
 
-std::string TxTool::ReadInput()
-{
+std::string TxTool::ReadInput() {
     std::string data((std::istreambuf_iterator<char>(m_in)), std::istreambuf_iterator<char>());
     if (m_in.bad()) throw ToolError("error reading stdin");
     return std::string(TrimView(data));
 }
 
-int TxTool::Run(const std::vector<std::string>& args)
-{
+int TxTool::Run(const std::vector<std::string>& args) {
     std::string error;
     std::vector<std::string> known = ToolArgs::CommonOptions();
     known.insert(known.end(), {"create", "json", "txid"});
@@ -589,8 +597,7 @@ int TxTool::Run(const std::vector<std::string>& args)
 }
 }  // namespace
 
-int RunTxTool(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err)
-{
+int RunTxTool(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err) {
     try {
         TxTool tool(in, out, err);
         return tool.Run(args);

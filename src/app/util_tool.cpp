@@ -12,8 +12,7 @@
 #include <limits>
 
 namespace {
-int Grind(const std::vector<std::string>& args, std::string& result)
-{
+int Grind(const std::vector<std::string>& args, std::string& result) {
     if (args.size() != 1) {
         result = "Must specify block header to grind";
         return 1;
@@ -39,8 +38,9 @@ int Grind(const std::vector<std::string>& args, std::string& result)
     target.SetCompact(header.bits, &negative, &overflow);
     bool found = false;
     if (!(target == arith_uint256()) && !negative && !overflow) {
-        // One search thread from nonce 0 upward: the result is the smallest passing nonce (Core splits the range
-        // over threads, so its answer may differ when several nonces pass; any passing nonce is correct).
+        // One search thread from nonce 0 upward: the result is the smallest passing nonce (Core splits the
+        // range over threads, so its answer may differ when several nonces pass; any passing nonce is
+        // correct).
         const uint32_t finish = std::numeric_limits<uint32_t>::max() - 1;
         for (uint32_t nonce = 0; nonce < finish; ++nonce) {
             header.nonce = nonce;
@@ -58,8 +58,7 @@ int Grind(const std::vector<std::string>& args, std::string& result)
     return 0;
 }
 
-int GetChainParams(const std::vector<std::string>& args, const ChainParams& params, std::string& result)
-{
+int GetChainParams(const std::vector<std::string>& args, const ChainParams& params, std::string& result) {
     if (!args.empty()) {
         result = "getchainparams does not take arguments";
         return 1;
@@ -101,8 +100,7 @@ int GetChainParams(const std::vector<std::string>& args, const ChainParams& para
     return 0;
 }
 
-int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
-{
+int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     ToolArgs opts;
     std::string error;
     if (!opts.Parse(args, ToolArgs::CommonOptions(), {"grind", "getchainparams"}, error)) {
@@ -110,13 +108,22 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         return 1;
     }
     if (opts.GetBool("?") || opts.GetBool("h") || opts.GetBool("help") || opts.GetBool("version")) {
-        out << "Sovereign sovereign-util utility (bitcoin-util compatible)\n"
+        out << "Sovereign sovereign-util utility (compatible with Bitcoin Core's bitcoin-util)\n"
                "\n"
                "Usage:  sovereign-util [options] [command]\n"
                "or:     sovereign-util [options] grind <hex-block-header>\n"
                "\n"
-               "Commands: getchainparams, grind\n"
-               "Options: -chain=<chain> -regtest -signet -signetchallenge=<hex> -testnet -testnet4\n";
+               "Options:\n"
+               "  -?, -h, -help          Print this help message and exit\n"
+               "  -version               Print version and exit\n"
+               "  -chain=<chain>         Use the chain: main, test, testnet4, signet, regtest (default: "
+               "main)\n"
+               "  -regtest, -signet, -testnet, -testnet4   Same as -chain=<name>\n"
+               "  -signetchallenge=<hex> Custom signet block challenge (default: the public signet's)\n"
+               "\n"
+               "Commands:\n"
+               "  getchainparams         Get hardcoded parameters for the selected chain\n"
+               "  grind <hex-header>     Perform proof of work on hex header string\n";
         return 0;
     }
     const auto chain = opts.SelectChain(error);
@@ -152,8 +159,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
 }
 }  // namespace
 
-int RunUtilTool(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
-{
+int RunUtilTool(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     try {
         return Run(args, out, err);
     } catch (const std::exception& e) {

@@ -8,8 +8,7 @@
 #include "script/solver.h"
 #include "util/hex.h"
 
-JsonValue ValueFromAmount(Amount amount)
-{
+JsonValue ValueFromAmount(Amount amount) {
     // Magnitude in unsigned arithmetic so that the most negative amount cannot overflow.
     const uint64_t mag = amount < 0 ? uint64_t(0) - uint64_t(amount) : uint64_t(amount);
     std::string frac = std::to_string(mag % uint64_t(COIN));
@@ -18,8 +17,7 @@ JsonValue ValueFromAmount(Amount amount)
 }
 
 void ScriptToJson(const Script& script, JsonValue& out, bool include_hex, bool include_address, Chain chain,
-                  const Script* known_script)
-{
+                  const Script* known_script) {
     out.PushKV("asm", ScriptToAsmStr(script));
     if (include_address) {
         out.PushKV("desc", known_script ? InferDescriptorString(script, chain, *known_script)
@@ -35,8 +33,7 @@ void ScriptToJson(const Script& script, JsonValue& out, bool include_hex, bool i
     out.PushKV("type", GetTxnOutputType(type));
 }
 
-JsonValue DecodeScriptToJson(const Script& script, Chain chain)
-{
+JsonValue DecodeScriptToJson(const Script& script, Chain chain) {
     JsonValue r = JsonValue::Object();
     ScriptToJson(script, r, /*include_hex=*/false, /*include_address=*/true, chain);
     std::vector<std::vector<uint8_t>> solutions;
@@ -45,15 +42,15 @@ JsonValue DecodeScriptToJson(const Script& script, Chain chain)
     // P2SH-wrapping is offered for key, multisig and nonstandard scripts that could be spent inside P2SH.
     const bool can_wrap = [&] {
         switch (type) {
-        case TxoutType::MULTISIG:
-        case TxoutType::NONSTANDARD:
-        case TxoutType::PUBKEY:
-        case TxoutType::PUBKEYHASH:
-        case TxoutType::WITNESS_V0_KEYHASH:
-        case TxoutType::WITNESS_V0_SCRIPTHASH:
-            break;
-        default:
-            return false;
+            case TxoutType::MULTISIG:
+            case TxoutType::NONSTANDARD:
+            case TxoutType::PUBKEY:
+            case TxoutType::PUBKEYHASH:
+            case TxoutType::WITNESS_V0_KEYHASH:
+            case TxoutType::WITNESS_V0_SCRIPTHASH:
+                break;
+            default:
+                return false;
         }
         if (!script.HasValidOps() || script.IsUnspendable()) return false;
         size_t pc = 0;
@@ -70,18 +67,19 @@ JsonValue DecodeScriptToJson(const Script& script, Chain chain)
     // Witness programs and P2SH cannot be wrapped again; uncompressed keys cannot be used in segwit.
     const bool can_wrap_p2wsh = [&] {
         switch (type) {
-        case TxoutType::MULTISIG:
-        case TxoutType::PUBKEY:
-            for (const auto& solution : solutions) {
-                if (solution.size() != 1 && solution.size() != PubKey::COMPRESSED_SIZE) return false;
-                if (solution.size() == PubKey::COMPRESSED_SIZE && !PubKey(solution).IsCompressed()) return false;
-            }
-            return true;
-        case TxoutType::NONSTANDARD:
-        case TxoutType::PUBKEYHASH:
-            return true;
-        default:
-            return false;
+            case TxoutType::MULTISIG:
+            case TxoutType::PUBKEY:
+                for (const auto& solution : solutions) {
+                    if (solution.size() != 1 && solution.size() != PubKey::COMPRESSED_SIZE) return false;
+                    if (solution.size() == PubKey::COMPRESSED_SIZE && !PubKey(solution).IsCompressed())
+                        return false;
+                }
+                return true;
+            case TxoutType::NONSTANDARD:
+            case TxoutType::PUBKEYHASH:
+                return true;
+            default:
+                return false;
         }
     }();
     if (!can_wrap_p2wsh) return r;
@@ -96,16 +94,19 @@ JsonValue DecodeScriptToJson(const Script& script, Chain chain)
         known = true;
     }
     JsonValue sr = JsonValue::Object();
-    ScriptToJson(segwit_script, sr, /*include_hex=*/true, /*include_address=*/true, chain, known ? &script : nullptr);
+    ScriptToJson(segwit_script, sr, /*include_hex=*/true, /*include_address=*/true, chain,
+                 known ? &script : nullptr);
     sr.PushKV("p2sh-segwit", EncodeDestination(ScriptHash{Hash160(segwit_script.bytes())}, chain));
     r.PushKV("segwit", std::move(sr));
     return r;
 }
 
-std::string EncodeHexTx(const Transaction& tx) { return HexStr(EncodeTransaction(tx, true)); }
+std::string EncodeHexTx(const Transaction& tx) {
+    return HexStr(EncodeTransaction(tx, true));
+}
 
-void TxToJson(const Transaction& tx, const uint256& block_hash, JsonValue& out, Chain chain, bool include_hex)
-{
+void TxToJson(const Transaction& tx, const uint256& block_hash, JsonValue& out, Chain chain,
+              bool include_hex) {
     const int64_t weight = GetTransactionWeight(tx);
     out.PushKV("txid", tx.GetHash().GetHex());
     out.PushKV("hash", tx.GetWitnessHash().GetHex());

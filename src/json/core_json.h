@@ -20,8 +20,10 @@ void ScriptToJson(const Script& script, JsonValue& out, bool include_hex, bool i
  *  wrapping with its own "p2sh-segwit") for scripts that may be wrapped. */
 JsonValue DecodeScriptToJson(const Script& script, Chain chain);
 
-/** txid, hash, version, size, vsize, weight, locktime, vin, vout, [blockhash], [hex]. out must be an object. */
-void TxToJson(const Transaction& tx, const uint256& block_hash, JsonValue& out, Chain chain, bool include_hex = true);
+/** txid, hash, version, size, vsize, weight, locktime, vin, vout, [blockhash], [hex]. out must be an object.
+ */
+void TxToJson(const Transaction& tx, const uint256& block_hash, JsonValue& out, Chain chain,
+              bool include_hex = true);
 
 /** Network serialization (with witness) as hex. */
 std::string EncodeHexTx(const Transaction& tx);

@@ -12,8 +12,7 @@
 
 namespace {
 // Core's CPubKey::IsValidNonHybrid: descriptors never hold hybrid (0x06/0x07) keys.
-bool IsNonHybridKey(const std::vector<uint8_t>& key)
-{
+bool IsNonHybridKey(const std::vector<uint8_t>& key) {
     return !key.empty() && (key[0] == 0x02 || key[0] == 0x03 || key[0] == 0x04);
 }
 
@@ -21,14 +20,12 @@ bool IsNonHybridKey(const std::vector<uint8_t>& key)
 enum class Context { TOP, P2SH, P2WSH };
 
 // Core's InferPubkey: non-hybrid, and uncompressed only outside witness scripts.
-bool KeyAllowed(const std::vector<uint8_t>& key, Context ctx)
-{
+bool KeyAllowed(const std::vector<uint8_t>& key, Context ctx) {
     if (!IsNonHybridKey(key)) return false;
     return ctx != Context::P2WSH || key.size() == PubKey::COMPRESSED_SIZE;
 }
 
-std::optional<std::string> InferBody(const Script& script, Chain chain, Context ctx, const Script* known)
-{
+std::optional<std::string> InferBody(const Script& script, Chain chain, Context ctx, const Script* known) {
     std::vector<std::vector<uint8_t>> data;
     const TxoutType type = Solver(script, data);
     if (type == TxoutType::PUBKEY && !data.empty() && KeyAllowed(data[0], ctx)) {
@@ -68,12 +65,10 @@ std::optional<std::string> InferBody(const Script& script, Chain chain, Context 
 }
 }  // namespace
 
-std::string InferDescriptorString(const Script& script, Chain chain)
-{
+std::string InferDescriptorString(const Script& script, Chain chain) {
     return AddDescriptorChecksum(*InferBody(script, chain, Context::TOP, nullptr));
 }
 
-std::string InferDescriptorString(const Script& script, Chain chain, const Script& known_script)
-{
+std::string InferDescriptorString(const Script& script, Chain chain, const Script& known_script) {
     return AddDescriptorChecksum(*InferBody(script, chain, Context::TOP, &known_script));
 }

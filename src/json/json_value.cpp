@@ -7,13 +7,11 @@ namespace {
 const JsonValue NULL_VALUE;
 constexpr unsigned int MAX_DEPTH = 512;
 
-void AppendIndent(unsigned int pretty_indent, unsigned int level, std::string& s)
-{
+void AppendIndent(unsigned int pretty_indent, unsigned int level, std::string& s) {
     s.append(static_cast<size_t>(pretty_indent) * level, ' ');
 }
 
-void AppendUtf8(uint32_t cp, std::string& out)
-{
+void AppendUtf8(uint32_t cp, std::string& out) {
     if (cp < 0x80) {
         out += static_cast<char>(cp);
     } else if (cp < 0x800) {
@@ -31,13 +29,76 @@ void AppendUtf8(uint32_t cp, std::string& out)
     }
 }
 
-class Parser
-{
+/** Validates raw UTF-8 and joins UTF-16 surrogate pairs given as backslash-u escapes, with UniValue's
+ * acceptance rules (RFC 4627 strings): no stray continuation bytes, no unfinished sequences, no unpaired
+ * surrogates. */
+class Utf8Filter {
+public:
+    explicit Utf8Filter(std::string& out) : m_out(out) {}
+
+    void PushByte(unsigned char ch) {
+        if (m_state == 0) {
+            if (ch < 0x80) {
+                m_out.push_back(static_cast<char>(ch));
+            } else if (ch < 0xc0) {
+                m_valid = false;  // continuation byte without a lead byte
+            } else if (ch < 0xe0) {
+                m_codepoint = (ch & 0x1fu) << 6;
+                m_state = 6;
+            } else if (ch < 0xf0) {
+                m_codepoint = (ch & 0x0fu) << 12;
+                m_state = 12;
+            } else if (ch < 0xf8) {
+                m_codepoint = (ch & 0x07u) << 18;
+                m_state = 18;
+            } else {
+                m_valid = false;
+            }
+            return;
+        }
+        if ((ch & 0xc0) != 0x80) m_valid = false;
+        m_state -= 6;
+        m_codepoint |= (ch & 0x3fu) << m_state;
+        if (m_state == 0) PushCodepoint(m_codepoint);
+    }
+
+    void PushCodepoint(uint32_t cp) {
+        if (m_state) m_valid = false;  // an escape inside an unfinished UTF-8 sequence
+        if (cp >= 0xD800 && cp < 0xDC00) {
+            if (m_surrogate) m_valid = false;
+            m_surrogate = cp;
+        } else if (cp >= 0xDC00 && cp < 0xE000) {
+            if (m_surrogate) {
+                AppendUtf8(0x10000 | ((m_surrogate - 0xD800) << 10) | (cp - 0xDC00), m_out);
+                m_surrogate = 0;
+            } else {
+                m_valid = false;
+            }
+        } else if (m_surrogate) {
+            m_valid = false;
+        } else {
+            AppendUtf8(cp, m_out);
+        }
+    }
+
+    bool Finalize() {
+        if (m_state || m_surrogate) m_valid = false;
+        return m_valid;
+    }
+
+private:
+    std::string& m_out;
+    bool m_valid{true};
+    uint32_t m_codepoint{0};
+    unsigned int m_state{0};  // bit position the next continuation byte fills, 0 between characters
+    uint32_t m_surrogate{0};  // pending high surrogate, 0 when none
+};
+
+class Parser {
 public:
     explicit Parser(std::string_view text) : m_text(text) {}
 
-    std::optional<JsonValue> ParseAll()
-    {
+    std::optional<JsonValue> ParseAll() {
         JsonValue v;
         if (!ParseValue(v, 0)) return std::nullopt;
         SkipWs();
@@ -46,23 +107,20 @@ public:
     }
 
 private:
-    void SkipWs()
-    {
-        while (m_pos < m_text.size() &&
-               (m_text[m_pos] == ' ' || m_text[m_pos] == '\t' || m_text[m_pos] == '\n' || m_text[m_pos] == '\r')) {
+    void SkipWs() {
+        while (m_pos < m_text.size() && (m_text[m_pos] == ' ' || m_text[m_pos] == '\t' ||
+                                         m_text[m_pos] == '\n' || m_text[m_pos] == '\r')) {
             ++m_pos;
         }
     }
-    bool Literal(std::string_view word)
-    {
+    bool Literal(std::string_view word) {
         if (m_text.substr(m_pos, word.size()) != word) return false;
         m_pos += word.size();
         return true;
     }
     static bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-    bool ParseNumber(JsonValue& out)
-    {
+    bool ParseNumber(JsonValue& out) {
         const size_t start = m_pos;
         if (m_pos < m_text.size() && m_text[m_pos] == '-') ++m_pos;
         if (m_pos >= m_text.size() || !IsDigit(m_text[m_pos])) return false;
@@ -86,8 +144,7 @@ private:
         return true;
     }
 
-    bool ParseHex4(uint32_t& cp)
-    {
+    bool ParseHex4(uint32_t& cp) {
         if (m_text.size() - m_pos < 4) return false;
         cp = 0;
         for (int i = 0; i < 4; ++i) {
@@ -106,51 +163,55 @@ private:
         return true;
     }
 
-    bool ParseString(std::string& out)
-    {
+    bool ParseString(std::string& out) {
         if (m_pos >= m_text.size() || m_text[m_pos] != '"') return false;
         ++m_pos;
+        Utf8Filter filter(out);
         while (true) {
             if (m_pos >= m_text.size()) return false;
             const unsigned char c = static_cast<unsigned char>(m_text[m_pos++]);
-            if (c == '"') return true;
+            if (c == '"') return filter.Finalize();
             if (c < 0x20) return false;
             if (c != '\\') {
-                out += static_cast<char>(c);
+                filter.PushByte(c);
                 continue;
             }
             if (m_pos >= m_text.size()) return false;
             const char e = m_text[m_pos++];
             switch (e) {
-            case '"': out += '"'; break;
-            case '\\': out += '\\'; break;
-            case '/': out += '/'; break;
-            case 'b': out += '\b'; break;
-            case 'f': out += '\f'; break;
-            case 'n': out += '\n'; break;
-            case 'r': out += '\r'; break;
-            case 't': out += '\t'; break;
-            case 'u': {
-                uint32_t cp;
-                if (!ParseHex4(cp)) return false;
-                if (cp >= 0xD800 && cp < 0xDC00) {
-                    // A high surrogate must be followed by an escaped low surrogate.
-                    uint32_t low;
-                    if (!Literal("\\u") || !ParseHex4(low) || low < 0xDC00 || low >= 0xE000) return false;
-                    cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-                } else if (cp >= 0xDC00 && cp < 0xE000) {
-                    return false;
+                case '"':
+                case '\\':
+                case '/':
+                    filter.PushByte(static_cast<unsigned char>(e));
+                    break;
+                case 'b':
+                    filter.PushByte('\b');
+                    break;
+                case 'f':
+                    filter.PushByte('\f');
+                    break;
+                case 'n':
+                    filter.PushByte('\n');
+                    break;
+                case 'r':
+                    filter.PushByte('\r');
+                    break;
+                case 't':
+                    filter.PushByte('\t');
+                    break;
+                case 'u': {
+                    uint32_t cp;
+                    if (!ParseHex4(cp)) return false;
+                    filter.PushCodepoint(cp);
+                    break;
                 }
-                AppendUtf8(cp, out);
-                break;
-            }
-            default: return false;
+                default:
+                    return false;
             }
         }
     }
 
-    bool ParseValue(JsonValue& out, unsigned int depth)
-    {
+    bool ParseValue(JsonValue& out, unsigned int depth) {
         if (depth > MAX_DEPTH) return false;
         SkipWs();
         if (m_pos >= m_text.size()) return false;
@@ -233,41 +294,52 @@ private:
 };
 }  // namespace
 
-std::string JsonEscape(std::string_view s)
-{
+std::string JsonEscape(std::string_view s) {
     std::string out;
     out.reserve(s.size());
     for (char ch : s) {
         const unsigned char c = static_cast<unsigned char>(ch);
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\b': out += "\\b"; break;
-        case '\t': out += "\\t"; break;
-        case '\n': out += "\\n"; break;
-        case '\f': out += "\\f"; break;
-        case '\r': out += "\\r"; break;
-        default:
-            if (c < 0x20 || c == 0x7f) {
-                char buf[8];
-                std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-                out += buf;
-            } else {
-                out += ch;
-            }
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            default:
+                if (c < 0x20 || c == 0x7f) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+                    out += buf;
+                } else {
+                    out += ch;
+                }
         }
     }
     return out;
 }
 
-const JsonValue& JsonValue::operator[](size_t i) const
-{
+const JsonValue& JsonValue::operator[](size_t i) const {
     if ((m_type != Type::ARR && m_type != Type::OBJ) || i >= m_values.size()) return NULL_VALUE;
     return m_values[i];
 }
 
-const JsonValue& JsonValue::operator[](std::string_view key) const
-{
+const JsonValue& JsonValue::operator[](std::string_view key) const {
     if (m_type != Type::OBJ) return NULL_VALUE;
     for (size_t i = 0; i < m_keys.size(); ++i) {
         if (m_keys[i] == key) return m_values[i];
@@ -275,8 +347,7 @@ const JsonValue& JsonValue::operator[](std::string_view key) const
     return NULL_VALUE;
 }
 
-bool JsonValue::Exists(std::string_view key) const
-{
+bool JsonValue::Exists(std::string_view key) const {
     if (m_type != Type::OBJ) return false;
     for (const auto& k : m_keys) {
         if (k == key) return true;
@@ -284,37 +355,45 @@ bool JsonValue::Exists(std::string_view key) const
     return false;
 }
 
-void JsonValue::PushBack(JsonValue v)
-{
+void JsonValue::PushBack(JsonValue v) {
     if (m_type != Type::ARR) return;
     m_values.push_back(std::move(v));
 }
 
-void JsonValue::PushKV(std::string key, JsonValue v)
-{
+void JsonValue::PushKV(std::string key, JsonValue v) {
     if (m_type != Type::OBJ) return;
     m_keys.push_back(std::move(key));
     m_values.push_back(std::move(v));
 }
 
-std::string JsonValue::Write(unsigned int pretty_indent, unsigned int indent_level) const
-{
+std::string JsonValue::Write(unsigned int pretty_indent, unsigned int indent_level) const {
     std::string s;
     // UniValue treats the top level as level 1 so nested members get one indent step.
     const unsigned int level = indent_level == 0 ? 1 : indent_level;
     switch (m_type) {
-    case Type::NUL: s += "null"; break;
-    case Type::OBJ: WriteObject(pretty_indent, level, s); break;
-    case Type::ARR: WriteArray(pretty_indent, level, s); break;
-    case Type::STR: s += "\"" + JsonEscape(m_val) + "\""; break;
-    case Type::NUM: s += m_val; break;
-    case Type::BOOL: s += m_val == "1" ? "true" : "false"; break;
+        case Type::NUL:
+            s += "null";
+            break;
+        case Type::OBJ:
+            WriteObject(pretty_indent, level, s);
+            break;
+        case Type::ARR:
+            WriteArray(pretty_indent, level, s);
+            break;
+        case Type::STR:
+            s += "\"" + JsonEscape(m_val) + "\"";
+            break;
+        case Type::NUM:
+            s += m_val;
+            break;
+        case Type::BOOL:
+            s += m_val == "1" ? "true" : "false";
+            break;
     }
     return s;
 }
 
-void JsonValue::WriteArray(unsigned int pretty_indent, unsigned int indent_level, std::string& s) const
-{
+void JsonValue::WriteArray(unsigned int pretty_indent, unsigned int indent_level, std::string& s) const {
     s += "[";
     if (pretty_indent) s += "\n";
     for (size_t i = 0; i < m_values.size(); ++i) {
@@ -327,8 +406,7 @@ void JsonValue::WriteArray(unsigned int pretty_indent, unsigned int indent_level
     s += "]";
 }
 
-void JsonValue::WriteObject(unsigned int pretty_indent, unsigned int indent_level, std::string& s) const
-{
+void JsonValue::WriteObject(unsigned int pretty_indent, unsigned int indent_level, std::string& s) const {
     s += "{";
     if (pretty_indent) s += "\n";
     for (size_t i = 0; i < m_keys.size(); ++i) {
@@ -343,7 +421,6 @@ void JsonValue::WriteObject(unsigned int pretty_indent, unsigned int indent_leve
     s += "}";
 }
 
-std::optional<JsonValue> JsonValue::Parse(std::string_view text)
-{
+std::optional<JsonValue> JsonValue::Parse(std::string_view text) {
     return Parser(text).ParseAll();
 }

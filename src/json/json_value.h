@@ -10,8 +10,7 @@
 #include <utility>
 #include <vector>
 
-class JsonValue
-{
+class JsonValue {
 public:
     enum class Type { NUL, BOOL, NUM, STR, ARR, OBJ };
 
@@ -26,8 +25,7 @@ public:
     JsonValue(uint64_t v) : m_type(Type::NUM), m_val(std::to_string(v)) {}
 
     /** A number given as its exact text (e.g. "0.00100000"); the caller guarantees it is valid JSON. */
-    static JsonValue Number(std::string text)
-    {
+    static JsonValue Number(std::string text) {
         JsonValue v(Type::NUM);
         v.m_val = std::move(text);
         return v;

@@ -5,8 +5,7 @@
 
 namespace {
 // Generator of the BCH code (BIP380, "Checksum"): multiply by x modulo G(x) over GF(32).
-uint64_t PolyMod(uint64_t c, int val)
-{
+uint64_t PolyMod(uint64_t c, int val) {
     const uint8_t c0 = static_cast<uint8_t>(c >> 35);
     c = ((c & 0x7ffffffffULL) << 5) ^ static_cast<uint64_t>(val);
     if (c0 & 1) c ^= 0xf5dee51989ULL;
@@ -25,8 +24,7 @@ constexpr std::string_view INPUT_CHARSET =
 constexpr std::string_view CHECKSUM_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 }  // namespace
 
-std::string DescriptorChecksum(std::string_view desc)
-{
+std::string DescriptorChecksum(std::string_view desc) {
     uint64_t c = 1;
     int cls = 0;
     int clscount = 0;
@@ -49,4 +47,6 @@ std::string DescriptorChecksum(std::string_view desc)
     return ret;
 }
 
-std::string AddDescriptorChecksum(const std::string& desc) { return desc + "#" + DescriptorChecksum(desc); }
+std::string AddDescriptorChecksum(const std::string& desc) {
+    return desc + "#" + DescriptorChecksum(desc);
+}

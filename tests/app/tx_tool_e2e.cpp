@@ -1,16 +1,15 @@
 // End-to-end check of the built sovereign-tx binary: runs a few bitcoin-util-test.json cases as processes
-// (stdin from the input file) and compares stdout and the exit status; likewise sovereign-util getchainparams.
-// Usage: tx_tool_e2e <sovereign-tx> <util vector dir> <sovereign-util>.
+// (stdin from the input file) and compares stdout and the exit status; likewise sovereign-util
+// getchainparams. Usage: tx_tool_e2e <sovereign-tx> <util vector dir> <sovereign-util>.
+#include <sys/wait.h>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <string>
-#include <sys/wait.h>
 #include <vector>
 
 namespace {
-std::string ReadFile(const std::string& path)
-{
+std::string ReadFile(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
@@ -24,8 +23,7 @@ struct Case {
 };
 }  // namespace
 
-int main(int argc, char* argv[])
-{
+int main(int argc, char* argv[]) {
     if (argc != 4) {
         std::fprintf(stderr, "usage: %s <sovereign-tx> <util vector dir> <sovereign-util>\n", argv[0]);
         return 2;
@@ -46,8 +44,8 @@ int main(int argc, char* argv[])
     size_t passed = 0;
     for (const Case& c : cases) {
         const std::string& bin = c.util ? util_bin : tx_bin;
-        std::string cmd = "'" + bin + "' " + c.args + " < " + (c.input.empty() ? "/dev/null" : "'" + dir + "/" + c.input + "'") +
-                          " 2>/dev/null";
+        std::string cmd = "'" + bin + "' " + c.args + " < " +
+                          (c.input.empty() ? "/dev/null" : "'" + dir + "/" + c.input + "'") + " 2>/dev/null";
         FILE* pipe = popen(cmd.c_str(), "r");
         if (!pipe) continue;
         std::string out;
@@ -56,7 +54,8 @@ int main(int argc, char* argv[])
         while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, n);
         const int status = pclose(pipe);
         const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        const bool out_ok = c.expected_file.empty() ? out.empty() : out == ReadFile(dir + "/" + c.expected_file);
+        const bool out_ok =
+            c.expected_file.empty() ? out.empty() : out == ReadFile(dir + "/" + c.expected_file);
         if (out_ok && code == c.code) {
             ++passed;
         } else {

@@ -10,8 +10,7 @@
 
 #include <sstream>
 
-TEST(UtilTool, BitcoinUtilTestVectors)
-{
+TEST(UtilTool, BitcoinUtilTestVectors) {
     const nlohmann::json cases = ReadVectorJson("bitcoin-core/util/bitcoin-util-test.json");
     size_t total = 0, passed = 0;
     for (const auto& tc : cases) {
@@ -44,8 +43,7 @@ TEST(UtilTool, BitcoinUtilTestVectors)
     ReportVectorCount("bitcoin-util-test.json (bitcoin-util)", passed, total);
 }
 
-TEST(UtilTool, GrindFindsPassingNonce)
-{
+TEST(UtilTool, GrindFindsPassingNonce) {
     // Regtest difficulty (0x207fffff) passes about every second nonce.
     BlockHeader header;
     header.version = 1;
