@@ -206,6 +206,7 @@ int main(int argc, char** argv)
     std::signal(SIGINT, HandleSignal);
     std::signal(SIGPIPE, SIG_IGN);
     node.request_shutdown = [] { g_shutdown_requested = true; };
+    node.shutdown_requested = [] { return g_shutdown_requested.load(); };
 
     // Chainstate.
     int64_t dbcache_mib = std::max(args.GetIntArg("-dbcache", DEFAULT_DB_CACHE_MIB), MIN_DB_CACHE_MIB);
@@ -246,6 +247,7 @@ int main(int argc, char** argv)
     node.mempool = std::make_unique<TxMemPool>(mopts);
     node.fee_estimator = std::make_unique<BlockPolicyEstimator>();
     node.fee_estimator->ReadFile(node.data_dir / "fee_estimates.dat");
+    node.mempool->m_fee_estimator = node.fee_estimator.get();
     node.mempool_context = std::make_unique<ChainMempoolContext>(*node.chainman, [&node] { return node.Now(); });
     const bool persist_mempool = args.GetBoolArg("-persistmempool", true);
     if (persist_mempool && fs::exists(node.data_dir / "mempool.dat")) {

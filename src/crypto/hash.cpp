@@ -27,6 +27,7 @@ uint160 Hash160(std::span<const uint8_t> data)
 
 uint256 HashWriter::GetHash()
 {
+    Drain();
     uint256 out;
     m_sha.Finalize(out.data());
     Sha256().Write(out.data(), 32).Finalize(out.data());
@@ -35,6 +36,7 @@ uint256 HashWriter::GetHash()
 
 uint256 HashWriter::GetSha256()
 {
+    Drain();
     uint256 out;
     m_sha.Finalize(out.data());
     return out;

@@ -4,6 +4,7 @@
 #include "crypto/sha256.h"
 #include "util/uint256.h"
 
+#include <cstring>
 #include <span>
 #include <string_view>
 
@@ -24,14 +25,37 @@ class HashWriter
 public:
     HashWriter() = default;
     explicit HashWriter(const Sha256& midstate) : m_sha(midstate) {}
-    void write(std::span<const uint8_t> src) { m_sha.Write(src); }
+    /** Small writes (serializing field by field) are gathered so SHA-256 sees few, larger updates. */
+    void write(std::span<const uint8_t> src)
+    {
+        if (src.empty()) return;  // an empty span may carry a null pointer: memcpy must not see it
+        if (m_len + src.size() <= sizeof(m_buf)) {
+            std::memcpy(m_buf + m_len, src.data(), src.size());
+            m_len += src.size();
+            return;
+        }
+        Drain();
+        if (src.size() >= sizeof(m_buf)) {
+            m_sha.Write(src);
+        } else {
+            std::memcpy(m_buf, src.data(), src.size());
+            m_len = src.size();
+        }
+    }
     /** SHA256(SHA256(data)): txids, block hashes, legacy and BIP143 sighashes. */
     uint256 GetHash();
     /** SHA256(data): BIP341 sub-hashes and tagged hashes. */
     uint256 GetSha256();
 
 private:
+    void Drain()
+    {
+        if (m_len) m_sha.Write(m_buf, m_len);
+        m_len = 0;
+    }
     Sha256 m_sha;
+    uint8_t m_buf[256];
+    size_t m_len{0};
 };
 
 /** A HashWriter preloaded with SHA256(tag) || SHA256(tag) (BIP340 tagged hash). */

@@ -28,36 +28,15 @@ MempoolAcceptResult NodeContext::ProcessTransaction(const TransactionRef& tx, bo
 {
     std::lock_guard chain_lock(chainman->Mutex());
     std::lock_guard pool_lock(mempool->m_mutex);
-    MempoolAcceptResult result = AcceptToMemoryPool(*mempool, *mempool_context, tx, Now(), false, test_accept);
-    if (result.IsValid() && !test_accept && fee_estimator) {
-        FeeEstimatorTxInfo info;
-        info.txid = tx->GetHash();
-        info.fee = result.base_fees.value_or(0);
-        info.vsize = result.vsize.value_or(0);
-        info.entry_height = static_cast<unsigned int>(chainman->Chain().Height());
-        info.valid_for_estimation = !chainman->IsInitialBlockDownload();
-        fee_estimator->ProcessTransaction(info);
-    }
-    return result;
+    // The pool reports entries and removals to the fee estimator itself (mempool->m_fee_estimator).
+    return AcceptToMemoryPool(*mempool, *mempool_context, tx, Now(), false, test_accept);
 }
 
 void NodeNotifications::BlockConnected(const Block& block, const BlockIndex& index)
 {
     if (!m_node.mempool) return;
     std::lock_guard lock(m_node.mempool->m_mutex);
-    auto removed = m_node.mempool->RemoveForBlock(block.vtx, static_cast<unsigned int>(index.height), m_node.Now());
-    if (m_node.fee_estimator) {
-        std::vector<FeeEstimatorTxInfo> confirmed;
-        for (const MempoolEntry& e : removed) {
-            FeeEstimatorTxInfo info;
-            info.txid = e.tx->GetHash();
-            info.fee = e.fee;
-            info.vsize = e.vsize;
-            info.entry_height = e.entry_height;
-            confirmed.push_back(info);
-        }
-        m_node.fee_estimator->ProcessBlock(confirmed, static_cast<unsigned int>(index.height));
-    }
+    m_node.mempool->RemoveForBlock(block.vtx, static_cast<unsigned int>(index.height), m_node.Now());
     // Transactions of a disconnected block that the new chain confirms need not come back.
     if (!m_disconnected.empty()) {
         std::set<uint256> mined;

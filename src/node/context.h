@@ -64,6 +64,8 @@ struct NodeContext {
     std::unique_ptr<ChainMempoolContext> mempool_context;
     std::unique_ptr<NodeNotifications> notifications;
     std::function<void()> request_shutdown;
+    /** True once shutdown began: long RPC loops (generate*) stop early. */
+    std::function<bool()> shutdown_requested = [] { return false; };
     /** setmocktime (regtest): 0 means the real clock. */
     std::atomic<int64_t> mock_time{0};
     /** Signalled on every new tip (waitfornewblock, the mining pool, -rpcwait clients). */

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <deque>
 #include <fstream>
+#include <queue>
 
 std::string RemovalReasonToString(MemPoolRemovalReason reason)
 {
@@ -20,6 +21,16 @@ std::string RemovalReasonToString(MemPoolRemovalReason reason)
     case MemPoolRemovalReason::REPLACED: return "replaced";
     }
     return "unknown";
+}
+
+RBFTransactionState IsRBFOptIn(const Transaction& tx, const TxMemPool& pool)
+{
+    if (SignalsOptInRBF(tx)) return RBFTransactionState::REPLACEABLE_BIP125;
+    if (!pool.Exists(tx.GetHash())) return RBFTransactionState::UNKNOWN;
+    for (const uint256& a : pool.CalculateAncestors(tx.GetHash())) {
+        if (SignalsOptInRBF(*pool.Get(a))) return RBFTransactionState::REPLACEABLE_BIP125;
+    }
+    return RBFTransactionState::FINAL;
 }
 
 size_t EstimateEntryUsage(const Transaction& tx)
@@ -197,59 +208,43 @@ std::set<uint256> ComponentWithout(const std::map<uint256, MempoolEntry>& entrie
 }  // namespace
 
 bool TxMemPool::CheckClusterLimits(const std::set<uint256>& parents, int64_t vsize,
-                                   const std::set<uint256>& removals) const
+                                   const std::set<uint256>& removals, size_t count) const
 {
     const std::set<uint256> cluster = ComponentWithout(m_entries, parents, removals);
     int64_t size = vsize;
     for (const uint256& t : cluster) size += m_entries.at(t).vsize;
-    return cluster.size() + 1 <= m_opts.cluster_count && size <= m_opts.cluster_size_vbytes;
+    return cluster.size() + count <= m_opts.cluster_count && size <= m_opts.cluster_size_vbytes;
 }
 
-std::vector<FeeSize> TxMemPool::ClusterChunks(const std::set<uint256>& seeds, const std::set<uint256>& removals,
-                                              const std::optional<std::pair<FeeSize, std::set<uint256>>>& adding) const
+namespace {
+/** A node of a linearization problem: fee and size, and indexes of its parents among the nodes. */
+struct LinNode {
+    FeeSize fs;
+    std::vector<size_t> parents;
+};
+struct LinChunk {
+    FeeSize fs;
+    std::vector<size_t> members;
+};
+
+/** Linearizes a cluster by repeatedly taking the remaining ancestor set with the best feerate, and chunks the
+ *  result (a later piece paying more merges into the chunk before it). Chunks come out in mining order. */
+std::vector<LinChunk> LinearizeAndChunk(const std::vector<LinNode>& nodes)
 {
-    // Nodes: pool transactions of the affected clusters, plus the optional new one (key: null uint256).
-    std::set<uint256> start = seeds;
-    if (adding) start.insert(adding->second.begin(), adding->second.end());
-    const std::set<uint256> members = ComponentWithout(m_entries, start, removals);
-    struct Node {
-        FeeSize fs;
-        std::vector<size_t> parents;
-        bool done{false};
-    };
-    std::vector<Node> nodes;
-    std::map<uint256, size_t> index;
-    for (const uint256& t : members) {
-        index[t] = nodes.size();
-        const MempoolEntry& e = m_entries.at(t);
-        nodes.push_back({{e.ModifiedFee(), e.vsize}, {}, false});
-    }
-    for (const uint256& t : members) {
-        for (const uint256& p : m_entries.at(t).parents) {
-            if (index.count(p)) nodes[index[t]].parents.push_back(index[p]);
-        }
-    }
-    if (adding) {
-        Node n{adding->first, {}, false};
-        for (const uint256& p : adding->second) {
-            if (index.count(p)) n.parents.push_back(index[p]);
-        }
-        nodes.push_back(n);
-    }
-    // Linearize: repeatedly take the remaining ancestor set with the best feerate.
-    std::vector<FeeSize> chunks;
+    std::vector<bool> done(nodes.size(), false);
+    std::vector<LinChunk> chunks;
     size_t remaining = nodes.size();
     while (remaining > 0) {
         std::vector<size_t> best_set;
         FeeSize best{0, 0};
         for (size_t i = 0; i < nodes.size(); ++i) {
-            if (nodes[i].done) continue;
+            if (done[i]) continue;
             std::set<size_t> anc;
             std::vector<size_t> todo{i};
             while (!todo.empty()) {
-                size_t k = todo.back();
+                const size_t k = todo.back();
                 todo.pop_back();
-                if (nodes[k].done || !anc.insert(k).second) continue;
+                if (done[k] || !anc.insert(k).second) continue;
                 for (size_t p : nodes[k].parents) todo.push_back(p);
             }
             FeeSize fs{0, 0};
@@ -259,22 +254,79 @@ std::vector<FeeSize> TxMemPool::ClusterChunks(const std::set<uint256>& seeds, co
                 best_set.assign(anc.begin(), anc.end());
             }
         }
-        for (size_t k : best_set) nodes[k].done = true;
+        for (size_t k : best_set) done[k] = true;
         remaining -= best_set.size();
-        // Chunking: merge while the new piece pays a higher feerate than the chunk before it.
-        chunks.push_back(best);
-        while (chunks.size() >= 2 && FeeRate(chunks.back().fee, chunks.back().size) >
-                                         FeeRate(chunks[chunks.size() - 2].fee, chunks[chunks.size() - 2].size)) {
-            FeeSize last = chunks.back();
+        chunks.push_back({best, best_set});
+        while (chunks.size() >= 2 && FeeRate(chunks.back().fs.fee, chunks.back().fs.size) >
+                                         FeeRate(chunks[chunks.size() - 2].fs.fee, chunks[chunks.size() - 2].fs.size)) {
+            LinChunk last = std::move(chunks.back());
             chunks.pop_back();
-            chunks.back().fee += last.fee;
-            chunks.back().size += last.size;
+            chunks.back().fs.fee += last.fs.fee;
+            chunks.back().fs.size += last.fs.size;
+            chunks.back().members.insert(chunks.back().members.end(), last.members.begin(), last.members.end());
         }
     }
+    return chunks;
+}
+}  // namespace
+
+std::vector<FeeSize> TxMemPool::ClusterChunks(const std::set<uint256>& seeds, const std::set<uint256>& removals,
+                                              const std::optional<std::pair<FeeSize, std::set<uint256>>>& adding) const
+{
+    // Nodes: pool transactions of the affected clusters, plus the optional new one.
+    std::set<uint256> start = seeds;
+    if (adding) start.insert(adding->second.begin(), adding->second.end());
+    const std::set<uint256> members = ComponentWithout(m_entries, start, removals);
+    std::vector<LinNode> nodes;
+    std::map<uint256, size_t> index;
+    for (const uint256& t : members) {
+        index[t] = nodes.size();
+        const MempoolEntry& e = m_entries.at(t);
+        nodes.push_back({{e.ModifiedFee(), e.vsize}, {}});
+    }
+    for (const uint256& t : members) {
+        for (const uint256& p : m_entries.at(t).parents) {
+            if (index.count(p)) nodes[index[t]].parents.push_back(index[p]);
+        }
+    }
+    if (adding) {
+        LinNode n{adding->first, {}};
+        for (const uint256& p : adding->second) {
+            if (index.count(p)) n.parents.push_back(index[p]);
+        }
+        nodes.push_back(n);
+    }
+    // Unrelated clusters linearize independently; the greedy order handles them together just the same.
+    std::vector<FeeSize> chunks;
+    for (const LinChunk& c : LinearizeAndChunk(nodes)) chunks.push_back(c.fs);
     std::stable_sort(chunks.begin(), chunks.end(), [](const FeeSize& a, const FeeSize& b) {
         return FeeRate(a.fee, a.size) > FeeRate(b.fee, b.size);
     });
     return chunks;
+}
+
+std::optional<std::pair<std::vector<uint256>, FeeRate>> TxMemPool::WorstChunk(const std::set<uint256>& cluster) const
+{
+    if (cluster.empty()) return std::nullopt;
+    std::vector<LinNode> nodes;
+    std::vector<uint256> ids(cluster.begin(), cluster.end());
+    std::map<uint256, size_t> index;
+    for (size_t i = 0; i < ids.size(); ++i) index[ids[i]] = i;
+    for (const uint256& t : ids) {
+        const MempoolEntry& e = m_entries.at(t);
+        // Chunk sizes in sigop-adjusted weight, as Core's graph holds them.
+        LinNode n{{e.ModifiedFee(), GetSigOpsAdjustedWeight(e.weight, e.sigop_cost, m_opts.bytes_per_sigop)}, {}};
+        for (const uint256& p : e.parents) {
+            if (index.count(p)) n.parents.push_back(index[p]);
+        }
+        nodes.push_back(std::move(n));
+    }
+    const std::vector<LinChunk> chunks = LinearizeAndChunk(nodes);
+    const LinChunk& worst = chunks.back();
+    std::vector<uint256> txids;
+    for (size_t k : worst.members) txids.push_back(ids[k]);
+    // Weight to virtual bytes, rounded up (Core's ToFeePerVSize).
+    return std::make_pair(txids, FeeRate(worst.fs.fee, (worst.fs.size + WITNESS_SCALE_FACTOR - 1) / WITNESS_SCALE_FACTOR));
 }
 
 // ---- changes -----------------------------------------------------------------------------------------------
@@ -306,6 +358,7 @@ void TxMemPool::AddUnchecked(MempoolEntry entry)
     m_total_fee += entry.fee;
     m_usage += entry.usage;
     ++m_sequence;
+    ++m_transactions_updated;
     m_by_wtxid[entry.tx->GetWitnessHash()] = txid;
     auto [it, inserted] = m_entries.emplace(txid, std::move(entry));
     if (inserted && m_on_added) m_on_added(it->second);
@@ -316,6 +369,8 @@ void TxMemPool::RemoveUnchecked(const uint256& txid, MemPoolRemovalReason reason
     auto it = m_entries.find(txid);
     if (it == m_entries.end()) return;
     if (m_on_removed) m_on_removed(it->second, reason);
+    // Confirmed transactions reach the estimator through RemoveForBlock instead.
+    if (m_fee_estimator && reason != MemPoolRemovalReason::BLOCK) m_fee_estimator->RemoveTx(txid);
     const MempoolEntry& e = it->second;
     for (const TxIn& in : e.tx->vin) {
         auto s = m_spenders.find(in.prevout);
@@ -332,6 +387,7 @@ void TxMemPool::RemoveUnchecked(const uint256& txid, MemPoolRemovalReason reason
     m_usage -= e.usage;
     m_by_wtxid.erase(e.tx->GetWitnessHash());
     m_unbroadcast.erase(txid);
+    ++m_transactions_updated;
     m_entries.erase(it);
 }
 
@@ -358,7 +414,6 @@ void TxMemPool::RemoveRecursive(const Transaction& tx, MemPoolRemovalReason reas
 std::vector<MempoolEntry> TxMemPool::RemoveForBlock(const std::vector<TransactionRef>& block_txs,
                                                     unsigned int block_height, int64_t now)
 {
-    (void)block_height;
     std::vector<MempoolEntry> confirmed;
     for (const TransactionRef& tx : block_txs) {
         if (const MempoolEntry* e = GetEntry(tx->GetHash())) confirmed.push_back(*e);
@@ -380,6 +435,11 @@ std::vector<MempoolEntry> TxMemPool::RemoveForBlock(const std::vector<Transactio
             }
         }
         ClearPrioritisation(txid);
+    }
+    if (m_fee_estimator) {
+        std::vector<FeeEstimatorTxInfo> infos;
+        for (const MempoolEntry& e : confirmed) infos.push_back({e.Txid(), e.fee, e.vsize, e.entry_height, true});
+        m_fee_estimator->ProcessBlock(infos, block_height);
     }
     m_last_rolling_update = now;
     m_block_since_bump = true;
@@ -444,37 +504,61 @@ FeeRate TxMemPool::GetMinFee(size_t size_limit, int64_t now) const
 void TxMemPool::TrimToSize(size_t size_limit, int64_t now, std::vector<OutPoint>* no_spends_remaining)
 {
     (void)now;
-    std::vector<TransactionRef> removed_txs;
-    FeeRate max_removed;
-    while (!m_entries.empty() && DynamicMemoryUsage() > size_limit) {
-        // Lowest descendant score: max(own feerate, feerate with descendants), as Core's eviction order.
-        const uint256* worst = nullptr;
-        FeeRate worst_score;
-        MempoolAggregate worst_agg;
-        for (const auto& [txid, e] : m_entries) {
-            const MempoolAggregate agg = DescendantAggregate(txid);
-            const FeeRate score = std::max(FeeRate(e.ModifiedFee(), e.vsize), FeeRate(agg.modified_fees, agg.vsize));
-            if (!worst || score < worst_score) {
-                worst = &txid;
-                worst_score = score;
-                worst_agg = agg;
-            }
-        }
+    if (m_entries.empty() || DynamicMemoryUsage() <= size_limit) return;
+    // Worst chunk of every cluster, keyed by a member; only the cluster that lost a chunk is recomputed.
+    struct Candidate {
+        std::vector<uint256> txids;
+        FeeRate rate;
+    };
+    std::map<uint256, Candidate> worst;  // key: smallest txid of the cluster
+    std::set<uint256> seen;
+    auto compute = [&](const std::set<uint256>& cluster) {
+        if (cluster.empty()) return;
+        auto w = WorstChunk(cluster);
+        worst[*cluster.begin()] = {std::move(w->first), w->second};
+    };
+    for (const auto& [txid, e] : m_entries) {
+        if (seen.count(txid)) continue;
+        const std::set<uint256> cluster = GetCluster(txid);
+        seen.insert(cluster.begin(), cluster.end());
+        compute(cluster);
+    }
+    while (!m_entries.empty() && DynamicMemoryUsage() > size_limit && !worst.empty()) {
+        auto it = std::min_element(worst.begin(), worst.end(), [](const auto& a, const auto& b) {
+            if (a.second.rate != b.second.rate) return a.second.rate < b.second.rate;
+            return a.first < b.first;
+        });
+        const Candidate victim = it->second;
+        worst.erase(it);
         // The next transaction must beat what was evicted by the incremental relay fee.
-        FeeRate removed(worst_agg.modified_fees, worst_agg.vsize);
+        FeeRate removed = victim.rate;
         removed += m_opts.incremental_relay_feerate;
         TrackPackageRemoved(removed);
-        max_removed = std::max(max_removed, removed);
-        std::set<uint256> stage;
-        CalculateDescendants(*worst, stage);
-        for (const uint256& t : stage) removed_txs.push_back(m_entries.at(t).tx);
-        RemoveStaged(stage, MemPoolRemovalReason::SIZELIMIT);
-    }
-    if (max_removed > FeeRate() && no_spends_remaining) {
-        for (const TransactionRef& tx : removed_txs) {
-            for (const TxIn& in : tx->vin) {
-                if (Exists(in.prevout.hash)) continue;
-                no_spends_remaining->push_back(in.prevout);
+
+        std::vector<TransactionRef> txs;
+        std::set<uint256> rest_seeds;
+        for (const uint256& t : victim.txids) {
+            const MempoolEntry& e = m_entries.at(t);
+            txs.push_back(e.tx);
+            rest_seeds.insert(e.parents.begin(), e.parents.end());
+            rest_seeds.insert(e.children.begin(), e.children.end());
+        }
+        const std::set<uint256> victims(victim.txids.begin(), victim.txids.end());
+        RemoveStaged(victims, MemPoolRemovalReason::SIZELIMIT);
+        // What is left of the cluster (possibly split in parts) gets new worst chunks.
+        std::set<uint256> done;
+        for (const uint256& s : rest_seeds) {
+            if (victims.count(s) || done.count(s) || !Exists(s)) continue;
+            const std::set<uint256> part = GetCluster(s);
+            done.insert(part.begin(), part.end());
+            compute(part);
+        }
+        if (no_spends_remaining) {
+            for (const TransactionRef& tx : txs) {
+                for (const TxIn& in : tx->vin) {
+                    if (Exists(in.prevout.hash)) continue;
+                    no_spends_remaining->push_back(in.prevout);
+                }
             }
         }
     }
@@ -497,50 +581,183 @@ Amount TxMemPool::GetFeeDelta(const uint256& txid) const
 
 std::vector<uint256> TxMemPool::BlockTemplateOrder(const FeeRate& min_feerate) const
 {
+    // Core's package selection: take the transaction whose not-yet-selected ancestors have the best combined
+    // feerate, add that package parents-first, and lower the packages of its descendants accordingly.
+    struct Pkg {
+        Amount fee{0};
+        int64_t size{0};
+        uint64_t version{0};
+    };
+    std::map<uint256, Pkg> pkgs;
+    struct HeapItem {
+        FeeRate rate;
+        uint256 txid;
+        uint64_t version;
+        bool operator<(const HeapItem& o) const
+        {
+            if (rate != o.rate) return rate < o.rate;
+            return txid > o.txid;  // deterministic tie-break
+        }
+    };
+    std::priority_queue<HeapItem> heap;
+    for (const auto& [txid, e] : m_entries) {
+        const MempoolAggregate agg = AncestorAggregate(txid);
+        pkgs[txid] = {agg.modified_fees, agg.vsize, 0};
+        heap.push({FeeRate(agg.modified_fees, agg.vsize), txid, 0});
+    }
     std::vector<uint256> order;
     std::set<uint256> included;
-    while (included.size() < m_entries.size()) {
-        const uint256* best = nullptr;
-        FeeRate best_rate;
-        std::set<uint256> best_set;
-        for (const auto& [txid, e] : m_entries) {
-            if (included.count(txid)) continue;
-            std::set<uint256> anc = CalculateAncestors(txid);
-            anc.insert(txid);
-            Amount fee = 0;
-            int64_t size = 0;
-            for (auto it = anc.begin(); it != anc.end();) {
-                if (included.count(*it)) {
-                    it = anc.erase(it);
-                    continue;
-                }
-                const MempoolEntry& a = m_entries.at(*it);
-                fee += a.ModifiedFee();
-                size += a.vsize;
-                ++it;
-            }
-            const FeeRate rate(fee, size);
-            if (!best || rate > best_rate) {
-                best = &txid;
-                best_rate = rate;
-                best_set = std::move(anc);
-            }
-        }
-        if (!best || best_rate < min_feerate) break;
-        // Parents first: fewer in-package ancestors sorts earlier.
-        std::vector<std::pair<size_t, uint256>> pkg;
-        for (const uint256& t : best_set) {
+    while (!heap.empty()) {
+        const HeapItem top = heap.top();
+        heap.pop();
+        if (included.count(top.txid) || pkgs[top.txid].version != top.version) continue;  // stale
+        if (top.rate < min_feerate) break;
+        std::set<uint256> pkg = CalculateAncestors(top.txid);
+        pkg.insert(top.txid);
+        std::vector<std::pair<size_t, uint256>> sorted;
+        for (const uint256& t : pkg) {
+            if (included.count(t)) continue;
             size_t depth = 0;
-            for (const uint256& a : CalculateAncestors(t)) depth += best_set.count(a);
-            pkg.push_back({depth, t});
+            for (const uint256& a : CalculateAncestors(t)) depth += included.count(a) ? 0 : 1;
+            sorted.push_back({depth, t});
         }
-        std::sort(pkg.begin(), pkg.end());
-        for (const auto& [depth, t] : pkg) {
+        std::sort(sorted.begin(), sorted.end());
+        for (const auto& [depth, t] : sorted) {
             order.push_back(t);
             included.insert(t);
         }
+        // Descendants no longer carry the included transactions in their packages.
+        std::map<uint256, Pkg> touched;
+        for (const auto& [depth, t] : sorted) {
+            const MempoolEntry& e = m_entries.at(t);
+            std::set<uint256> desc;
+            CalculateDescendants(t, desc);
+            for (const uint256& d : desc) {
+                if (included.count(d)) continue;
+                Pkg& p = pkgs[d];
+                p.fee -= e.ModifiedFee();
+                p.size -= e.vsize;
+                ++p.version;
+                touched[d] = p;
+            }
+        }
+        for (const auto& [d, p] : touched) heap.push({FeeRate(p.fee, p.size), d, p.version});
     }
     return order;
+}
+
+std::vector<TxMemPool::Chunk> TxMemPool::MiningChunks() const
+{
+    // Linearize every cluster (sizes in sigop-adjusted weight, as Core's graph).
+    std::vector<std::vector<Chunk>> per_cluster;
+    std::set<uint256> seen;
+    for (const auto& [txid, e] : m_entries) {
+        if (seen.count(txid)) continue;
+        const std::set<uint256> cluster = GetCluster(txid);
+        seen.insert(cluster.begin(), cluster.end());
+        std::vector<uint256> ids(cluster.begin(), cluster.end());
+        std::map<uint256, size_t> index;
+        for (size_t i = 0; i < ids.size(); ++i) index[ids[i]] = i;
+        std::vector<LinNode> nodes;
+        for (const uint256& t : ids) {
+            const MempoolEntry& m = m_entries.at(t);
+            LinNode n{{m.ModifiedFee(), GetSigOpsAdjustedWeight(m.weight, m.sigop_cost, m_opts.bytes_per_sigop)}, {}};
+            for (const uint256& p : m.parents) n.parents.push_back(index.at(p));
+            nodes.push_back(std::move(n));
+        }
+        std::vector<Chunk> chunks;
+        for (const LinChunk& lc : LinearizeAndChunk(nodes)) {
+            Chunk c;
+            c.fee = lc.fs.fee;
+            c.weight = lc.fs.size;
+            c.cluster = per_cluster.size();
+            // Parents first within the chunk: order by in-chunk ancestor count.
+            std::vector<std::pair<size_t, uint256>> order;
+            std::set<uint256> members;
+            for (size_t k : lc.members) members.insert(ids[k]);
+            for (const uint256& t : members) {
+                size_t depth = 0;
+                for (const uint256& a : CalculateAncestors(t)) depth += members.count(a);
+                order.push_back({depth, t});
+            }
+            std::sort(order.begin(), order.end());
+            for (const auto& [d, t] : order) c.txids.push_back(t);
+            chunks.push_back(std::move(c));
+        }
+        per_cluster.push_back(std::move(chunks));
+    }
+    // Merge: always the best next chunk among the clusters.
+    struct Head {
+        FeeRate rate;
+        size_t cluster;
+        size_t pos;
+        bool operator<(const Head& o) const
+        {
+            if (rate != o.rate) return rate < o.rate;
+            return cluster > o.cluster;
+        }
+    };
+    std::priority_queue<Head> heap;
+    for (size_t c = 0; c < per_cluster.size(); ++c) {
+        heap.push({FeeRate(per_cluster[c][0].fee, per_cluster[c][0].weight), c, 0});
+    }
+    std::vector<Chunk> out;
+    while (!heap.empty()) {
+        const Head h = heap.top();
+        heap.pop();
+        out.push_back(per_cluster[h.cluster][h.pos]);
+        if (h.pos + 1 < per_cluster[h.cluster].size()) {
+            const Chunk& next = per_cluster[h.cluster][h.pos + 1];
+            heap.push({FeeRate(next.fee, next.weight), h.cluster, h.pos + 1});
+        }
+    }
+    return out;
+}
+
+TxMemPool::BlockSelection TxMemPool::SelectForBlock(int64_t max_weight, int64_t initial_weight,
+                                                     int64_t initial_sigops, const FeeRate& min_feerate,
+                                                     const std::function<bool(const Transaction&)>& is_final) const
+{
+    constexpr int64_t MAX_CONSECUTIVE_FAILURES = 1000;
+    constexpr int64_t BLOCK_FULL_ENOUGH_WEIGHT_DELTA = 4000;
+    BlockSelection sel;
+    sel.weight = initial_weight;
+    sel.sigop_cost = initial_sigops;
+    int64_t consecutive_failed = 0;
+    std::set<size_t> skipped_clusters;
+    for (const Chunk& chunk : MiningChunks()) {
+        if (skipped_clusters.count(chunk.cluster)) continue;
+        // Feerate per virtual byte (weight rounded up), as Core's ToFeePerVSize.
+        const FeeRate rate(chunk.fee, (chunk.weight + WITNESS_SCALE_FACTOR - 1) / WITNESS_SCALE_FACTOR);
+        if (rate < min_feerate) break;
+        int64_t sigops = 0;
+        bool final_ok = true;
+        for (const uint256& t : chunk.txids) {
+            const MempoolEntry& e = m_entries.at(t);
+            sigops += e.sigop_cost;
+            if (is_final && !is_final(*e.tx)) final_ok = false;
+        }
+        if (sel.weight + chunk.weight >= max_weight || sel.sigop_cost + sigops >= MAX_BLOCK_SIGOPS_COST || !final_ok) {
+            // Later chunks of this cluster depend on it.
+            skipped_clusters.insert(chunk.cluster);
+            ++consecutive_failed;
+            if (consecutive_failed > MAX_CONSECUTIVE_FAILURES &&
+                sel.weight + BLOCK_FULL_ENOUGH_WEIGHT_DELTA > max_weight) {
+                break;
+            }
+            continue;
+        }
+        consecutive_failed = 0;
+        for (const uint256& t : chunk.txids) {
+            const MempoolEntry& e = m_entries.at(t);
+            sel.entries.push_back(&e);
+            sel.weight += e.weight;
+            sel.sigop_cost += e.sigop_cost;
+            sel.fees += e.fee;
+        }
+        sel.package_feerates.push_back(rate);
+    }
+    return sel;
 }
 
 // ---- coins view --------------------------------------------------------------------------------------------

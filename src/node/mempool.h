@@ -5,6 +5,7 @@
 
 #include "node/coins.h"
 #include "policy/feerate.h"
+#include "policy/fees.h"
 #include "policy/policy.h"
 #include "policy/rbf.h"
 
@@ -140,7 +141,8 @@ public:
     size_t GetUniqueClusterCount(const std::set<uint256>& txids) const;
     /** Whether adding a transaction with these in-mempool parents and size, after removing `removals`, keeps its
      *  cluster within -limitclustercount / -limitclustersize. */
-    bool CheckClusterLimits(const std::set<uint256>& parents, int64_t vsize, const std::set<uint256>& removals) const;
+    bool CheckClusterLimits(const std::set<uint256>& parents, int64_t vsize, const std::set<uint256>& removals,
+                            size_t count = 1) const;
     /** Chunks (fee, vsize) of the given transactions' clusters, linearized by ancestor-set feerate. With
      *  `adding`, a new transaction (fee, vsize, parents) joins; `removals` are left out. For RBF's diagram check. */
     std::vector<FeeSize> ClusterChunks(const std::set<uint256>& seeds, const std::set<uint256>& removals,
@@ -161,7 +163,10 @@ public:
     void RemoveForReorg(const std::function<bool(const MempoolEntry&)>& should_remove);
     /** Removes entries (with descendants) that entered before `cutoff`; returns how many were removed. */
     int Expire(int64_t cutoff);
-    /** Evicts lowest descendant-feerate packages until usage <= size_limit, raising the rolling minimum fee.
+    /** The lowest-feerate chunk of a cluster's linearization and its feerate (fee over sigop-adjusted vsize). */
+    std::optional<std::pair<std::vector<uint256>, FeeRate>> WorstChunk(const std::set<uint256>& cluster) const;
+    /** Evicts the worst chunk of all clusters until usage <= size_limit (Core's cluster-mempool TrimToSize),
+     *  raising the rolling minimum fee to the evicted feerate plus the incremental relay fee.
      *  Outpoints that no mempool transaction spends any more go to *no_spends_remaining. */
     void TrimToSize(size_t size_limit, int64_t now, std::vector<OutPoint>* no_spends_remaining = nullptr);
     /** Minimum feerate to enter the pool: the decaying rolling minimum (at least the incremental relay fee once
@@ -187,8 +192,38 @@ public:
      *  first. Stops before packages below min_feerate. */
     std::vector<uint256> BlockTemplateOrder(const FeeRate& min_feerate = FeeRate()) const;
 
+    /** A chunk of a cluster's linearization: transactions (parents first), modified fee, sigop-adjusted weight. */
+    struct Chunk {
+        std::vector<uint256> txids;
+        Amount fee{0};
+        int64_t weight{0};
+        size_t cluster{0};  //!< index of the cluster it belongs to
+    };
+    /** Every chunk in block-building order: clusters are linearized, then chunks merged by feerate (each
+     *  cluster's chunks stay in order). */
+    std::vector<Chunk> MiningChunks() const;
+
+    struct BlockSelection {
+        std::vector<const MempoolEntry*> entries;  //!< in block order
+        std::vector<FeeRate> package_feerates;     //!< per included chunk
+        int64_t weight{0};                         //!< including the initial weight
+        int64_t sigop_cost{0};                     //!< including the initial sigops
+        Amount fees{0};                            //!< base fees of the selected transactions
+    };
+    /** Core's BlockAssembler::addChunks: takes chunks in order while they pay at least min_feerate; a chunk that
+     *  would reach max_weight or MAX_BLOCK_SIGOPS_COST, or has a transaction is_final rejects, is skipped with the
+     *  rest of its cluster; stops after 1000 consecutive failures once the block is within 4000 WU of full.
+     *  initial_weight / initial_sigops account for the header and coinbase (Core: -blockreservedweight, 400). */
+    BlockSelection SelectForBlock(int64_t max_weight, int64_t initial_weight, int64_t initial_sigops,
+                                  const FeeRate& min_feerate,
+                                  const std::function<bool(const Transaction&)>& is_final) const;
+    /** Incremented on every addition and removal (getblocktemplate long polling). */
+    uint64_t GetTransactionsUpdated() const { return m_transactions_updated; }
+
     RemovedCallback m_on_removed;
     AddedCallback m_on_added;
+    /** When set, confirmed blocks and removals feed it (acceptance reports new entries). Not owned. */
+    BlockPolicyEstimator* m_fee_estimator{nullptr};
 
 private:
     void RemoveUnchecked(const uint256& txid, MemPoolRemovalReason reason);
@@ -204,11 +239,17 @@ private:
     Amount m_total_fee{0};
     size_t m_usage{0};
     uint64_t m_sequence{1};
+    uint64_t m_transactions_updated{0};
 
     mutable double m_rolling_min_fee{0};  // sat/kvB
     mutable int64_t m_last_rolling_update{0};
     mutable bool m_block_since_bump{false};
 };
+
+/** bip125-replaceable as getmempoolentry reports it (Core's IsRBFOptIn): the transaction or an in-mempool
+ *  ancestor signals; UNKNOWN for transactions not in the pool that do not signal themselves. */
+enum class RBFTransactionState { UNKNOWN, REPLACEABLE_BIP125, FINAL };
+RBFTransactionState IsRBFOptIn(const Transaction& tx, const TxMemPool& pool);
 
 /** Estimated memory held by one mempool entry. */
 size_t EstimateEntryUsage(const Transaction& tx);

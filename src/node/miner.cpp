@@ -98,3 +98,41 @@ bool GrindNonce(Block& block, const ConsensusParams& params, uint64_t max_tries)
     }
     return false;
 }
+
+std::vector<TransactionRef> SelectBlockTransactions(const TxMemPool& pool, const BlockAssemblerOptions& options)
+{
+    std::vector<TransactionRef> selected;
+    std::set<uint256> included;
+    int64_t weight = options.block_reserved_weight;
+    int64_t sigops = options.coinbase_output_max_additional_sigops;
+    for (const uint256& txid : pool.BlockTemplateOrder(options.block_min_fee_rate)) {
+        const MempoolEntry* e = pool.GetEntry(txid);
+        if (!e) continue;
+        bool parents_in = true;
+        for (const uint256& p : e->parents) parents_in = parents_in && included.count(p);
+        // Core refuses a chunk that would reach the limits (>=), keeping the block strictly below them.
+        if (!parents_in || weight + e->weight >= options.block_max_weight ||
+            sigops + e->sigop_cost >= MAX_BLOCK_SIGOPS_COST) {
+            continue;
+        }
+        weight += e->weight;
+        sigops += e->sigop_cost;
+        included.insert(txid);
+        selected.push_back(e->tx);
+    }
+    return selected;
+}
+
+std::optional<BlockTemplate> CreateNewBlockFromMempool(ChainstateManager& chainman, const TxMemPool* pool,
+                                                       const Script& coinbase_script, std::string* error,
+                                                       const BlockAssemblerOptions& options,
+                                                       std::optional<int64_t> time)
+{
+    std::lock_guard chain_lock(chainman.Mutex());
+    std::vector<TransactionRef> txs;
+    if (pool) {
+        std::lock_guard lock(pool->m_mutex);
+        txs = SelectBlockTransactions(*pool, options);
+    }
+    return CreateNewBlock(chainman, coinbase_script, txs, error, time);
+}

@@ -2,7 +2,9 @@
 // grinding for regtest (generatetoaddress, generateblock, getblocktemplate, the mining pool).
 #pragma once
 
+#include "node/mempool.h"
 #include "node/validation.h"
+#include "policy/policy.h"
 
 #include <optional>
 #include <vector>
@@ -32,3 +34,25 @@ void RegenerateCommitments(Block& block);
 void UpdateMerkleRoot(Block& block);
 /** Tries nonces (and bumps the time when they run out) until the hash meets the target; false after max_tries. */
 bool GrindNonce(Block& block, const ConsensusParams& params, uint64_t max_tries = 1'000'000'000);
+
+/** Limits of block assembly from the mempool (Core's BlockAssembler::Options). */
+struct BlockAssemblerOptions {
+    int64_t block_max_weight{DEFAULT_BLOCK_MAX_WEIGHT};
+    /** Weight kept free for the coinbase and header (counted as used from the start). */
+    int64_t block_reserved_weight{DEFAULT_BLOCK_RESERVED_WEIGHT};
+    /** Sigop cost kept free for the coinbase outputs. */
+    int64_t coinbase_output_max_additional_sigops{400};
+    FeeRate block_min_fee_rate{DEFAULT_BLOCK_MIN_TX_FEE};
+};
+
+/** Mempool transactions for the next block (pool locked by the caller): best ancestor-feerate packages first
+ *  (modified fees), parents before children, skipping what would exceed the weight or sigop-cost limit and
+ *  anything whose in-mempool parent was skipped. */
+std::vector<TransactionRef> SelectBlockTransactions(const TxMemPool& pool, const BlockAssemblerOptions& options = {});
+
+/** CreateNewBlock with the transactions chosen from the mempool (none when pool is null). Takes the chainstate
+ *  lock, then the pool lock. */
+std::optional<BlockTemplate> CreateNewBlockFromMempool(ChainstateManager& chainman, const TxMemPool* pool,
+                                                       const Script& coinbase_script, std::string* error,
+                                                       const BlockAssemblerOptions& options = {},
+                                                       std::optional<int64_t> time = std::nullopt);

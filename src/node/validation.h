@@ -122,6 +122,7 @@ public:
     std::vector<const BlockIndex*> GetChainTips() const;
     size_t BlockIndexSize() const { return m_block_index.size(); }
     bool IsPruneMode() const { return m_opts.prune_target_bytes > 0; }
+    uint64_t PruneTargetBytes() const { return m_opts.prune_target_bytes; }
     bool HavePruned() const { return m_have_pruned; }
     /** Lowest height whose block data is still stored on the active chain. */
     int PruneHeight() const;

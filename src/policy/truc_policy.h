@@ -38,3 +38,9 @@ struct TrucParentInfo {
 std::optional<std::pair<std::string, std::optional<uint256>>> SingleTRUCChecks(
     const Transaction& tx, const std::vector<TrucParentInfo>& mempool_parents,
     const std::set<uint256>& direct_conflicts, int64_t vsize);
+
+/** Core's PackageTRUCChecks for tx within package (sorted, child last), given its in-mempool parents. Returns
+ *  the error text (reject reason "TRUC-violation"). */
+std::optional<std::string> PackageTRUCChecks(const Transaction& tx, int64_t vsize,
+                                             const std::vector<TransactionRef>& package,
+                                             const std::vector<TrucParentInfo>& mempool_parents);

@@ -1,6 +1,7 @@
 // Block headers and blocks, their hashes and serialization.
 #pragma once
 
+#include "crypto/hash.h"
 #include "primitives/transaction.h"
 
 #include <vector>
@@ -67,8 +68,17 @@ Block UnserializeBlock(S& s)
     b.header = UnserializeHeader(s);
     b.vtx = ReadVector<TransactionRef>(s, [](S& st) {
         MutableTransaction mtx;
-        UnserializeTransaction(st, mtx, true);
-        return MakeTransactionRef(std::move(mtx));
+        if constexpr (requires { st.Since(size_t{0}); }) {
+            // In memory: hash the bytes just read instead of serializing the transaction again.
+            const size_t start = st.pos();
+            UnserializeTransaction(st, mtx, true);
+            const uint256 wtxid = Hash256(st.Since(start));
+            const uint256 txid = mtx.HasWitness() ? mtx.GetHash() : wtxid;
+            return std::make_shared<const Transaction>(std::move(mtx), txid, wtxid);
+        } else {
+            UnserializeTransaction(st, mtx, true);
+            return MakeTransactionRef(std::move(mtx));
+        }
     });
     return b;
 }

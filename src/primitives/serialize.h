@@ -35,7 +35,16 @@ public:
         if (!dst.empty()) std::memcpy(dst.data(), m_data.data() + m_pos, dst.size());
         m_pos += dst.size();
     }
+    /** Appends n bytes to out without an intermediate zero fill. */
+    void ReadAppend(std::vector<uint8_t>& out, size_t n)
+    {
+        if (n > m_data.size() - m_pos) throw DeserializeError("end of data");
+        out.insert(out.end(), m_data.begin() + m_pos, m_data.begin() + m_pos + n);
+        m_pos += n;
+    }
     size_t remaining() const { return m_data.size() - m_pos; }
+    /** The bytes read since position from. */
+    std::span<const uint8_t> Since(size_t from) const { return m_data.subspan(from, m_pos - from); }
     bool empty() const { return remaining() == 0; }
     size_t pos() const { return m_pos; }
 
@@ -148,6 +157,11 @@ std::vector<uint8_t> ReadBytes(S& s)
 {
     uint64_t n = ReadCompactSize(s);
     std::vector<uint8_t> out;
+    if constexpr (requires { s.ReadAppend(out, size_t{0}); }) {
+        // In-memory input: the length is checked against the bytes present before anything is allocated.
+        s.ReadAppend(out, n);
+        return out;
+    }
     size_t done = 0;
     while (done < n) {
         size_t step = std::min<size_t>(n - done, MAX_VECTOR_ALLOCATE);

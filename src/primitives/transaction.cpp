@@ -56,6 +56,17 @@ Transaction::Transaction(MutableTransaction&& tx)
     }
 }
 
+Transaction::Transaction(MutableTransaction&& tx, const uint256& txid, const uint256& wtxid)
+    : version(tx.version),
+      vin(std::move(tx.vin)),
+      vout(std::move(tx.vout)),
+      lock_time(tx.lock_time),
+      m_has_witness(ComputeHasWitness(vin)),
+      m_txid(txid),
+      m_wtxid(wtxid)
+{
+}
+
 Amount Transaction::GetValueOut() const
 {
     Amount total = 0;

@@ -89,6 +89,8 @@ public:
 
     explicit Transaction(const MutableTransaction& tx);
     explicit Transaction(MutableTransaction&& tx);
+    /** With hashes the caller computed from the exact serialized bytes it just decoded (block decoding). */
+    Transaction(MutableTransaction&& tx, const uint256& txid, const uint256& wtxid);
 
     const uint256& GetHash() const { return m_txid; }
     const uint256& GetWitnessHash() const { return m_wtxid; }

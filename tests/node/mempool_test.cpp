@@ -395,6 +395,27 @@ TEST_F(MempoolTest, TrimEvictsLowestFeerateAndRaisesRollingMinimum)
     EXPECT_EQ(m_pool.GetMinFee(1'000'000'000, m_chain.Now() + 10 * ROLLING_FEE_HALFLIFE), FeeRate());
 }
 
+TEST_F(MempoolTest, TrimEvictsWorstChunkNotCpfpParent)
+{
+    // A cheap parent whose child pays for it forms one good chunk; a medium lone transaction is evicted first.
+    const TransactionRef parent = Pay({Fund(100'000)}, 200);
+    ASSERT_TRUE(Accept(parent).IsValid());
+    const TransactionRef child = Pay({Output(parent)}, 20'000);
+    ASSERT_TRUE(Accept(child).IsValid());
+    const TransactionRef lone = Pay({Fund(100'000)}, 2'000);
+    ASSERT_TRUE(Accept(lone).IsValid());
+    auto worst = m_pool.WorstChunk(m_pool.GetCluster(parent->GetHash()));
+    ASSERT_TRUE(worst);
+    EXPECT_EQ(worst->first.size(), 2u);  // parent and child chunk together
+    m_pool.TrimToSize(m_pool.DynamicMemoryUsage() - 1, m_chain.Now());
+    EXPECT_FALSE(m_pool.Exists(lone->GetHash()));
+    EXPECT_TRUE(m_pool.Exists(parent->GetHash()));
+    EXPECT_TRUE(m_pool.Exists(child->GetHash()));
+    // Trimming further evicts the whole chunk at once.
+    m_pool.TrimToSize(m_pool.DynamicMemoryUsage() - 1, m_chain.Now());
+    EXPECT_EQ(m_pool.Size(), 0u);
+}
+
 TEST_F(MempoolTest, ExpiryRemovesOldEntriesWithDescendants)
 {
     const TransactionRef parent = Pay({Fund(100'000)}, 1'000);
@@ -576,4 +597,164 @@ TEST_F(MempoolTest, MempoolDatRoundTrip)
     std::filesystem::resize_file(path, 30);
     EXPECT_FALSE(ReadMempoolDat(path));
     std::filesystem::remove_all(dir);
+}
+
+TEST_F(MempoolTest, FeeEstimatorLearnsFromConfirmedMempoolTransactions)
+{
+    BlockPolicyEstimator estimator;
+    m_pool.m_fee_estimator = &estimator;
+    estimator.ProcessBlock({}, static_cast<unsigned int>(m_chain.m_height));
+    for (int block = 0; block < 40; ++block) {
+        std::vector<TransactionRef> txs;
+        for (int k = 1; k <= 8; ++k) {
+            txs.push_back(Pay({Fund(100'000)}, 500 * k));
+            ASSERT_TRUE(Accept(txs.back()).IsValid());
+        }
+        // Every transaction confirms in the next block.
+        ++m_chain.m_height;
+        m_pool.RemoveForBlock(txs, static_cast<unsigned int>(m_chain.m_height), m_chain.Now());
+        EXPECT_EQ(m_pool.Size(), 0u);
+    }
+    FeeCalculation calc;
+    const FeeRate estimate = estimator.EstimateSmartFee(2, &calc, false);
+    EXPECT_GT(estimate, FeeRate()) << "no estimate after 40 blocks";
+    EXPECT_EQ(calc.returned_target, 2);
+    m_pool.m_fee_estimator = nullptr;
+}
+
+TEST_F(MempoolTest, PackageChildPaysForZeroFeeParent)
+{
+    const TransactionRef parent = Pay({Fund(100'000)}, 0);
+    const TransactionRef child = Pay({Output(parent)}, 20'000);
+    EXPECT_EQ(Accept(parent).state.GetRejectReason(), "min relay fee not met");
+
+    const auto res = AcceptPackage(m_pool, m_chain, {parent, child}, m_chain.Now(), false);
+    ASSERT_TRUE(res.state.IsValid()) << res.state.ToString();
+    ASSERT_EQ(res.tx_results.size(), 2u);
+    const auto& pr = res.tx_results.at(parent->GetWitnessHash());
+    ASSERT_TRUE(pr.IsValid()) << pr.state.ToString();
+    // Both report the package feerate, computed from both transactions.
+    const int64_t total_vsize = *pr.vsize + *res.tx_results.at(child->GetWitnessHash()).vsize;
+    EXPECT_EQ(*pr.effective_feerate, FeeRate(20'000, total_vsize));
+    EXPECT_EQ(pr.wtxids_fee_calculations.size(), 2u);
+    EXPECT_TRUE(m_pool.Exists(parent->GetHash()));
+    EXPECT_TRUE(m_pool.Exists(child->GetHash()));
+
+    // Submitting it again reports the entries already there.
+    const auto again = AcceptPackage(m_pool, m_chain, {parent, child}, m_chain.Now(), false);
+    EXPECT_EQ(again.tx_results.at(child->GetWitnessHash()).result_type,
+              MempoolAcceptResult::ResultType::MEMPOOL_ENTRY);
+}
+
+TEST_F(MempoolTest, PackageFailsWhenTheWholePackageIsTooCheap)
+{
+    const TransactionRef parent = Pay({Fund(100'000)}, 0);
+    const TransactionRef child = Pay({Output(parent)}, 10);
+    const auto res = AcceptPackage(m_pool, m_chain, {parent, child}, m_chain.Now(), false);
+    EXPECT_EQ(res.state.GetRejectReason(), "transaction failed");
+    EXPECT_EQ(res.tx_results.at(child->GetWitnessHash()).state.GetRejectReason(), "min relay fee not met");
+    EXPECT_EQ(m_pool.Size(), 0u);
+}
+
+TEST_F(MempoolTest, PackageShapeIsChecked)
+{
+    const TransactionRef parent = Pay({Fund(100'000)}, 1'000);
+    const TransactionRef child = Pay({Output(parent)}, 1'000);
+    const TransactionRef unrelated = Pay({Fund(100'000)}, 1'000);
+    auto res = AcceptPackage(m_pool, m_chain, {child, parent}, m_chain.Now(), false);
+    EXPECT_EQ(res.state.GetRejectReason(), "package-not-sorted");
+    EXPECT_EQ(res.state.GetResult(), PackageValidationResult::PCKG_POLICY);
+    res = AcceptPackage(m_pool, m_chain, {unrelated, child}, m_chain.Now(), false);
+    EXPECT_EQ(res.state.GetRejectReason(), "package-not-child-with-parents");
+    res = AcceptPackage(m_pool, m_chain, {parent, parent}, m_chain.Now(), false);
+    EXPECT_EQ(res.state.GetRejectReason(), "package-contains-duplicates");
+    const TransactionRef double_spend = Pay({Output(parent)}, 2'000);
+    res = AcceptPackage(m_pool, m_chain, {parent, child, double_spend}, m_chain.Now(), false);
+    EXPECT_EQ(res.state.GetRejectReason(), "conflict-in-package");
+    std::vector<TransactionRef> many(MAX_PACKAGE_COUNT + 1, unrelated);
+    res = AcceptPackage(m_pool, m_chain, many, m_chain.Now(), false);
+    EXPECT_EQ(res.state.GetRejectReason(), "package-too-many-transactions");
+
+    // testmempoolaccept of independent transactions: each judged alone, nothing added.
+    res = AcceptPackage(m_pool, m_chain, {parent, unrelated}, m_chain.Now(), true);
+    ASSERT_TRUE(res.state.IsValid()) << res.state.ToString();
+    EXPECT_TRUE(res.tx_results.at(parent->GetWitnessHash()).IsValid());
+    EXPECT_TRUE(res.tx_results.at(unrelated->GetWitnessHash()).IsValid());
+    EXPECT_EQ(m_pool.Size(), 0u);
+}
+
+TEST_F(MempoolTest, PackageRbfReplacesWithParentAndChild)
+{
+    const Spendable coin = Fund(100'000);
+    const TransactionRef original = Pay({coin}, 2'000);
+    ASSERT_TRUE(Accept(original).IsValid());
+    // A replacement parent paying less than the original, with a child that pays for both.
+    const TransactionRef parent = Pay({coin}, 1'000, 2, 0xfffffffe);
+    const TransactionRef child = Pay({Output(parent)}, 10'000);
+    EXPECT_EQ(Accept(parent).state.GetRejectReason(), "insufficient fee");
+    const auto res = AcceptPackage(m_pool, m_chain, {parent, child}, m_chain.Now(), false);
+    ASSERT_TRUE(res.state.IsValid()) << res.state.ToString() << " "
+                                     << res.tx_results.begin()->second.state.ToString();
+    EXPECT_FALSE(m_pool.Exists(original->GetHash()));
+    EXPECT_TRUE(m_pool.Exists(parent->GetHash()));
+    EXPECT_TRUE(m_pool.Exists(child->GetHash()));
+    ASSERT_EQ(res.tx_results.at(child->GetWitnessHash()).replaced_transactions.size(), 1u);
+}
+
+TEST_F(MempoolTest, BlockSelectionTakesChunksByFeerateWithinLimits)
+{
+    const TransactionRef parent = Pay({Fund(100'000)}, 200);
+    ASSERT_TRUE(Accept(parent).IsValid());
+    const TransactionRef child = Pay({Output(parent)}, 20'000);
+    ASSERT_TRUE(Accept(child).IsValid());
+    const TransactionRef middle = Pay({Fund(100'000)}, 5'000);
+    ASSERT_TRUE(Accept(middle).IsValid());
+    const TransactionRef cheap = Pay({Fund(100'000)}, 150);
+    ASSERT_TRUE(Accept(cheap).IsValid());
+
+    const auto chunks = m_pool.MiningChunks();
+    ASSERT_EQ(chunks.size(), 3u);
+    EXPECT_EQ(chunks[0].txids, (std::vector<uint256>{parent->GetHash(), child->GetHash()}));
+    EXPECT_EQ(chunks[1].txids, std::vector<uint256>{middle->GetHash()});
+
+    auto sel = m_pool.SelectForBlock(DEFAULT_BLOCK_MAX_WEIGHT, DEFAULT_BLOCK_RESERVED_WEIGHT, 400,
+                                     FeeRate(Amount{DEFAULT_BLOCK_MIN_TX_FEE}), nullptr);
+    ASSERT_EQ(sel.entries.size(), 4u);
+    EXPECT_EQ(sel.entries[0]->Txid(), parent->GetHash());
+    EXPECT_EQ(sel.fees, 200 + 20'000 + 5'000 + 150);
+    EXPECT_EQ(sel.package_feerates.size(), 3u);
+
+    // A higher block minimum fee stops before the cheap transaction (150 sat for ~110 vB < 2 sat/vB).
+    sel = m_pool.SelectForBlock(DEFAULT_BLOCK_MAX_WEIGHT, DEFAULT_BLOCK_RESERVED_WEIGHT, 400, FeeRate(Amount{2000}),
+                                nullptr);
+    EXPECT_EQ(sel.entries.size(), 3u);
+
+    // A block with room for one small transaction only skips the two-transaction chunk.
+    const int64_t middle_weight = GetTransactionWeight(*middle);
+    sel = m_pool.SelectForBlock(DEFAULT_BLOCK_RESERVED_WEIGHT + middle_weight + 1, DEFAULT_BLOCK_RESERVED_WEIGHT, 400,
+                                FeeRate(), nullptr);
+    ASSERT_EQ(sel.entries.size(), 1u);
+    EXPECT_EQ(sel.entries[0]->Txid(), middle->GetHash());
+
+    // Non-final transactions are left out.
+    sel = m_pool.SelectForBlock(DEFAULT_BLOCK_MAX_WEIGHT, 0, 0, FeeRate(),
+                                [&](const Transaction& tx) { return tx.GetHash() != middle->GetHash(); });
+    EXPECT_EQ(sel.entries.size(), 3u);
+    const auto updated = m_pool.GetTransactionsUpdated();
+    m_pool.RemoveRecursive(*cheap, MemPoolRemovalReason::CONFLICT);
+    EXPECT_GT(m_pool.GetTransactionsUpdated(), updated);
+}
+
+TEST_F(MempoolTest, Bip125ReplaceableIsInheritedFromAncestors)
+{
+    const TransactionRef signalling = Pay({Fund(100'000)}, 1'000, 2, 0xfffffffd);
+    ASSERT_TRUE(Accept(signalling).IsValid());
+    const TransactionRef child = Pay({Output(signalling)}, 1'000, 2, 0xffffffff);
+    ASSERT_TRUE(Accept(child).IsValid());
+    const TransactionRef final_tx = Pay({Fund(100'000)}, 1'000, 2, 0xfffffffe);
+    ASSERT_TRUE(Accept(final_tx).IsValid());
+    EXPECT_EQ(IsRBFOptIn(*signalling, m_pool), RBFTransactionState::REPLACEABLE_BIP125);
+    EXPECT_EQ(IsRBFOptIn(*child, m_pool), RBFTransactionState::REPLACEABLE_BIP125);
+    EXPECT_EQ(IsRBFOptIn(*final_tx, m_pool), RBFTransactionState::FINAL);
+    EXPECT_EQ(IsRBFOptIn(*Pay({Fund(100'000)}, 1'000, 2, 0xffffffff), m_pool), RBFTransactionState::UNKNOWN);
 }
