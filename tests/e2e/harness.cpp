@@ -378,13 +378,9 @@ nlohmann::json Node::Rpc(const std::string& method, const nlohmann::json& params
 
 bool Node::HasMethod(const std::string& method)
 {
-    const std::string help = Rpc("help").get<std::string>();
-    std::istringstream in(help);
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line == method || line.rfind(method + " ", 0) == 0) return true;
-    }
-    return false;
+    // `help <method>` also knows hidden commands (invalidateblock, reconsiderblock), which `help` does not list.
+    const std::string help = Rpc("help", nlohmann::json::array({method})).get<std::string>();
+    return help.rfind("help: unknown command", 0) != 0;
 }
 
 ProcessResult Node::Cli(const std::vector<std::string>& args)
