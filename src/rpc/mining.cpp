@@ -5,6 +5,7 @@
 #include "rpc/node_rpc.h"
 #include "rpc/protocol.h"
 #include "rpc/util.h"
+#include "script/descriptor_checksum.h"
 #include "address/chain_prefixes.h"
 #include "chain/pow.h"
 #include "consensus/consensus.h"
@@ -611,44 +612,7 @@ RpcMethod GetPrioritisedTransactions(NodeContext& node)
 
 // ---- descriptors (the simple non-ranged forms generatetodescriptor takes) ----------------------------------
 
-uint64_t DescPolyMod(uint64_t c, int val)
-{
-    const uint8_t c0 = static_cast<uint8_t>(c >> 35);
-    c = ((c & 0x7ffffffffULL) << 5) ^ static_cast<uint64_t>(val);
-    if (c0 & 1) c ^= 0xf5dee51989ULL;
-    if (c0 & 2) c ^= 0xa9fdca3312ULL;
-    if (c0 & 4) c ^= 0x1bab10e32dULL;
-    if (c0 & 8) c ^= 0x3706b1677aULL;
-    if (c0 & 16) c ^= 0x644d626ffdULL;
-    return c;
-}
-
-/** BIP380 descriptor checksum; empty when the text has characters outside the descriptor character set. */
-std::string DescriptorChecksum(std::string_view text)
-{
-    static const std::string INPUT_CHARSET = "0123456789()[],'/*abcdefgh@:$%{}"
-                                             "IJKLMNOPQRSTUVWXYZ&+-.;<=>?!^_|~"
-                                             "ijklmnopqrstuvwxyzABCDEFGH`#\"\\ ";
-    static const std::string CHECKSUM_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-    uint64_t c = 1;
-    int cls = 0, cls_count = 0;
-    for (char ch : text) {
-        const size_t pos = INPUT_CHARSET.find(ch);
-        if (pos == std::string::npos) return "";
-        c = DescPolyMod(c, static_cast<int>(pos & 31));
-        cls = cls * 3 + static_cast<int>(pos >> 5);
-        if (++cls_count == 3) {
-            c = DescPolyMod(c, cls);
-            cls = cls_count = 0;
-        }
-    }
-    if (cls_count > 0) c = DescPolyMod(c, cls);
-    for (int j = 0; j < 8; ++j) c = DescPolyMod(c, 0);
-    c ^= 1;
-    std::string ret(8, ' ');
-    for (int j = 0; j < 8; ++j) ret[static_cast<size_t>(j)] = CHECKSUM_CHARSET[(c >> (5 * (7 - j))) & 31];
-    return ret;
-}
+// The BIP380 checksum is script/descriptor_checksum.h's DescriptorChecksum.
 
 struct DescKey {
     std::optional<PubKey> pubkey;
