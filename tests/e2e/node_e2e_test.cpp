@@ -177,7 +177,7 @@ TEST(E2eMining, RestartAndReindexKeepTip)
     const json hashes = node.Rpc("generatetoaddress", json::array({200, MINE_ADDRESS}));
     ASSERT_EQ(hashes.size(), 200u);
     const std::string tip = node.Rpc("getbestblockhash");
-    EXPECT_EQ(tip, hashes.back());
+    EXPECT_EQ(tip, hashes.back().get<std::string>());
     EXPECT_EQ(node.Rpc("getblockcount"), 200);
     EXPECT_EQ(node.Rpc("getblockhash", json::array({100})), hashes[99]);
     const bool have_utxo = node.HasMethod("gettxoutsetinfo");
