@@ -98,7 +98,7 @@ struct TestNode {
         std::vector<uint8_t> sig;
         key.Sign(hash, sig);
         sig.push_back(SIGHASH_ALL);
-        auto pub = key.GetPubKey().bytes();
+        const PubKey pub = key.GetPubKey();  // a named copy: bytes() of a temporary would dangle
         tx.vin[0].witness.stack = {sig, std::vector<uint8_t>(pub.begin(), pub.end())};
         return MakeTransactionRef(std::move(tx));
     }
