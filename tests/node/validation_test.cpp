@@ -1,5 +1,6 @@
 // The chainstate end to end on regtest: mining, spending with real signatures, invalid blocks with Core's reasons,
 // reorgs, restart, -reindex-chainstate, -reindex, and a process killed without flushing.
+#include "testutil/p2wpkh.h"
 #include "address/destination.h"
 #include "node/miner.h"
 #include "node/validation.h"
@@ -29,16 +30,7 @@ struct Wallet {
         tx.vin.resize(1);
         tx.vin[0].prevout = out;
         for (int i = 0; i < outputs; ++i) tx.vout.emplace_back((value - fee) / outputs, spk);
-        Script code;
-        code << OP_DUP << OP_HASH160;
-        code.PushData(std::span<const uint8_t>(key.GetPubKey().GetID().data(), 20));
-        code << OP_EQUALVERIFY << OP_CHECKSIG;
-        uint256 hash = SignatureHash(code, tx, 0, SIGHASH_ALL, value, SigVersion::WITNESS_V0);
-        std::vector<uint8_t> sig;
-        key.Sign(hash, sig);
-        sig.push_back(SIGHASH_ALL);
-        const PubKey pub = key.GetPubKey();  // a named copy: bytes() of a temporary would dangle
-        tx.vin[0].witness.stack = {sig, std::vector<uint8_t>(pub.begin(), pub.end())};
+        SignP2wpkhInput(tx, 0, key, value);
         return MakeTransactionRef(std::move(tx));
     }
 };

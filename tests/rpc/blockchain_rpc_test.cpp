@@ -1,5 +1,6 @@
 // The blockchain RPCs through RpcTable::Execute on a regtest chainstate in a temp dir: field layout, values,
 // error codes, and Core's getblockstats fixture (rpc_getblockstats.json) reproduced field for field.
+#include "testutil/p2wpkh.h"
 #include "address/destination.h"
 #include "consensus/block_check.h"
 #include "json/core_json.h"
@@ -90,16 +91,7 @@ struct TestNode {
         tx.vin.resize(1);
         tx.vin[0].prevout = out;
         for (int i = 0; i < n; ++i) tx.vout.emplace_back((value - fee) / n, spk);
-        Script code;
-        code << OP_DUP << OP_HASH160;
-        code.PushData(std::span<const uint8_t>(key.GetPubKey().GetID().data(), 20));
-        code << OP_EQUALVERIFY << OP_CHECKSIG;
-        const uint256 hash = SignatureHash(code, tx, 0, SIGHASH_ALL, value, SigVersion::WITNESS_V0);
-        std::vector<uint8_t> sig;
-        key.Sign(hash, sig);
-        sig.push_back(SIGHASH_ALL);
-        const PubKey pub = key.GetPubKey();  // a named copy: bytes() of a temporary would dangle
-        tx.vin[0].witness.stack = {sig, std::vector<uint8_t>(pub.begin(), pub.end())};
+        SignP2wpkhInput(tx, 0, key, value);
         return MakeTransactionRef(std::move(tx));
     }
 };

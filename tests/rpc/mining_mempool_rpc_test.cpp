@@ -1,6 +1,7 @@
 // Mining and mempool RPCs through RpcTable::Execute on a temp-dir node: sendrawtransaction / testmempoolaccept with
 // Core's error codes, pool inspection, prioritisation, getblocktemplate (template and proposal), generateblock,
 // generatetodescriptor, submitheader, estimatesmartfee; and mainnet_alt.json submitted block by block.
+#include "testutil/p2wpkh.h"
 #include "address/destination.h"
 #include "json/core_json.h"
 #include "node/context.h"
@@ -36,16 +37,7 @@ struct Wallet {
         tx.vin[0].prevout = out;
         tx.vin[0].sequence = 0xfffffffd;
         for (int i = 0; i < outputs; ++i) tx.vout.emplace_back((value - fee) / outputs, spk);
-        Script code;
-        code << OP_DUP << OP_HASH160;
-        code.PushData(std::span<const uint8_t>(key.GetPubKey().GetID().data(), 20));
-        code << OP_EQUALVERIFY << OP_CHECKSIG;
-        uint256 hash = SignatureHash(code, tx, 0, SIGHASH_ALL, value, SigVersion::WITNESS_V0);
-        std::vector<uint8_t> sig;
-        key.Sign(hash, sig);
-        sig.push_back(SIGHASH_ALL);
-        const PubKey pub = key.GetPubKey();  // a named copy: bytes() of a temporary would dangle
-        tx.vin[0].witness.stack = {sig, std::vector<uint8_t>(pub.begin(), pub.end())};
+        SignP2wpkhInput(tx, 0, key, value);
         return MakeTransactionRef(std::move(tx));
     }
 };
