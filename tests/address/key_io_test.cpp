@@ -210,3 +210,52 @@ TEST(KeyIo, WifRejectsBadCompressionFlagAndOutOfRangeSecret)
     EXPECT_FALSE(DecodeSecret(EncodeBase58Check(zero), Chain::MAIN).IsValid());
     EXPECT_EQ(EncodeSecret(Key{}, Chain::MAIN), "");
 }
+
+TEST(KeyIo, MutatedStringsAreHandledAndWhatDecodesRoundTrips)
+{
+    // Deterministic mutations (substitute, insert, delete, case flip) of every valid vector string, on every chain.
+    const auto tests = ReadVectorJson("bitcoin-core/key_io_valid.json");
+    const std::string alphabet = "qpzry9x8gf2tvdw0s3jn54khce6mua7l1QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7LbiOI \t\x80";
+    uint64_t state = 0x9e3779b97f4a7c15ULL;
+    auto next = [&state]() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    };
+    size_t valid_mutants = 0;
+    for (const auto& row : tests) {
+        for (int round = 0; round < 60; ++round) {
+            std::string s = row[0].get<std::string>();
+            const int edits = 1 + static_cast<int>(next() % 3);
+            for (int e = 0; e < edits && !s.empty(); ++e) {
+                const size_t pos = next() % s.size();
+                const char c = alphabet[next() % alphabet.size()];
+                switch (next() % 4) {
+                case 0: s[pos] = c; break;
+                case 1: s.insert(s.begin() + static_cast<std::ptrdiff_t>(pos), c); break;
+                case 2: s.erase(pos, 1); break;
+                default: s[pos] = static_cast<char>(s[pos] ^ 0x20); break;
+                }
+            }
+            for (Chain chain : ALL_CHAINS) {
+                std::string error;
+                const Destination dest = DecodeDestination(s, chain, &error);
+                if (IsValidDestination(dest)) {
+                    ++valid_mutants;
+                    EXPECT_TRUE(error.empty());
+                    EXPECT_EQ(DecodeDestination(EncodeDestination(dest, chain), chain), dest) << s;
+                } else {
+                    EXPECT_FALSE(error.empty()) << s;
+                }
+                const Key key = DecodeSecret(s, chain);
+                if (key.IsValid()) {
+                    const Key again = DecodeSecret(EncodeSecret(key, chain), chain);
+                    EXPECT_TRUE(again.IsValid() && again.IsCompressed() == key.IsCompressed());
+                }
+            }
+        }
+    }
+    // Case flips of bech32 addresses stay valid, so some mutants decode.
+    EXPECT_GT(valid_mutants, 0u);
+}
