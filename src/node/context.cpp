@@ -26,10 +26,33 @@ int64_t NodeContext::Now() const
 
 MempoolAcceptResult NodeContext::ProcessTransaction(const TransactionRef& tx, bool test_accept)
 {
-    std::lock_guard chain_lock(chainman->Mutex());
-    std::lock_guard pool_lock(mempool->m_mutex);
     // The pool reports entries and removals to the fee estimator itself (mempool->m_fee_estimator).
-    return AcceptToMemoryPool(*mempool, *mempool_context, tx, Now(), false, test_accept);
+    MempoolAcceptResult result = [&] {
+        std::lock_guard chain_lock(chainman->Mutex());
+        std::lock_guard pool_lock(mempool->m_mutex);
+        return AcceptToMemoryPool(*mempool, *mempool_context, tx, Now(), false, test_accept);
+    }();
+    if (!test_accept && result.result_type == MempoolAcceptResult::ResultType::VALID && notifications) {
+        notifications->TransactionAddedToMempool(tx);
+    }
+    return result;
+}
+
+void NodeNotifications::Register(ValidationNotifications* subscriber)
+{
+    std::lock_guard lock(m_subscribers_mutex);
+    m_subscribers.push_back(subscriber);
+}
+
+void NodeNotifications::Unregister(ValidationNotifications* subscriber)
+{
+    std::lock_guard lock(m_subscribers_mutex);
+    std::erase(m_subscribers, subscriber);
+}
+
+void NodeNotifications::TransactionAddedToMempool(const TransactionRef& tx)
+{
+    ForEachSubscriber([&](ValidationNotifications& s) { s.TransactionAddedToMempool(tx); });
 }
 
 void NodeNotifications::BlockConnected(const Block& block, const BlockIndex& index)
@@ -43,14 +66,16 @@ void NodeNotifications::BlockConnected(const Block& block, const BlockIndex& ind
         for (const auto& tx : block.vtx) mined.insert(tx->GetHash());
         std::erase_if(m_disconnected, [&](const TransactionRef& tx) { return mined.count(tx->GetHash()); });
     }
+    ForEachSubscriber([&](ValidationNotifications& s) { s.BlockConnected(block, index); });
 }
 
-void NodeNotifications::BlockDisconnected(const Block& block, const BlockIndex&)
+void NodeNotifications::BlockDisconnected(const Block& block, const BlockIndex& index)
 {
     // Keep block order: later blocks' transactions go first here, reversed when re-added.
     for (auto it = block.vtx.rbegin(); it != block.vtx.rend(); ++it) {
         if (!(*it)->IsCoinBase()) m_disconnected.push_back(*it);
     }
+    ForEachSubscriber([&](ValidationNotifications& s) { s.BlockDisconnected(block, index); });
 }
 
 void NodeNotifications::UpdatedBlockTip(const BlockIndex& tip, const BlockIndex* fork, bool initial_download)
@@ -75,11 +100,13 @@ void NodeNotifications::UpdatedBlockTip(const BlockIndex& tip, const BlockIndex*
         m_node.tip_sequence++;
     }
     m_node.tip_changed.notify_all();
+    ForEachSubscriber([&](ValidationNotifications& s) { s.UpdatedBlockTip(tip, fork, initial_download); });
 }
 
 void NodeNotifications::Progress(const std::string& title, int percent)
 {
     LogPrintf("%s: %d%%\n", title.c_str(), percent);
+    ForEachSubscriber([&](ValidationNotifications& s) { s.Progress(title, percent); });
 }
 
 void NodeNotifications::FatalError(const std::string& message)

@@ -47,9 +47,27 @@ public:
     void UpdatedBlockTip(const BlockIndex& tip, const BlockIndex* fork, bool initial_download) override;
     void Progress(const std::string& title, int percent) override;
     void FatalError(const std::string& message) override;
+    void TransactionAddedToMempool(const TransactionRef& tx) override;
+
+    /** Further subscribers (P2P, wallets, indexes, Electrum, dashboard) get every event after the mempool has
+     *  reacted, in registration order. Register before the node starts moving; unregister before destruction. */
+    void Register(ValidationNotifications* subscriber);
+    void Unregister(ValidationNotifications* subscriber);
 
 private:
     NodeContext& m_node;
+    std::mutex m_subscribers_mutex;
+    std::vector<ValidationNotifications*> m_subscribers;
+    template <typename F>
+    void ForEachSubscriber(F f)
+    {
+        std::vector<ValidationNotifications*> copy;
+        {
+            std::lock_guard lock(m_subscribers_mutex);
+            copy = m_subscribers;
+        }
+        for (ValidationNotifications* s : copy) f(*s);
+    }
     /** Transactions of disconnected blocks, re-offered to the mempool when the reorg completes. */
     std::vector<TransactionRef> m_disconnected;
 };

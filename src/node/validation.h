@@ -48,6 +48,8 @@ public:
     virtual void Progress(const std::string& title, int percent) { (void)title, (void)percent; }
     /** A local failure (disk full, corrupt data) that should stop the node. */
     virtual void FatalError(const std::string& message) { (void)message; }
+    /** A transaction entered the mempool (RPC, P2P or a wallet); called without the chainstate lock. */
+    virtual void TransactionAddedToMempool(const TransactionRef& tx) { (void)tx; }
 };
 
 enum class FlushMode {
