@@ -4,7 +4,7 @@
 set -euo pipefail
 PACKAGES=(
   cmake ninja-build ccache pkg-config g++-12 python3
-  libssl-dev libsecp256k1-dev libleveldb-dev libsqlite3-dev nlohmann-json3-dev
+  libssl-dev libsecp256k1-dev libleveldb-dev libsqlite3-dev nlohmann-json3-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ "${SOVEREIGN_WITH_CLANG:-0}" == 1 ]]; then
