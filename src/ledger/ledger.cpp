@@ -496,19 +496,15 @@ std::optional<int64_t> Ledger::AddEntry(const LedgerEntry& e, std::string* error
     return id;
 }
 
-std::optional<size_t> Ledger::ImportPricesCsv(std::string_view csv, std::string* error)
+std::optional<std::vector<PriceRow>> ParsePriceCsv(std::string_view csv, std::string* error)
 {
-    auto refuse = [&](std::string why) -> std::optional<size_t> {
+    auto refuse = [&](std::string why) -> std::optional<std::vector<PriceRow>> {
         if (error) *error = std::move(why);
         return std::nullopt;
     };
     if (csv.size() > MAX_PRICE_CSV_BYTES) return refuse("price file is larger than 64 MiB");
     if (csv.substr(0, 3) == "\xEF\xBB\xBF") csv.remove_prefix(3);  // UTF-8 byte order mark
-    struct Row {
-        std::string date, currency;
-        int64_t price;
-    };
-    std::vector<Row> rows;
+    std::vector<PriceRow> rows;
     size_t line_no = 0;
     size_t pos = 0;
     while (pos < csv.size()) {
@@ -529,9 +525,20 @@ std::optional<size_t> Ledger::ImportPricesCsv(std::string_view csv, std::string*
         rows.push_back({f[0], f[2], *price});
     }
     if (rows.empty()) return refuse("the price file has no rows");
+    return rows;
+}
+
+std::optional<size_t> Ledger::ImportPricesCsv(std::string_view csv, std::string* error)
+{
+    auto refuse = [&](std::string why) -> std::optional<size_t> {
+        if (error) *error = std::move(why);
+        return std::nullopt;
+    };
+    auto rows = ParsePriceCsv(csv, error);
+    if (!rows) return std::nullopt;
     sql::Transaction tx(*m_db);
     auto s = m_db->Prepare("INSERT OR REPLACE INTO prices (date, currency, price) VALUES (?, ?, ?);");
-    for (const Row& r : rows) {
+    for (const PriceRow& r : *rows) {
         s.Reset();
         if (!s.Bind(1, std::string_view(r.date)).Bind(2, std::string_view(r.currency)).Bind(3, r.price).Run()) {
             return refuse("cannot store prices: " + m_db->LastError());
@@ -539,7 +546,7 @@ std::optional<size_t> Ledger::ImportPricesCsv(std::string_view csv, std::string*
     }
     std::string why;
     if (!tx.Commit(&why)) return refuse("cannot commit prices: " + why);
-    return rows.size();
+    return rows->size();
 }
 
 std::optional<std::pair<int64_t, std::string>> Ledger::PriceAt(const std::string& date, const std::string& currency) const

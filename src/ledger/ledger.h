@@ -138,5 +138,13 @@ private:
     std::unique_ptr<sql::Database> m_db;
 };
 
+struct PriceRow {
+    std::string date;      // YYYY-MM-DD
+    std::string currency;  // ISO 4217
+    int64_t price{0};      // minor units per BTC
+};
+/** Parses a price file (see Ledger::ImportPricesCsv); nullopt and *error naming the first bad line. */
+std::optional<std::vector<PriceRow>> ParsePriceCsv(std::string_view csv, std::string* error);
+
 /** Minor units as "1234.56" (two decimals). */
 std::string FormatFiat(int64_t minor);
