@@ -1,6 +1,7 @@
 // sovereignd: options, data directory, chainstate and mempool, the JSON-RPC server, and an orderly shutdown.
 #include "address/destination.h"
 #include "chain/params.h"
+#include "index/txindex.h"
 #include "node/context.h"
 #include "node/miner.h"
 #include "rpc/http_server.h"
@@ -17,6 +18,7 @@
 #include <fstream>
 #include <iostream>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -60,6 +62,18 @@ void SetupServerArgs(ArgsManager& args)
                 "If enabled, wipe chain state, and rebuild it from blk*.dat files on disk.", A::ALLOW_ANY, OPT);
     args.AddArg("-txindex", "Maintain a full transaction index, used by the getrawtransaction rpc call (default: 0)",
                 A::ALLOW_ANY, OPT);
+    args.AddArg("-par=<n>",
+                "Set the number of script verification threads (0 = auto, up to 15, <0 = leave that many cores free, "
+                "default: 0)",
+                A::ALLOW_ANY, OPT);
+    args.AddArg("-checkblocks=<n>", "How many blocks to check at startup (default: 6, 0 = all)",
+                A::ALLOW_ANY | A::DEBUG_ONLY, DBG);
+    args.AddArg("-checklevel=<n>",
+                "How thorough the block verification of -checkblocks is: level 0 reads the blocks from disk, level 1 "
+                "verifies block validity, level 2 verifies undo data, level 3 checks disconnection of tip blocks, "
+                "level 4 tries to reconnect the blocks, each level includes the checks of the previous levels "
+                "(0-4, default: 3)",
+                A::ALLOW_ANY | A::DEBUG_ONLY, DBG);
     args.AddArg("-blocksxor",
                 "Whether an XOR-key applies to blocksdir *.dat files. The created XOR-key will be zeros for an "
                 "existing blocksdir or when `-blocksxor=0` is set, and random for a freshly initialized blocksdir. "
@@ -236,11 +250,35 @@ int main(int argc, char** argv)
     }
     copts.now = [&node] { return node.Now(); };
     copts.notifications = node.notifications.get();
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    copts.script_check_threads = ScriptCheckThreadsFromPar(args.GetIntArg("-par", 0), cores);
+    LogPrintf("Script verification uses %d additional threads\n", copts.script_check_threads);
     LogPrintf("Loading block index and chainstate...\n");
     node.chainman = ChainstateManager::Load(copts, &error);
     if (!node.chainman) return Fail(error);
     LogPrintf("Chainstate loaded: height %d, best block %s\n", node.chainman->Chain().Height(),
               node.chainman->Tip()->GetBlockHash().GetHex().c_str());
+    if (node.chainman->Chain().Height() > 0) {
+        // Core's startup check of the last -checkblocks blocks at -checklevel.
+        LogPrintf("Verifying blocks...\n");
+        if (!VerifyChainAtStartup(*node.chainman, static_cast<int>(args.GetIntArg("-checklevel", 3)),
+                                  static_cast<int>(args.GetIntArg("-checkblocks", 6)))) {
+            return Fail("Corrupted block database detected. Please restart with -reindex or -reindex-chainstate to "
+                        "recover.");
+        }
+    }
+
+    // Optional indexes: catch up in the background, then follow the chain.
+    std::unique_ptr<TxIndex> txindex;
+    if (args.GetBoolArg("-txindex", false)) {
+        BaseIndex::Options io;
+        io.path = node.data_dir / "indexes" / "txindex";
+        io.wipe = copts.reindex;
+        txindex = std::make_unique<TxIndex>(node, io);
+        if (!txindex->Init(&error)) return Fail(error);
+        txindex->Start();
+        node.indexes.push_back(txindex.get());
+    }
 
     // Mempool and fee estimation.
     MempoolOptions mopts;
@@ -300,6 +338,10 @@ int main(int argc, char** argv)
         DumpMempool(*node.mempool, node.data_dir / "mempool.dat");
     }
     node.fee_estimator->WriteFile(node.data_dir / "fee_estimates.dat");
+    // Indexes stop following the chain before it goes away.
+    node.indexes.clear();
+    if (txindex) txindex->Stop();
+    txindex.reset();
     node.chainman->Flush();
     node.chainman.reset();
     fs::remove(pid_file, ec);

@@ -218,6 +218,32 @@ std::optional<std::vector<uint8_t>> BlockFiles::ReadRawBlock(const FlatFilePos& 
     return bytes;
 }
 
+std::optional<std::vector<uint8_t>> BlockFiles::ReadBlockPart(const FlatFilePos& pos, uint32_t offset,
+                                                              uint32_t max_len, std::string* error) const
+{
+    if (pos.IsNull() || pos.pos < STORAGE_HEADER_BYTES) {
+        SetError(error, "invalid block position");
+        return std::nullopt;
+    }
+    uint8_t header[8];
+    if (!ReadAt(BlockPath(pos.file), pos.pos - STORAGE_HEADER_BYTES, header) ||
+        !std::equal(header, header + 4, m_opts.message_start.begin())) {
+        SetError(error, "cannot read block record header from " + BlockPath(pos.file).string());
+        return std::nullopt;
+    }
+    const uint32_t size = header[4] | header[5] << 8 | header[6] << 16 | uint32_t(header[7]) << 24;
+    if (size > MAX_SERIALIZED_SIZE || offset > size) {
+        SetError(error, "block record size out of range");
+        return std::nullopt;
+    }
+    std::vector<uint8_t> bytes(std::min(max_len, size - offset));
+    if (!ReadAt(BlockPath(pos.file), uint64_t{pos.pos} + offset, bytes)) {
+        SetError(error, "block record truncated in " + BlockPath(pos.file).string());
+        return std::nullopt;
+    }
+    return bytes;
+}
+
 Decoded<Block> BlockFiles::ReadBlock(const FlatFilePos& pos) const
 {
     std::string error;

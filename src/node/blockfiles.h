@@ -66,6 +66,10 @@ public:
     Decoded<Block> ReadBlock(const FlatFilePos& pos) const;
     std::optional<std::vector<uint8_t>> ReadRawBlock(const FlatFilePos& pos, std::string* error) const;
     Decoded<BlockUndo> ReadUndo(const FlatFilePos& pos, const uint256& prev_block_hash) const;
+    /** Up to max_len bytes starting offset bytes into the block record at pos, fewer when the record ends first
+     *  (-txindex reads one transaction, not the whole block). */
+    std::optional<std::vector<uint8_t>> ReadBlockPart(const FlatFilePos& pos, uint32_t offset, uint32_t max_len,
+                                                      std::string* error) const;
 
     /** fsync every file written since the last flush (before the chainstate records a new best block). */
     bool Flush(std::string* error);

@@ -91,11 +91,7 @@ void NodeNotifications::UpdatedBlockTip(const BlockIndex& tip, const BlockIndex*
         std::lock_guard lock(m_node.mempool->m_mutex);
         RemoveForReorg(*m_node.mempool, *m_node.mempool_context);
     }
-    if (!initial_download || tip.height % 1000 == 0) {
-        LogPrintf("UpdateTip: new best=%s height=%d log2_work=%.6f tx=%llu date='%lld'\n",
-                  tip.GetBlockHash().GetHex().c_str(), tip.height, std::log2(tip.chain_work.GetDouble()),
-                  static_cast<unsigned long long>(tip.chain_tx_count), static_cast<long long>(tip.time));
-    }
+    // The UpdateTip log line (Core's format, with progress=) is written by the chainstate itself.
     {
         std::lock_guard lock(m_node.tip_mutex);
         m_node.tip_sequence++;

@@ -9,7 +9,12 @@
 #include "consensus/tx_verify.h"
 #include "script/interpreter.h"
 
+#include "util/logging.h"
+
 #include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
 #include <cassert>
 #include <cinttypes>
 #include <cstdio>
@@ -25,6 +30,38 @@ constexpr int64_t DATABASE_WRITE_INTERVAL = 60 * 60;
 /** Blocks older than this make us consider the chain still syncing. */
 constexpr int64_t MAX_TIP_AGE = 24 * 60 * 60;
 constexpr int BIP34_IMPLIES_BIP30_LIMIT = 1983702;
+/** Seconds between sync progress lines (rate and ETA) while connecting many blocks. */
+constexpr double SYNC_LOG_INTERVAL = 10.0;
+
+double SteadySeconds()
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::string FormatIsoTime(int64_t t)
+{
+    const time_t tt = static_cast<time_t>(t);
+    struct tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::string FormatEta(double seconds)
+{
+    if (!(seconds >= 0) || seconds > 1e9) return "unknown";
+    const int64_t s = static_cast<int64_t>(seconds + 0.5);
+    char buf[64];
+    if (s >= 3600) {
+        std::snprintf(buf, sizeof(buf), "%" PRId64 "h%02" PRId64 "m", s / 3600, (s / 60) % 60);
+    } else if (s >= 60) {
+        std::snprintf(buf, sizeof(buf), "%" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
+    } else {
+        std::snprintf(buf, sizeof(buf), "%" PRId64 "s", s);
+    }
+    return buf;
+}
 
 bool IsBIP30Repeat(const BlockIndex& index)
 {
@@ -80,7 +117,28 @@ bool ChainstateManager::WorkComparator::operator()(const BlockIndex* a, const Bl
     return a < b;
 }
 
-ChainstateManager::ChainstateManager(const ChainstateOptions& options) : m_opts(options) {}
+std::optional<std::pair<ScriptError, std::string>> ScriptCheck::operator()() const
+{
+    ScriptError error = SCRIPT_ERR_UNKNOWN_ERROR;
+    TransactionSignatureChecker checker(tx, input, spent.value, *txdata, MissingDataBehavior::ASSERT_FAIL);
+    const TxIn& in = tx->vin[input];
+    if (VerifyScript(in.script_sig, spent.script_pubkey, &in.witness, flags, checker, &error)) return std::nullopt;
+    return std::make_pair(error, "input " + std::to_string(input) + " of " + tx->GetHash().GetHex() + " (wtxid " +
+                                     tx->GetWitnessHash().GetHex() + "), spending " + in.prevout.hash.GetHex() + ":" +
+                                     std::to_string(in.prevout.n));
+}
+
+int ScriptCheckThreadsFromPar(int64_t par, int cores)
+{
+    int64_t threads = par <= 0 ? par + cores : par;
+    --threads;  // the validating thread works along
+    return static_cast<int>(std::clamp<int64_t>(threads, 0, MAX_SCRIPTCHECK_THREADS));
+}
+
+ChainstateManager::ChainstateManager(const ChainstateOptions& options) : m_opts(options)
+{
+    m_check_queue = std::make_unique<CheckQueue<ScriptCheck>>(SCRIPT_CHECK_BATCH_SIZE, m_opts.script_check_threads);
+}
 
 ChainstateManager::~ChainstateManager()
 {
@@ -161,6 +219,17 @@ BlockIndex* ChainstateManager::LookupBlockIndex(const uint256& hash) const
 
 bool ChainstateManager::LoadBlockIndex(std::string* error)
 {
+    const double started = SteadySeconds();
+    LogPrintf("Loading block index...\n");
+    struct DoneLog {
+        const ChainstateManager& cm;
+        double started;
+        ~DoneLog()
+        {
+            LogPrintf("Loaded block index: %zu entries in %.2fms\n", cm.BlockIndexSize(),
+                      (SteadySeconds() - started) * 1000);
+        }
+    } done_log{*this, started};
     std::vector<DiskBlockIndex> entries;
     if (!m_block_tree->ForEachIndex([&](const DiskBlockIndex& d) { entries.push_back(d); })) {
         if (error) *error = "The block index database is corrupt. Restart with -reindex to rebuild it.";
@@ -258,10 +327,21 @@ bool ChainstateManager::ReplayBlocks(std::string* error)
         return false;
     }
     if (m_opts.notifications) m_opts.notifications->Progress("Replaying blocks", 0);
+    LogPrintf("Replaying blocks\n");
     CoinsViewCache cache(m_coins_db.get());
     const BlockIndex* fork = old_tip ? LastCommonAncestor(old_tip, new_tip) : nullptr;
+    const int back = old_tip ? old_tip->height - (fork ? fork->height : -1) : 0;
+    const int total = back + new_tip->height - (fork ? fork->height : -1);
+    int done = 0;
+    auto report = [&](const char* what, const BlockIndex* b) {
+        ++done;
+        const int pct = total > 0 ? done * 100 / total : 100;
+        LogPrintf("%s %s (%d) - %d%%\n", what, b->GetBlockHash().GetHex().c_str(), b->height, pct);
+        if (m_opts.notifications) m_opts.notifications->Progress("Replaying blocks", pct);
+    };
     // Roll back the old branch down to the fork.
     for (BlockIndex* b = old_tip; b && b != fork; b = b->pprev) {
+        report("Rolling back", b);
         auto block = ReadBlock(*b);
         if (!block) {
             if (error) *error = "Cannot read block " + b->GetBlockHash().GetHex() + " to replay: " + block.error;
@@ -277,6 +357,7 @@ bool ChainstateManager::ReplayBlocks(std::string* error)
     for (BlockIndex* b = new_tip; b && b != fork; b = b->pprev) forward.push_back(b);
     std::reverse(forward.begin(), forward.end());
     for (BlockIndex* b : forward) {
+        report("Rolling forward", b);
         if (b->height == 0) continue;  // the genesis coinbase is not spendable
         auto block = ReadBlock(*b);
         if (!block) {
@@ -309,8 +390,11 @@ bool ChainstateManager::Reindex(std::string* error)
     // Read every block file in order; blocks whose parent is not yet known wait for it.
     std::multimap<uint256, std::pair<FlatFilePos, std::shared_ptr<const Block>>> waiting;
     int file = 0;
-    const int64_t started = Now();
+    const double started = SteadySeconds();
     uint64_t blocks_read = 0;
+    int total_files = 0;
+    while (std::filesystem::exists(m_files->BlockPath(total_files))) ++total_files;
+    LogPrintf("Reindexing %d block files...\n", total_files);
     std::vector<BlockFileInfo> infos;
     for (;; ++file) {
         BlockFileInfo info;
@@ -341,8 +425,16 @@ bool ChainstateManager::Reindex(std::string* error)
         });
         if (!exists) break;
         infos.push_back(info);
+        const double elapsed = SteadySeconds() - started;
+        const double pct = total_files > 0 ? 100.0 * (file + 1) / total_files : 100.0;
+        const double eta = file + 1 < total_files ? elapsed / (file + 1) * (total_files - file - 1) : 0;
+        LogPrintf("Reindexing block file blk%05d.dat... (%d of %d files, %.1f%%, %" PRIu64
+                  " blocks, %.0f blocks/s, ETA %s)\n",
+                  file, file + 1, total_files, pct, blocks_read, elapsed > 0 ? blocks_read / elapsed : 0.0,
+                  FormatEta(eta).c_str());
         if (m_opts.notifications) {
-            m_opts.notifications->Progress("Reindexing block file blk" + std::to_string(file) + ".dat", 0);
+            m_opts.notifications->Progress("Reindexing block file blk" + std::to_string(file) + ".dat",
+                                           static_cast<int>(pct));
         }
     }
     // Recorded block counts and heights come from the index entries just created.
@@ -366,8 +458,9 @@ bool ChainstateManager::Reindex(std::string* error)
         if (error) *error = "Cannot clear the reindex flag";
         return false;
     }
-    std::fprintf(stderr, "Reindexed %" PRIu64 " blocks from %d files in %" PRId64 " s\n", blocks_read, file,
-                 Now() - started);
+    const double elapsed = SteadySeconds() - started;
+    LogPrintf("Reindexing finished: %" PRIu64 " blocks from %d files in %.2f s (%.0f blocks/s); connecting them\n",
+              blocks_read, file, elapsed, elapsed > 0 ? blocks_read / elapsed : 0.0);
     return true;
 }
 
@@ -629,6 +722,19 @@ bool ChainstateManager::ConnectBlock(const Block& block, BlockValidationState& s
 
     BlockUndo undo;
     undo.vtxundo.reserve(block.vtx.size() - 1);
+    // Script checks run on the worker threads when there are any, while this thread goes on with the other rules;
+    // txdata must stay in place until they finished. As in Core, a script failure found in parallel is reported
+    // only when no other rule failed, and inline checks stop at the first failing input.
+    std::vector<PrecomputedTransactionData> txsdata(block.vtx.size());
+    std::optional<std::unique_lock<std::mutex>> control;
+    if (check_scripts && m_check_queue->HasThreads()) control.emplace(m_check_queue->ControlMutex());
+    struct CompleteOnExit {
+        CheckQueue<ScriptCheck>* queue;
+        ~CompleteOnExit()
+        {
+            if (queue) queue->Complete();
+        }
+    } complete_on_exit{control ? m_check_queue.get() : nullptr};
     Amount fees = 0;
     int64_t sigop_cost = 0;
     std::vector<int> prev_heights;
@@ -669,21 +775,23 @@ bool ChainstateManager::ConnectBlock(const Block& block, BlockValidationState& s
             std::vector<TxOut> spent_outputs;
             spent_outputs.reserve(spent.size());
             for (const Coin& c : spent) spent_outputs.push_back(c.out);
-            PrecomputedTransactionData txdata;
+            PrecomputedTransactionData& txdata = txsdata[i];
             txdata.Init(tx, std::move(spent_outputs));
+            std::vector<ScriptCheck> checks;
+            checks.reserve(tx.vin.size());
             for (size_t j = 0; j < tx.vin.size(); ++j) {
-                ScriptError serror = SCRIPT_ERR_UNKNOWN_ERROR;
-                TransactionSignatureChecker checker(&tx, static_cast<unsigned int>(j), spent[j].out.value, txdata,
-                                                    MissingDataBehavior::ASSERT_FAIL);
-                if (!VerifyScript(tx.vin[j].script_sig, spent[j].out.script_pubkey, &tx.vin[j].witness, flags, checker,
-                                  &serror)) {
+                ScriptCheck check{spent[j].out, &tx, static_cast<unsigned int>(j), flags, &txdata};
+                if (control) {
+                    checks.push_back(std::move(check));
+                } else if (auto failure = check()) {
                     state.Invalid(BlockValidationResult::BLOCK_CONSENSUS,
-                                  "block-script-verify-flag-failed (" + ScriptErrorString(serror) + ")",
-                                  "input " + std::to_string(j) + " of " + tx.GetHash().GetHex());
+                                  "block-script-verify-flag-failed (" + ScriptErrorString(failure->first) + ")",
+                                  failure->second);
                     break;
                 }
             }
             if (!state.IsValid()) break;
+            if (control) m_check_queue->Add(std::move(checks));
         }
         // Spend the inputs (recording them for undo) and add the outputs.
         if (i > 0) {
@@ -703,6 +811,14 @@ bool ChainstateManager::ConnectBlock(const Block& block, BlockValidationState& s
         state.Invalid(BlockValidationResult::BLOCK_CONSENSUS, "bad-cb-amount",
                       "coinbase pays too much (actual=" + std::to_string(block.vtx[0]->GetValueOut()) +
                           " vs limit=" + std::to_string(reward) + ")");
+    }
+    if (control) {
+        complete_on_exit.queue = nullptr;
+        auto failure = m_check_queue->Complete();
+        if (failure && state.IsValid()) {
+            state.Invalid(BlockValidationResult::BLOCK_CONSENSUS,
+                          "block-script-verify-flag-failed (" + ScriptErrorString(failure->first) + ")", failure->second);
+        }
     }
     if (!state.IsValid()) return false;
     if (just_check) return true;
@@ -784,6 +900,7 @@ bool ChainstateManager::ConnectTip(BlockValidationState& state, BlockIndex* inde
     m_chain.SetTip(*index);
     std::string err;
     if (!FlushToDisk(FlushMode::IF_NEEDED, &err)) return state.Error(err);
+    LogTipUpdate("UpdateTip", index);
     if (m_opts.notifications) m_opts.notifications->BlockConnected(*block, *index);
     return true;
 }
@@ -805,6 +922,7 @@ bool ChainstateManager::DisconnectTip(BlockValidationState& state)
     m_chain.SetTip(*tip->pprev);
     std::string err;
     if (!FlushToDisk(FlushMode::IF_NEEDED, &err)) return state.Error(err);
+    LogTipUpdate("UpdateTip", tip->pprev);
     if (m_opts.notifications) m_opts.notifications->BlockDisconnected(*block, *tip);
     return true;
 }
@@ -1022,6 +1140,12 @@ std::optional<std::vector<uint8_t>> ChainstateManager::ReadRawBlock(const BlockI
     return m_files->ReadRawBlock(FlatFilePos{index.file, index.data_pos}, nullptr);
 }
 
+std::optional<std::vector<uint8_t>> ChainstateManager::ReadBlockPart(const FlatFilePos& pos, uint32_t offset,
+                                                                     uint32_t max_len, std::string* error) const
+{
+    return m_files->ReadBlockPart(pos, offset, max_len, error);
+}
+
 Decoded<BlockUndo> ChainstateManager::ReadUndo(const BlockIndex& index) const
 {
     if (!(index.status & BLOCK_HAVE_UNDO) || !index.pprev) {
@@ -1179,6 +1303,35 @@ std::vector<const BlockIndex*> ChainstateManager::GetChainTips() const
     }
     if (m_chain.Tip() && !std::count(tips.begin(), tips.end(), m_chain.Tip())) tips.push_back(m_chain.Tip());
     return tips;
+}
+
+void ChainstateManager::LogTipUpdate(const char* func, const BlockIndex* tip)
+{
+    const double progress = VerificationProgress(tip);
+    LogPrintf("%s: new best=%s height=%d version=0x%08x log2_work=%f tx=%" PRIu64
+              " date='%s' progress=%f cache=%.1fMiB(%zutxo)\n",
+              func, tip->GetBlockHash().GetHex().c_str(), tip->height, static_cast<uint32_t>(tip->version),
+              std::log(tip->chain_work.GetDouble()) / std::log(2.0), tip->chain_tx_count,
+              FormatIsoTime(tip->GetBlockTime()).c_str(), progress,
+              m_coins_tip->DynamicMemoryUsage() * (1.0 / (1 << 20)), m_coins_tip->GetCacheSize());
+    // While far behind (IBD, -reindex), a line every SYNC_LOG_INTERVAL with the rate and the time left.
+    const double now = SteadySeconds();
+    if (m_sync_start_time < 0 || now - m_last_progress_log > 10 * SYNC_LOG_INTERVAL) {
+        // (Re)start measuring after an idle period, so the rate reflects the current burst of blocks.
+        m_sync_start_time = now;
+        m_sync_start_height = tip->height;
+        m_last_progress_log = now;
+        return;
+    }
+    if (now - m_last_progress_log < SYNC_LOG_INTERVAL) return;
+    m_last_progress_log = now;
+    const double elapsed = now - m_sync_start_time;
+    const int done = tip->height - m_sync_start_height;
+    const double rate = elapsed > 0 ? done / elapsed : 0;
+    const int target = m_best_header ? std::max(m_best_header->height, tip->height) : tip->height;
+    const double eta = rate > 0 ? (target - tip->height) / rate : -1;
+    LogPrintf("Sync progress: height %d of %d (%.2f%%, progress=%f), %.1f blocks/s, ETA %s\n", tip->height, target,
+              target > 0 ? 100.0 * tip->height / target : 100.0, progress, rate, FormatEta(eta).c_str());
 }
 
 double ChainstateManager::VerificationProgress(const BlockIndex* index) const

@@ -7,7 +7,9 @@
 #include "consensus/validation.h"
 #include "node/block_tree_db.h"
 #include "node/blockfiles.h"
+#include "node/checkqueue.h"
 #include "node/coins.h"
+#include "script/interpreter.h"
 
 #include <filesystem>
 #include <functional>
@@ -52,6 +54,24 @@ public:
     virtual void TransactionAddedToMempool(const TransactionRef& tx) { (void)tx; }
 };
 
+/** One input's script verification, run inline or on the script check threads (Core's CScriptCheck). */
+struct ScriptCheck {
+    TxOut spent;
+    const Transaction* tx{nullptr};
+    unsigned int input{0};
+    uint32_t flags{0};
+    const PrecomputedTransactionData* txdata{nullptr};
+    /** nullopt when the input verifies; else the script error and Core's debug text naming the input. */
+    std::optional<std::pair<ScriptError, std::string>> operator()() const;
+};
+
+/** Core's -par limits: at most this many script check threads, batches of this many checks. */
+constexpr int MAX_SCRIPTCHECK_THREADS = 15;
+constexpr unsigned SCRIPT_CHECK_BATCH_SIZE = 128;
+/** Extra script check threads for -par=<n> (Core's rule: n <= 0 adds the core count; minus the validating thread,
+ *  clamped to [0, 15]). */
+int ScriptCheckThreadsFromPar(int64_t par, int cores);
+
 enum class FlushMode {
     IF_NEEDED,  // only when caches are over their limits
     PERIODIC,   // also when enough time passed since the last write
@@ -71,6 +91,7 @@ struct ChainstateOptions {
     uint256 assume_valid;  // skip script checks below this block when safe (null: check all)
     bool memory_only{false};  // tests: databases in memory (block files still on disk)
     std::function<int64_t()> now;  // adjusted time in seconds (mockable)
+    int script_check_threads{0};  // extra threads verifying input scripts (0: inline, as -par=1)
     ValidationNotifications* notifications{nullptr};
 };
 
@@ -118,6 +139,9 @@ public:
     CoinsViewDB& CoinsDB() { return *m_coins_db; }
     Decoded<Block> ReadBlock(const BlockIndex& index) const;
     std::optional<std::vector<uint8_t>> ReadRawBlock(const BlockIndex& index) const;
+    /** Part of a stored block record (see BlockFiles::ReadBlockPart); pos is a block's (file, data_pos). */
+    std::optional<std::vector<uint8_t>> ReadBlockPart(const FlatFilePos& pos, uint32_t offset, uint32_t max_len,
+                                                      std::string* error) const;
     Decoded<BlockUndo> ReadUndo(const BlockIndex& index) const;
     bool IsInitialBlockDownload() const;
     /** Entries that no other entry builds on (getchaintips). */
@@ -139,6 +163,8 @@ private:
     bool LoadChainTip(std::string* error);
     bool ReplayBlocks(std::string* error);
     bool Reindex(std::string* error);
+    /** Core's UpdateTip log line (progress=, cache=), plus a periodic rate and ETA line while syncing. */
+    void LogTipUpdate(const char* func, const BlockIndex* tip);
 
     BlockIndex* AddToBlockIndex(const BlockHeader& header);
     bool AcceptBlockHeader(const BlockHeader& header, BlockValidationState& state, BlockIndex** index,
@@ -185,7 +211,12 @@ private:
     mutable bool m_ibd_latched{false};
     bool m_have_pruned{false};
     int64_t m_last_write{0};
+    /** Sync rate bookkeeping for the periodic progress line (steady clock seconds, height at the start). */
+    double m_sync_start_time{-1};
+    int m_sync_start_height{0};
+    double m_last_progress_log{0};
 
+    std::unique_ptr<CheckQueue<ScriptCheck>> m_check_queue;
     std::unique_ptr<BlockFiles> m_files;
     std::unique_ptr<BlockTreeDB> m_block_tree;
     std::unique_ptr<Database> m_coins_database;

@@ -4,10 +4,12 @@
 #include "crypto/muhash.h"
 #include "node/mempool.h"
 #include "index/base_index.h"
+#include "index/txindex.h"
 #include "rpc/node_rpc.h"
 #include "rpc/protocol.h"
 #include "rpc/util.h"
 #include "util/hex.h"
+#include "util/logging.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -1146,13 +1148,29 @@ bool VerifyDb(ChainstateManager& cm, int level, int depth)
     level = std::max(0, std::min(4, level));
     if (depth <= 0 || depth > tip->height) depth = tip->height;
     const uint256& pow_limit = cm.Params().consensus.pow_limit;
+    LogPrintf("Verifying last %i blocks at level %i\n", depth, level);
+    int reported = 0;
+    int checked_blocks = 0;
+    size_t checked_txs = 0;
     // Level 3 walks backwards over an in-memory view of the coins.
     CoinsViewCache view(&cm.CoinsTip());
     for (const BlockIndex* index = tip; index && index->pprev && index->height > tip->height - depth;
          index = index->pprev) {
         if (cm.IsPruneMode() && !(index->status & BLOCK_HAVE_DATA)) break;  // pruned below here
+        // Core reports every 10% step, between 1% and 99%.
+        const int pct = std::max(1, std::min(99, (tip->height - index->height) * 100 / depth));
+        if (reported < pct / 10) {
+            LogPrintf("Verification progress: %d%%\n", pct);
+            reported = pct / 10;
+        }
         auto block = cm.ReadBlock(*index);
-        if (!block) return false;
+        if (!block) {
+            LogPrintf("Verification error: ReadBlock failed at %d, hash=%s\n", index->height,
+                      index->GetBlockHash().GetHex().c_str());
+            return false;
+        }
+        ++checked_blocks;
+        checked_txs += block->vtx.size();
         if (level >= 1) {
             BlockValidationState state;
             if (!CheckBlock(*block, state, pow_limit)) return false;
@@ -1187,6 +1205,8 @@ bool VerifyDb(ChainstateManager& cm, int level, int depth)
             }
         }
     }
+    LogPrintf("Verification: No coin database inconsistencies in last %i blocks (%zu transactions)\n", checked_blocks,
+              checked_txs);
     return true;
 }
 
@@ -1388,6 +1408,25 @@ RpcMethod GetRawTransaction(NodeContext& node)
                     mempool_vsize = e->vsize;
                 }
             }
+            // Then -txindex. With a block given, reading that block answers the same (and tells the position the
+            // undo data needs), so the index is only asked without one.
+            const TxIndex* txindex = nullptr;
+            for (const BaseIndex* b : node.indexes) {
+                if (const auto* t = dynamic_cast<const TxIndex*>(b)) txindex = t;
+            }
+            bool txindex_ready = false;
+            if (!index && txindex) {
+                // Core's BlockUntilSyncedToCurrentChain: an index still catching up is not waited for.
+                txindex_ready = txindex->GetSummary().synced && txindex->BlockUntilSynced(std::chrono::seconds(5));
+            }
+            if (!tx && txindex && !index) {
+                TransactionRef found;
+                uint256 found_block;
+                if (txindex->FindTx(txid, &found_block, &found)) {
+                    tx = std::move(found);
+                    hash_block = found_block;
+                }
+            }
             if (!tx && index && (index->status & BLOCK_HAVE_DATA)) {
                 auto read = cm.ReadBlock(*index);
                 if (read) {
@@ -1407,9 +1446,14 @@ RpcMethod GetRawTransaction(NodeContext& node)
                 if (index) {
                     if (!(index->status & BLOCK_HAVE_DATA)) throw RpcError(RPC_MISC_ERROR, "Block not available");
                     msg = "No such transaction found in the provided block";
-                } else {
+                } else if (!txindex) {
                     msg = "No such mempool transaction. Use -txindex or provide a block hash to enable blockchain "
                           "transaction queries";
+                } else if (!txindex_ready) {
+                    msg = "No such mempool transaction. Blockchain transactions are still in the process of being "
+                          "indexed";
+                } else {
+                    msg = "No such mempool or blockchain transaction";
                 }
                 throw RpcError(RPC_INVALID_ADDRESS_OR_KEY, msg + ". Use gettransaction for wallet transactions.");
             }
@@ -1436,6 +1480,8 @@ RpcMethod GetRawTransaction(NodeContext& node)
         }};
 }
 }  // namespace
+
+bool VerifyChainAtStartup(ChainstateManager& cm, int level, int depth) { return VerifyDb(cm, level, depth); }
 
 void RegisterBlockchainRpcCommands(RpcTable& table, NodeContext& node)
 {
