@@ -6,6 +6,7 @@
 #include "node/miner.h"
 #include "rpc/http_server.h"
 #include "rpc/node_rpc.h"
+#include "rpc/output_script.h"
 #include "rpc/rawtransaction.h"
 #include "util/args.h"
 #include "util/hex.h"
@@ -309,6 +310,8 @@ int main(int argc, char** argv)
     RegisterBlockchainRpcCommands(table, node);
     RegisterMiningRpcCommands(table, node);
     RegisterMempoolRpcCommands(table, node);
+    RegisterOutputScriptRpcCommands(table, node.params->chain);
+    RegisterScanTxOutSetRpcCommand(table, node);
     RpcAuthenticator auth;
     if (!auth.Init(args, error)) return Fail(error);
     HttpServerOptions http_opts;

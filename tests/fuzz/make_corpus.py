@@ -291,6 +291,23 @@ def script_asms():
         add("script_asm", bytes.fromhex(script_hex))
 
 
+def descriptors():
+    # Seeds: a chain byte (0 main, 1 testnet, 2 regtest) then the text.
+    d = load("bips/descriptors_vectors.json")
+    for bip, v in d.items():
+        if not bip.startswith("bip"):
+            continue
+        for group in v.values():
+            for item in group:
+                text = item.get("descriptor") or item.get("key_expression")
+                if text and "key_expression" in item:
+                    text = "pk(" + text + ")"
+                if text:
+                    add("descriptor", b"\x00" + text.encode())
+    for e in load("bitcoin-core/rpc_bip67.json"):
+        add("descriptor", b"\x02" + ("sh(sortedmulti(2," + ",".join(e["keys"]) + "))").encode())
+
+
 def tx_tool_args():
     for case in load("bitcoin-core/util/bitcoin-util-test.json"):
         if case["exec"].endswith("bitcoin-tx"):
@@ -303,6 +320,7 @@ def main():
     compact_sizes()
     addresses()
     script_asms()
+    descriptors()
     tx_tool_args()
     total = 0
     for target, seeds in sorted(corpora.items()):
