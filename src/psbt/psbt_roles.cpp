@@ -1,0 +1,1 @@
+// PSBT roles (placeholder while being written).
