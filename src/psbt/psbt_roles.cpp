@@ -542,6 +542,13 @@ void PsbtKeyStore::AddKey(const Key& key)
     }
 }
 
+void PsbtKeyStore::AddPubKey(const PubKey& pubkey, const KeyOriginInfo& origin)
+{
+    m_pubkeys[pubkey.GetID()] = {pubkey, origin};
+}
+
+void PsbtKeyStore::AddScript(const Script& script) { m_scripts[Hash160(script.bytes())] = script; }
+
 const Key* PsbtKeyStore::GetKey(const uint160& id) const
 {
     auto it = m_keys.find(id);
@@ -562,17 +569,25 @@ const Key* PsbtKeyStore::GetKeyByXOnly(const XOnlyPubKey& xonly) const
 std::optional<PubKey> PsbtKeyStore::GetPubKey(const uint160& id) const
 {
     if (const Key* k = GetKey(id)) return k->GetPubKey();
+    if (auto it = m_pubkeys.find(id); it != m_pubkeys.end()) return it->second.first;
     return std::nullopt;
 }
 
 std::optional<KeyOriginInfo> PsbtKeyStore::GetKeyOrigin(const uint160& id) const
 {
+    if (auto it = m_pubkeys.find(id); it != m_pubkeys.end()) return it->second.second;
     if (const Key* k = GetKey(id)) return OwnOrigin(k->GetPubKey());
     return std::nullopt;
 }
 
 std::optional<KeyOriginInfo> PsbtKeyStore::GetKeyOriginByXOnly(const XOnlyPubKey& xonly) const
 {
+    for (uint8_t prefix : {uint8_t{0x02}, uint8_t{0x03}}) {
+        uint8_t buf[33];
+        buf[0] = prefix;
+        std::copy(xonly.begin(), xonly.end(), buf + 1);
+        if (auto it = m_pubkeys.find(PubKey(buf).GetID()); it != m_pubkeys.end()) return it->second.second;
+    }
     if (const Key* k = GetKeyByXOnly(xonly)) return OwnOrigin(k->GetPubKey());
     return std::nullopt;
 }
@@ -751,6 +766,37 @@ void UpdatePsbtOutput(const PsbtKeyStore& keys, Psbt& psbt, unsigned int index)
     if (pout.witness_script.empty() && !sd.witness_script.empty()) pout.witness_script = sd.witness_script;
     for (const auto& [id, entry] : sd.misc_pubkeys) pout.hd_keypaths.emplace(entry.first, entry.second);
     for (const auto& [pk, leaf_origin] : sd.taproot_misc_pubkeys) pout.tap_bip32_paths.emplace(pk, leaf_origin);
+}
+
+void UpdatePsbtFromData(Psbt& psbt, const PsbtKeyStore& store, const std::vector<TransactionRef>& prev_txs)
+{
+    for (PsbtInput& in : psbt.inputs) {
+        for (const TransactionRef& tx : prev_txs) {
+            if (tx->GetHash() != in.prev_txid || in.prev_out >= tx->vout.size()) continue;
+            const TxOut& spent = tx->vout[in.prev_out];
+            int version;
+            std::vector<uint8_t> program;
+            bool segwit = spent.script_pubkey.IsWitnessProgram(version, program);
+            std::vector<std::vector<uint8_t>> sols;
+            if (!segwit && Solver(spent.script_pubkey, sols) == TxoutType::SCRIPTHASH) {
+                const Script* redeem = store.GetScript(uint160(sols[0]));
+                segwit = redeem && redeem->IsWitnessProgram(version, program);
+            }
+            if (segwit) {
+                in.witness_utxo = spent;
+            } else {
+                in.non_witness_utxo = tx;
+            }
+        }
+    }
+    auto txdata = PrecomputePsbtData(psbt);
+    if (!txdata) return;
+    for (unsigned int i = 0; i < psbt.inputs.size(); ++i) {
+        if (PsbtInputSigned(psbt.inputs[i])) continue;
+        // Signing without secrets fills in scripts and key origins only.
+        SignPsbtInput(store, psbt, i, &*txdata, std::nullopt, false);
+    }
+    for (unsigned int i = 0; i < psbt.outputs.size(); ++i) UpdatePsbtOutput(store, psbt, i);
 }
 
 bool SignPsbtWithKeys(const PsbtKeyStore& keys, Psbt& psbt, std::optional<int> sighash_type, bool finalize,

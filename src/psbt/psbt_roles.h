@@ -18,6 +18,10 @@ class PsbtKeyStore
 {
 public:
     void AddKey(const Key& key);
+    /** A public key with its BIP32 origin (an updater's knowledge; no signing). */
+    void AddPubKey(const PubKey& pubkey, const KeyOriginInfo& origin);
+    /** A redeem or witness script, found by its HASH160. */
+    void AddScript(const Script& script);
     const Key* GetKey(const uint160& key_id) const;
     const Key* GetKeyByXOnly(const XOnlyPubKey& xonly) const;
     std::optional<PubKey> GetPubKey(const uint160& key_id) const;
@@ -34,6 +38,7 @@ public:
 private:
     bool m_grind{true};
     std::map<uint160, Key> m_keys;
+    std::map<uint160, std::pair<PubKey, KeyOriginInfo>> m_pubkeys;
     std::map<uint160, Script> m_scripts;
 };
 
@@ -72,6 +77,11 @@ void RemoveUnnecessaryTransactions(Psbt& psbt);
 
 /** Core's UpdatePSBTOutput with a key store: scripts and key origins of outputs paying to known keys. */
 void UpdatePsbtOutput(const PsbtKeyStore& keys, Psbt& psbt, unsigned int index);
+
+/** BIP174 Updater from given data: each input gets its previous transaction (non-segwit spends) or the spent
+ *  output (segwit spends, native or P2SH-wrapped per the store's scripts); then scripts and key origins the store
+ *  knows are added to inputs and outputs. */
+void UpdatePsbtFromData(Psbt& psbt, const PsbtKeyStore& store, const std::vector<TransactionRef>& prev_txs);
 
 /** walletprocesspsbt-like signing with a key list: sign every input, drop unneeded transactions, update outputs.
  *  Returns whether the PSBT is complete. */

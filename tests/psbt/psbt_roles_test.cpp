@@ -1,5 +1,7 @@
 // PSBT signer, finalizer and extractor against Core's rpc_psbt.json cases and the BIP174 role workflow.
+#include "address/base58.h"
 #include "address/destination.h"
+#include "crypto/hash.h"
 #include "psbt/psbt_roles.h"
 #include "testutil/vectors.h"
 #include "util/hex.h"
@@ -92,6 +94,49 @@ TEST(PsbtRolesTest, Bip174RoleWorkflow)
         EXPECT_TRUE(ok);
         if (ok) ++passed;
     }
+    {
+        // Updater: previous transactions, scripts and key origins (fingerprint of the BIP's master key).
+        ++total;
+        const auto& s = steps["updater"];
+        const auto& d = s["updater_data"];
+        std::vector<uint8_t> xprv;
+        ASSERT_TRUE(DecodeBase58Check(j["role_workflow"]["master_key"]["tprv"].get<std::string>(), xprv, 78));
+        ASSERT_EQ(xprv.size(), 78u);
+        Key master;
+        ASSERT_TRUE(master.Set(std::span<const uint8_t>(xprv).subspan(46, 32), true));
+        uint160 master_id = master.GetPubKey().GetID();
+        PsbtKeyStore store;
+        for (const auto& pk : d["public_keys"]) {
+            KeyOriginInfo origin;
+            std::copy(master_id.begin(), master_id.begin() + 4, origin.fingerprint.begin());
+            for (const auto& step : SplitString(pk["path"].get<std::string>().substr(2), '/')) {
+                bool hardened = !step.empty() && step.back() == '\'';
+                uint32_t index = *ParseUInt32(hardened ? step.substr(0, step.size() - 1) : step);
+                origin.path.push_back(index | (hardened ? 0x80000000U : 0));
+            }
+            store.AddPubKey(PubKey(ParseHex(pk["pubkey_hex"].get<std::string>())), origin);
+        }
+        for (const auto& r : d["redeem_scripts"]) store.AddScript(Script(ParseHex(r.get<std::string>())));
+        for (const auto& w : d["witness_scripts"]) store.AddScript(Script(ParseHex(w.get<std::string>())));
+        std::vector<TransactionRef> prev;
+        for (const auto& t : d["previous_transactions_hex"]) {
+            auto tx = DecodeTransaction(ParseHex(t.get<std::string>()));
+            ASSERT_TRUE(tx);
+            prev.push_back(MakeTransactionRef(*tx));
+        }
+        Psbt p = MustDecodeHex(steps["creator"]["expected_psbt"]["hex"]);
+        UpdatePsbtFromData(p, store, prev);
+        bool ok = HexStr(SerializePsbt(p)) == s["expected_psbt"]["hex"].get<std::string>();
+        EXPECT_TRUE(ok) << HexStr(SerializePsbt(p));
+        if (ok) ++passed;
+
+        // Updater adding SIGHASH_ALL to every input.
+        ++total;
+        for (auto& in : p.inputs) in.sighash_type = SIGHASH_ALL;
+        ok = HexStr(SerializePsbt(p)) == steps["updater_sighash_all"]["expected_psbt"]["hex"].get<std::string>();
+        EXPECT_TRUE(ok);
+        if (ok) ++passed;
+    }
     for (const char* name : {"signer_1", "signer_2"}) {
         ++total;
         const auto& s = steps[name];
@@ -126,5 +171,28 @@ TEST(PsbtRolesTest, Bip174RoleWorkflow)
         EXPECT_TRUE(ok);
         if (ok) ++passed;
     }
-    ReportVectorCount("psbt_bip174_vectors.json (creator, signers, finalizer, extractor)", passed, total);
+    ReportVectorCount("psbt_bip174_vectors.json (creator, updaters, signers, finalizer, extractor)", passed, total);
+}
+
+TEST(PsbtRolesTest, Bip174SignerChecks)
+{
+    // Inputs a signer must refuse: even a signer able to sign for any key (dummy signatures) cannot complete them.
+    auto j = ReadVectorJson("bips/psbt_bip174_vectors.json");
+    size_t passed = 0, total = 0;
+    PsbtKeyStore none;
+    for (const auto& g : j["groups"]) {
+        if (g["group"] != "fails_signer_checks") continue;
+        for (const auto& c : g["cases"]) {
+            ++total;
+            Psbt p = MustDecodeHex(c["hex"]);
+            bool refused = false;
+            for (unsigned int i = 0; i < p.inputs.size(); ++i) {
+                Psbt copy = p;
+                if (SignPsbtInput(none, copy, i, nullptr, std::nullopt, true) != PsbtError::OK) refused = true;
+            }
+            EXPECT_TRUE(refused) << c["description"];
+            if (refused) ++passed;
+        }
+    }
+    ReportVectorCount("psbt_bip174_vectors.json (fails_signer_checks)", passed, total);
 }
