@@ -264,8 +264,9 @@ bool SignTapScript(const PsbtKeyStore& keys, const Creator& creator, SigData& sd
     if (op >= OP_1 && op <= OP_16) {
         k = Script::DecodeOP_N(op);
     } else {
-        ScriptNum n(data, true);
-        k = n.GetInt();
+        // A threshold above 16 is a minimal push of at most 4 bytes; anything else is no multi_a.
+        if (data.empty() || data.size() > 4 || !ScriptNum::IsMinimallyEncoded(data)) return false;
+        k = ScriptNum(data, true).GetInt();
     }
     opcodetype last;
     if (!s.GetOp(pc, last) || last != OP_NUMEQUAL || pc != s.size() || k < 1 || k > static_cast<int>(pks.size())) {
