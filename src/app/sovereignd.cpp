@@ -7,6 +7,7 @@
 #include "rpc/http_server.h"
 #include "rpc/node_rpc.h"
 #include "rpc/output_script.h"
+#include "rpc/psbt.h"
 #include "rpc/rawtransaction.h"
 #include "util/args.h"
 #include "util/hex.h"
@@ -307,6 +308,8 @@ int main(int argc, char** argv)
     table.SetShutdownHandler([] { g_shutdown_requested = true; });
     table.SetLogPath(log_file.string());
     RegisterRawTransactionRpcCommands(table, node.params->chain);
+    RegisterPsbtRpcCommands(table, node.params->chain);
+    RegisterPsbtNodeRpcCommands(table, node);
     RegisterBlockchainRpcCommands(table, node);
     RegisterMiningRpcCommands(table, node);
     RegisterMempoolRpcCommands(table, node);

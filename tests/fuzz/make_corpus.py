@@ -5,6 +5,7 @@ Usage: tests/fuzz/make_corpus.py [VECTORS_DIR]
   (default: $SOVEREIGN_VECTORS, else ../shared/vectors beside the repository, else two levels up for worktrees)
 Each seed file is named by the SHA-1 of its content, as libFuzzer names its own, so reruns are idempotent.
 """
+import base64
 import hashlib
 import json
 import os
@@ -314,8 +315,22 @@ def tx_tool_args():
             add("tx_tool", "\n".join(case["args"]))
 
 
+def psbts():
+    rpc = load("bitcoin-core/rpc_psbt.json")
+    texts = rpc["invalid"] + rpc["valid"] + [pair[0] for pair in rpc["invalid_with_msg"]]
+    for name in ("psbt_bip174_vectors.json", "psbt_bip370_vectors.json", "psbt_bip371_vectors.json"):
+        for group in load("bips/" + name)["groups"]:
+            texts += [case["base64"] for case in group["cases"]]
+    for text in texts:
+        try:
+            add("psbt", base64.b64decode(text, validate=True))
+        except ValueError:
+            pass
+
+
 def main():
     block, txs = transactions()
+    psbts()
     blocks(block, txs)
     compact_sizes()
     addresses()
