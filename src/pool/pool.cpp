@@ -603,7 +603,7 @@ std::unique_ptr<StratumPool> StratumPool::Start(NodeContext& node, const PoolOpt
     std::unique_ptr<StratumPool> pool(new StratumPool());
     pool->m_impl = std::make_unique<Impl>(node, options);
     Impl& impl = *pool->m_impl;
-    impl.store = ShareStore::Open(options.db_file, error);
+    impl.store = ShareStore::Open(options.db_file, error, std::max<int64_t>(options.pplns_window * 10, 100000));
     if (!impl.store) return nullptr;
     try {
         tcp::endpoint ep(asio::ip::make_address(options.bind), options.port);

@@ -5,6 +5,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
 namespace pool {
 namespace {
 /** A prepared statement that finalizes itself. */
@@ -43,7 +45,7 @@ private:
 };
 }  // namespace
 
-std::unique_ptr<ShareStore> ShareStore::Open(const std::filesystem::path& file, std::string* error)
+std::unique_ptr<ShareStore> ShareStore::Open(const std::filesystem::path& file, std::string* error, int64_t keep_shares)
 {
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
@@ -52,7 +54,7 @@ std::unique_ptr<ShareStore> ShareStore::Open(const std::filesystem::path& file, 
         sqlite3_close(db);
         return nullptr;
     }
-    std::unique_ptr<ShareStore> store(new ShareStore(db));
+    std::unique_ptr<ShareStore> store(new ShareStore(db, std::max<int64_t>(keep_shares, 1)));
     // WAL keeps readers (RPC) off the writer's back; synchronous=FULL fsyncs each commit, so an acknowledged
     // share survives power loss.
     const char* schema =
@@ -106,6 +108,11 @@ bool ShareStore::AddAccepted(const std::string& worker, const std::string& site,
     if (ok) {
         Stmt s(m_db, "INSERT INTO shares (worker, difficulty, time) VALUES (?1, ?2, ?3)");
         ok = s && s.Bind(1, worker).Bind(2, difficulty).Bind(3, time).Step() == SQLITE_DONE;
+    }
+    if (ok && ++m_inserts % 1024 == 0) {
+        // Bounded table: drop rows that are both outside the kept window and older than a day.
+        Stmt d(m_db, "DELETE FROM shares WHERE id <= (SELECT MAX(id) FROM shares) - ?1 AND time < ?2");
+        ok = d && d.Bind(1, m_keep).Bind(2, time - 86400).Step() == SQLITE_DONE;
     }
     if (!ok) {
         Exec("ROLLBACK");

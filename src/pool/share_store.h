@@ -42,7 +42,10 @@ struct FoundBlock {
 class ShareStore
 {
 public:
-    static std::unique_ptr<ShareStore> Open(const std::filesystem::path& file, std::string* error);
+    /** keep_shares: accepted-share rows kept beyond a day's age (at least the PPLNS window); older ones are pruned
+     *  (the per-worker counters keep their totals). */
+    static std::unique_ptr<ShareStore> Open(const std::filesystem::path& file, std::string* error,
+                                            int64_t keep_shares = 100000);
     ~ShareStore();
     ShareStore(const ShareStore&) = delete;
     ShareStore& operator=(const ShareStore&) = delete;
@@ -59,11 +62,13 @@ public:
     std::vector<FoundBlock> Blocks() const;
 
 private:
-    explicit ShareStore(sqlite3* db) : m_db(db) {}
+    explicit ShareStore(sqlite3* db, int64_t keep) : m_db(db), m_keep(keep) {}
     bool Exec(const std::string& sql) const;
     bool UpsertWorker(const std::string& worker, const std::string& site, int64_t accepted, int64_t rejected,
                       double work, int64_t blocks, int64_t time);
     sqlite3* m_db;
+    int64_t m_keep;
+    int64_t m_inserts{0};
     mutable std::mutex m_mutex;
 };
 
