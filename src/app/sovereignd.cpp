@@ -4,10 +4,12 @@
 #include "index/txindex.h"
 #include "node/context.h"
 #include "node/miner.h"
+#include "pool/pool.h"
 #include "rpc/http_server.h"
 #include "rpc/node_rpc.h"
 #include "rpc/output_script.h"
 #include "rpc/psbt.h"
+#include "rpc/pool_rpc.h"
 #include "rpc/rawtransaction.h"
 #include "util/args.h"
 #include "util/hex.h"
@@ -111,6 +113,7 @@ void SetupServerArgs(ArgsManager& args)
                 "Regtest only: on a fresh chain, mine <n> blocks to a new key whose WIF is written to "
                 "first-start-key.txt in the data directory (default: 0)",
                 A::ALLOW_ANY, DBG);
+    pool::RegisterPoolArgs(args);
     RegisterRpcServerArgs(args, 8332, 18332, 48332, 38332, 18443);
     RegisterDashboardArgs(args);
 }
@@ -315,6 +318,15 @@ int main(int argc, char** argv)
     RegisterMempoolRpcCommands(table, node);
     RegisterOutputScriptRpcCommands(table, node.params->chain);
     RegisterScanTxOutSetRpcCommand(table, node);
+    RegisterPlannerRpcCommands(table, node);
+    std::unique_ptr<pool::StratumPool> stratum;
+    RegisterPoolRpcCommands(table, [&stratum] { return stratum.get(); });
+    if (args.GetBoolArg("-stratum", false)) {
+        pool::PoolOptions pool_opts;
+        if (!pool::PoolOptionsFromArgs(args, node, pool_opts, &error)) return Fail(error);
+        stratum = pool::StratumPool::Start(node, pool_opts, &error);
+        if (!stratum) return Fail(error);
+    }
     RpcAuthenticator auth;
     if (!auth.Init(args, error)) return Fail(error);
     HttpServerOptions http_opts;
@@ -338,6 +350,7 @@ int main(int argc, char** argv)
     LogPrintf("Shutdown: In progress...\n");
     dashboard.reset();
     server.Stop();
+    if (stratum) stratum->Stop();
     auth.DeleteCookie();
     if (persist_mempool) {
         std::lock_guard lock(node.mempool->m_mutex);

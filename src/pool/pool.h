@@ -1,0 +1,80 @@
+// The Stratum v1 mining pool inside sovereignd: a Boost.Asio TCP server that cuts jobs from the node's block
+// template, checks shares (vardiff per connection, BIP310 version rolling), submits blocks to the chainstate at once,
+// and keeps share accounting per site and worker in SQLite.
+#pragma once
+
+#include "json/json_value.h"
+#include "node/context.h"
+#include "pool/share_store.h"
+#include "pool/stratum_job.h"
+#include "primitives/script.h"
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+class ArgsManager;
+
+namespace pool {
+
+/** Stratum's reject codes (as most pools and miners use them). */
+enum RejectCode : int {
+    REJECT_OTHER = 20,
+    REJECT_STALE = 21,
+    REJECT_DUPLICATE = 22,
+    REJECT_LOW_DIFFICULTY = 23,
+    REJECT_UNAUTHORIZED = 24,
+    REJECT_NOT_SUBSCRIBED = 25,
+};
+
+inline constexpr uint16_t DEFAULT_STRATUM_PORT = 3333;
+
+struct PoolOptions {
+    std::string bind{"0.0.0.0"};
+    uint16_t port{DEFAULT_STRATUM_PORT};  // 0: any free port (tests)
+    Script payout_script;
+    std::string payout_address;
+    std::string coinbase_tag{"/Sovereign/"};
+    double start_difficulty{1024};
+    double min_difficulty{1};
+    double max_difficulty{1e15};
+    double target_share_seconds{10};  // vardiff aims at one share per this many seconds per connection
+    int job_refresh_seconds{30};
+    int64_t pplns_window{10000};      // shares
+    int64_t hashrate_window_seconds{600};
+    std::filesystem::path db_file;
+};
+
+/** Registers -stratum* options. */
+void RegisterPoolArgs(ArgsManager& args);
+/** Reads -stratum* options (payout address decoded for the node's chain); false and *error on bad values. */
+bool PoolOptionsFromArgs(const ArgsManager& args, const NodeContext& node, PoolOptions& options, std::string* error);
+
+class StratumPool : public ValidationNotifications
+{
+public:
+    /** Opens the share database, builds the first job, binds, and starts the network thread. */
+    static std::unique_ptr<StratumPool> Start(NodeContext& node, const PoolOptions& options, std::string* error);
+    ~StratumPool() override;
+    /** Closes every connection and joins the network thread (idempotent). */
+    void Stop();
+
+    uint16_t Port() const { return m_port; }
+    /** getpoolinfo, listpoolworkers, getpoolshares results. */
+    JsonValue Info() const;
+    JsonValue Workers() const;
+    JsonValue Shares(int64_t count) const;
+
+    void UpdatedBlockTip(const BlockIndex& tip, const BlockIndex* fork, bool initial_download) override;
+
+    struct Impl;
+
+private:
+    StratumPool() = default;
+    std::unique_ptr<Impl> m_impl;
+    uint16_t m_port{0};
+};
+
+}  // namespace pool

@@ -1,0 +1,75 @@
+// Durable share accounting of the Stratum pool: per-worker counters, accepted shares (the PPLNS window) and found
+// blocks in SQLite (WAL, synchronous=FULL), so nothing acknowledged to a miner is lost on restart or crash.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace pool {
+
+struct WorkerStats {
+    std::string worker;  // "site.machine"
+    std::string site;
+    int64_t accepted{0};
+    int64_t rejected{0};
+    double accepted_work{0};  // sum of share difficulties
+    int64_t blocks{0};
+    int64_t last_share_time{0};
+    double hashrate{0};  // H/s over the recent window
+};
+
+struct WindowEntry {
+    std::string worker;
+    int64_t shares{0};
+    double difficulty{0};
+};
+
+struct FoundBlock {
+    std::string hash;
+    int height{0};
+    std::string worker;
+    int64_t time{0};
+    bool accepted{false};
+};
+
+class ShareStore
+{
+public:
+    /** keep_shares: accepted-share rows kept beyond a day's age (at least the PPLNS window); older ones are pruned
+     *  (the per-worker counters keep their totals). */
+    static std::unique_ptr<ShareStore> Open(const std::filesystem::path& file, std::string* error,
+                                            int64_t keep_shares = 100000);
+    ~ShareStore();
+    ShareStore(const ShareStore&) = delete;
+    ShareStore& operator=(const ShareStore&) = delete;
+
+    /** An accepted share: one committed (fsynced) transaction before the miner hears "true". */
+    bool AddAccepted(const std::string& worker, const std::string& site, double difficulty, int64_t time);
+    bool AddRejected(const std::string& worker, const std::string& site, int64_t time);
+    bool AddBlock(const FoundBlock& block);
+
+    /** Every worker, with the hashrate estimated from accepted work since now - window_seconds. */
+    std::vector<WorkerStats> Workers(int64_t now, int64_t window_seconds) const;
+    /** The last `count` accepted shares grouped by worker (PPLNS). */
+    std::vector<WindowEntry> Window(int64_t count) const;
+    std::vector<FoundBlock> Blocks() const;
+
+private:
+    explicit ShareStore(sqlite3* db, int64_t keep) : m_db(db), m_keep(keep) {}
+    bool Exec(const std::string& sql) const;
+    bool UpsertWorker(const std::string& worker, const std::string& site, int64_t accepted, int64_t rejected,
+                      double work, int64_t blocks, int64_t time);
+    sqlite3* m_db;
+    int64_t m_keep;
+    int64_t m_inserts{0};
+    mutable std::mutex m_mutex;
+};
+
+}  // namespace pool
