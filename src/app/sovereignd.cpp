@@ -311,8 +311,9 @@ int main(int argc, char** argv)
     LogPrintf("Shutdown: In progress...\n");
     server.Stop();
     auth.DeleteCookie();
-    if (electrum) electrum->Stop();
+    // The index first: it stops calling the server's change callback before the server goes away.
     if (electrum_index) electrum_index->Stop();
+    if (electrum) electrum->Stop();
     node.indexes.clear();
     electrum.reset();
     electrum_index.reset();

@@ -491,7 +491,12 @@ ElectrumServer::ElectrumServer(NodeContext& node, ScripthashIndex& index, Electr
 {
 }
 
-ElectrumServer::~ElectrumServer() { Stop(); }
+ElectrumServer::~ElectrumServer()
+{
+    Stop();
+    // Sessions still queued in the io_context refer to the members below: destroy them first.
+    m_impl.reset();
+}
 
 namespace {
 void AcceptLoop(ElectrumServer& server, tcp::acceptor& acceptor, asio::io_context& ioc)
@@ -667,6 +672,10 @@ void ElectrumServer::SyncMempool(std::set<ScriptHash>& changed)
     std::lock_guard pool_lock(m_node.mempool->m_mutex);
     std::lock_guard lock(m_mempool_mutex);
     const TxMemPool& pool = *m_node.mempool;
+    // Nothing to do when neither the pool nor the tip moved since the last pass.
+    const std::pair<uint64_t, uint256> seen{pool.GetTransactionsUpdated(), cm.Tip()->GetBlockHash()};
+    if (m_mempool_seen && *m_mempool_seen == seen) return;
+    m_mempool_seen = seen;
     auto forget = [&](std::map<uint256, MempoolTx>::iterator it) {
         for (const ScriptHash& sh : it->second.touched) {
             changed.insert(sh);
@@ -725,6 +734,17 @@ void ElectrumServer::SyncMempool(std::set<ScriptHash>& changed)
         }
         m_mempool.emplace(txid, std::move(info));
     }
+}
+
+void ElectrumServer::RefreshMempool()
+{
+    std::set<ScriptHash> changed;
+    SyncMempool(changed);
+    if (changed.empty()) return;
+    // Subscribers learn about these through the notifier, as if it had seen the change first.
+    std::lock_guard lock(m_notify_mutex);
+    m_changed.insert(changed.begin(), changed.end());
+    m_notify_cv.notify_one();
 }
 
 std::vector<ElectrumServer::MempoolRow> ElectrumServer::MempoolHistory(const ScriptHash& sh)
@@ -943,6 +963,8 @@ JsonValue ElectrumServer::Dispatch(ElectrumSession& session, const std::string& 
             throw ElectrumRpcError(ELECTRUM_DAEMON_ERROR, "the Electrum index is still catching up with the chain; "
                                                           "try again later");
         }
+        // Answers see the mempool as it is now, not as of the notifier's last pass.
+        RefreshMempool();
     };
     auto read_block_at = [&](int height) {
         std::lock_guard lock(cm.Mutex());

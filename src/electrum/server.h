@@ -113,6 +113,8 @@ private:
     };
     /** Brings the mempool view up to date; adds the scripthashes of added, removed and changed entries. */
     void SyncMempool(std::set<ScriptHash>& changed);
+    /** SyncMempool, handing what changed to the notifier. */
+    void RefreshMempool();
     std::vector<MempoolRow> MempoolHistory(const ScriptHash& sh);
     void NotifierThread();
     void WakeNotifier();
@@ -133,6 +135,7 @@ private:
     std::map<uint256, MempoolTx> m_mempool;
     std::map<ScriptHash, std::set<uint256>> m_mempool_by_sh;
     std::map<OutPoint, uint256> m_mempool_spends;
+    std::optional<std::pair<uint64_t, uint256>> m_mempool_seen;  // (pool update counter, tip) at the last pass
 
     // Notifier state. Guarded by m_notify_mutex.
     std::mutex m_notify_mutex;

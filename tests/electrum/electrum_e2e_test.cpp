@@ -52,7 +52,8 @@ std::string HexOf(const Transaction& tx) { return HexStr(EncodeTransaction(tx));
 TransactionRef SpendTo(const Wallet& from, const uint256& txid, uint32_t vout, Amount value, const Script& to)
 {
     MutableTransaction mtx;
-    TxIn in(OutPoint(txid, vout));
+    TxIn in;
+    in.prevout = OutPoint(txid, vout);
     in.witness.stack.push_back(std::vector<uint8_t>(from.w.data(), from.w.data() + from.w.size()));
     mtx.vin.push_back(in);
     mtx.vout.emplace_back(value, to);
@@ -300,7 +301,9 @@ TEST(ElectrumE2e, EveryMethodStatusHashesAndNotificationsAcrossMempoolAndReorg)
     for (int i = 0; i < 2; ++i) {
         auto n = c.WaitNotification("blockchain.scripthash.subscribe");
         ASSERT_TRUE(n);
-        if ((*n)["params"][0] == b.Scripthash()) EXPECT_EQ((*n)["params"][1], ExpectedStatus(b_mem));
+        if ((*n)["params"][0] == b.Scripthash()) {
+            EXPECT_EQ((*n)["params"][1], ExpectedStatus(b_mem));
+        }
     }
     const json hist_b = c.Call("blockchain.scripthash.get_history", {b.Scripthash()});
     ASSERT_EQ(hist_b.size(), 2u);

@@ -224,3 +224,19 @@ TEST(ElectrumHelpers, ScripthashHexIsReversed)
     EXPECT_FALSE(ScriptHashFromHex(hex.substr(1)));
     EXPECT_FALSE(ScriptHashFromHex(std::string(64, 'z')));
 }
+
+TEST(ElectrumHelpers, DatabasePrefixScanMatchesHighBytes)
+{
+    // Scripthash prefixes contain bytes >= 0x80; the prefix scan must still find them (and stop after them).
+    Database::Options o;
+    o.path = fs::temp_directory_path() / ("sov_electrum_db_" + std::to_string(::getpid()));
+    o.memory_only = true;
+    std::string error;
+    auto db = Database::Open(o, &error);
+    ASSERT_TRUE(db) << error;
+    const Bytes a{0x48, 0x84, 0xff, 0x01}, b{0x48, 0x84, 0xff, 0x02}, c{0x48, 0x85, 0x00};
+    for (const Bytes& k : {a, b, c}) ASSERT_TRUE(db->Put(k, Bytes{1}, false));
+    size_t n = 0;
+    for (auto it = db->Seek(Bytes{0x48, 0x84, 0xff}); it->Valid(); it->Next()) ++n;
+    EXPECT_EQ(n, 2u);
+}
