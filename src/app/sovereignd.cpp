@@ -2,6 +2,8 @@
 #include "address/destination.h"
 #include "chain/params.h"
 #include "index/txindex.h"
+#include "electrum/server.h"
+#include "index/scripthash_index.h"
 #include "node/context.h"
 #include "node/miner.h"
 #include "pool/pool.h"
@@ -114,6 +116,7 @@ void SetupServerArgs(ArgsManager& args)
                 "first-start-key.txt in the data directory (default: 0)",
                 A::ALLOW_ANY, DBG);
     pool::RegisterPoolArgs(args);
+    RegisterElectrumArgs(args);
     RegisterRpcServerArgs(args, 8332, 18332, 48332, 38332, 18443);
     RegisterDashboardArgs(args);
 }
@@ -306,6 +309,26 @@ int main(int argc, char** argv)
     }
     if (node.params->chain == Chain::REGTEST) MineFirstStart(node, static_cast<int>(args.GetIntArg("-minefirststart", 0)));
 
+    // Electrum server and its history index (-electrum).
+    std::unique_ptr<ScripthashIndex> electrum_index;
+    std::unique_ptr<ElectrumServer> electrum;
+    if (args.GetBoolArg("-electrum", false)) {
+        ElectrumOptions eopts;
+        if (!ElectrumOptionsFromArgs(args, ElectrumDefaultPort(node.params->chain), eopts, error)) return Fail(error);
+        if (node.chainman->IsPruneMode()) return Fail("Prune mode is incompatible with -electrum.");
+        BaseIndex::Options iopts;
+        iopts.path = node.data_dir / "indexes" / "electrum";
+        iopts.cache_bytes = 16 << 20;
+        iopts.wipe = copts.reindex || copts.reindex_chainstate;
+        electrum_index = std::make_unique<ScripthashIndex>(node, iopts);
+        if (!electrum_index->Init(&error)) return Fail(error);
+        node.indexes.push_back(electrum_index.get());
+        electrum = std::make_unique<ElectrumServer>(node, *electrum_index, eopts);
+        if (!electrum->Start(error)) return Fail(error);
+        electrum_index->Start();
+        for (uint16_t port : electrum->BoundPorts()) LogPrintf("Electrum server listening on port %u\n", port);
+    }
+
     // RPC server.
     RpcTable table;
     table.SetShutdownHandler([] { g_shutdown_requested = true; });
@@ -352,6 +375,12 @@ int main(int argc, char** argv)
     server.Stop();
     if (stratum) stratum->Stop();
     auth.DeleteCookie();
+    // The index first: it stops calling the server's change callback before the server goes away.
+    if (electrum_index) electrum_index->Stop();
+    if (electrum) electrum->Stop();
+    node.indexes.clear();
+    electrum.reset();
+    electrum_index.reset();
     if (persist_mempool) {
         std::lock_guard lock(node.mempool->m_mutex);
         DumpMempool(*node.mempool, node.data_dir / "mempool.dat");

@@ -206,7 +206,9 @@ bool DbIterator::Valid() const
 {
     if (!m_it->Valid()) return false;
     leveldb::Slice k = m_it->key();
-    return k.size() >= m_prefix.size() && std::equal(m_prefix.begin(), m_prefix.end(), k.data());
+    // Compare as unsigned bytes: a char key byte >= 0x80 would never equal the uint8_t prefix byte.
+    return k.size() >= m_prefix.size() &&
+           std::equal(m_prefix.begin(), m_prefix.end(), reinterpret_cast<const uint8_t*>(k.data()));
 }
 
 void DbIterator::Next() { m_it->Next(); }
