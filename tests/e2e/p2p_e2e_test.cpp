@@ -287,7 +287,7 @@ TEST(E2eP2p, BanListAndAddNodeRpcs)
         ADD_FAILURE() << "double ban accepted";
     } catch (const RpcError& e) {
         EXPECT_EQ(e.code, -23);
-        EXPECT_STREQ(e.what(), "Error: IP/Subnet already banned");
+        EXPECT_NE(std::string(e.what()).find("Error: IP/Subnet already banned"), std::string::npos) << e.what();
     }
     try {
         a.Rpc("setban", json::array({"not-an-ip", "add"}));
@@ -307,7 +307,7 @@ TEST(E2eP2p, BanListAndAddNodeRpcs)
         ADD_FAILURE();
     } catch (const RpcError& e) {
         EXPECT_EQ(e.code, -23);
-        EXPECT_STREQ(e.what(), "Error: Node already added");
+        EXPECT_NE(std::string(e.what()).find("Error: Node already added"), std::string::npos) << e.what();
     }
     const json added = a.Rpc("getaddednodeinfo");
     ASSERT_EQ(added.size(), 1u);
@@ -319,14 +319,14 @@ TEST(E2eP2p, BanListAndAddNodeRpcs)
         ADD_FAILURE();
     } catch (const RpcError& e) {
         EXPECT_EQ(e.code, -24);
-        EXPECT_STREQ(e.what(), "Error: Node has not been added.");
+        EXPECT_NE(std::string(e.what()).find("Error: Node has not been added."), std::string::npos) << e.what();
     }
     try {
         a.Rpc("disconnectnode", json::array({"127.0.0.1:9"}));
         ADD_FAILURE();
     } catch (const RpcError& e) {
         EXPECT_EQ(e.code, -29);
-        EXPECT_STREQ(e.what(), "Node not found in connected nodes");
+        EXPECT_NE(std::string(e.what()).find("Node not found in connected nodes"), std::string::npos) << e.what();
     }
     EXPECT_FALSE(a.Rpc("setnetworkactive", json::array({false})).get<bool>());
     EXPECT_FALSE(a.Rpc("getnetworkinfo")["networkactive"].get<bool>());
