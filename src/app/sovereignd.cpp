@@ -7,7 +7,11 @@
 #include "node/context.h"
 #include "node/miner.h"
 #include "pool/pool.h"
+#include "net/banman.h"
+#include "net/connman.h"
+#include "net/peerman.h"
 #include "rpc/http_server.h"
+#include "rpc/net.h"
 #include "rpc/node_rpc.h"
 #include "rpc/output_script.h"
 #include "rpc/psbt.h"
@@ -117,8 +121,79 @@ void SetupServerArgs(ArgsManager& args)
                 A::ALLOW_ANY, DBG);
     pool::RegisterPoolArgs(args);
     RegisterElectrumArgs(args);
+    const auto NET = OptionsCategory::CONNECTION;
+    args.AddArg("-listen",
+                "Accept connections from outside (default: 1 if no -proxy, -connect or -maxconnections=0)",
+                A::ALLOW_ANY, NET);
+    args.AddArg("-port=<port>",
+                "Listen for connections on <port> (default: 8333, testnet3: 18333, testnet4: 48333, signet: 38333, "
+                "regtest: 18444).",
+                A::ALLOW_ANY, NET);
+    args.AddArg("-bind=<addr>[:<port>]",
+                "Bind to given address and always listen on it (default: 0.0.0.0). Use [host]:port notation for IPv6.",
+                A::ALLOW_ANY, NET);
+    args.AddArg("-connect=<ip>",
+                "Connect only to the specified node; -noconnect disables automatic connections (the rules for this "
+                "peer are the same as for -addnode). This option can be specified multiple times to connect to "
+                "multiple nodes.",
+                A::ALLOW_ANY, NET);
+    args.AddArg("-addnode=<ip>",
+                "Add a node to connect to and attempt to keep the connection open (see the addnode RPC help for more "
+                "info). This option can be specified multiple times to add multiple nodes; connections are limited "
+                "to 8 at a time and are counted separately from the -maxconnections limit.",
+                A::ALLOW_ANY, NET);
+    args.AddArg("-seednode=<ip>",
+                "Connect to a node to retrieve peer addresses, and disconnect. This option can be specified multiple "
+                "times to connect to multiple nodes. During startup, seednodes will be tried before dnsseeds.",
+                A::ALLOW_ANY, NET);
+    args.AddArg("-dnsseed",
+                "Query for peer addresses via DNS lookup, if low on addresses (default: 1 unless -connect used or "
+                "-maxconnections=0)",
+                A::ALLOW_ANY, NET);
+    args.AddArg("-maxconnections=<n>",
+                "Maintain at most <n> automatic connections to peers (default: 125). This limit does not apply to "
+                "connections manually added via -addnode or the addnode RPC, which have a separate limit of 8.",
+                A::ALLOW_ANY, NET);
+    args.AddArg("-maxsendbuffer=<n>",
+                "Maximum per-connection memory usage for the send buffer, <n>*1000 bytes (default: 1000)",
+                A::ALLOW_ANY, NET);
+    args.AddArg("-maxreceivebuffer=<n>",
+                "Maximum per-connection receive buffer, <n>*1000 bytes (default: 5000)", A::ALLOW_ANY, NET);
+    args.AddArg("-bantime=<n>",
+                "Default duration (in seconds) of manually configured bans (default: 86400)", A::ALLOW_ANY, NET);
+    args.AddArg("-networkactive",
+                "Enable all P2P network activity (default: 1). Can be changed by the setnetworkactive RPC command",
+                A::ALLOW_ANY, NET);
+    args.AddArg("-blocksonly",
+                "Whether to reject transactions from network peers. Disables automatic broadcast and rebroadcast of "
+                "transactions. RPC transactions are not affected. (default: 0)",
+                A::ALLOW_ANY, NET);
+    args.AddArg("-peertimeout=<n>",
+                "Specify a p2p connection timeout delay in seconds. After connecting to a peer, wait this amount of "
+                "time before considering disconnection based on inactivity (minimum: 1, default: 60)",
+                A::ALLOW_ANY | A::DEBUG_ONLY, DBG);
     RegisterRpcServerArgs(args, 8332, 18332, 48332, 38332, 18443);
     RegisterDashboardArgs(args);
+}
+
+/** Parses "addr", "addr:port", "[v6]:port" into a listen address. */
+std::optional<Service> ParseBind(const std::string& text, uint16_t default_port)
+{
+    std::string host = text;
+    uint16_t port = default_port;
+    const size_t colon = text.rfind(':');
+    const bool bracketed = !text.empty() && text[0] == '[';
+    if (colon != std::string::npos && (bracketed ? colon > text.find(']') : text.find(':') == colon)) {
+        const std::string p = text.substr(colon + 1);
+        if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+        const int n = std::stoi(p);
+        if (n <= 0 || n > 65535) return std::nullopt;
+        port = static_cast<uint16_t>(n);
+        host = text.substr(0, colon);
+    }
+    auto addr = NetAddr::Parse(host);
+    if (!addr) return std::nullopt;
+    return Service{*addr, port};
 }
 
 int Fail(const std::string& message)
@@ -350,6 +425,61 @@ int main(int argc, char** argv)
         stratum = pool::StratumPool::Start(node, pool_opts, &error);
         if (!stratum) return Fail(error);
     }
+
+    // P2P: connection manager and message processing.
+    BanMan banman;
+    ConnmanOptions net_opts;
+    net_opts.magic = params->message_start;
+    net_opts.default_port = params->default_port;
+    const int64_t port_arg = args.GetIntArg("-port", params->default_port);
+    if (port_arg <= 0 || port_arg > 65535) return Fail("Invalid port specified in -port: '" + std::to_string(port_arg) + "'");
+    net_opts.port = static_cast<uint16_t>(port_arg);
+    net_opts.connect = args.IsArgNegated("-connect") ? std::vector<std::string>{} : args.GetArgs("-connect");
+    net_opts.addnodes = args.GetArgs("-addnode");
+    net_opts.seednodes = args.GetArgs("-seednode");
+    net_opts.max_connections = static_cast<int>(std::max<int64_t>(0, args.GetIntArg("-maxconnections", 125)));
+    // Core: -connect, or no automatic connections, turn listening off unless asked for.
+    const bool listen_default = net_opts.connect.empty() && !args.IsArgNegated("-connect") && net_opts.max_connections > 0;
+    net_opts.listen = args.GetBoolArg("-listen", listen_default);
+    for (const std::string& b : args.GetArgs("-bind")) {
+        auto service = ParseBind(b, net_opts.port);
+        if (!service) return Fail("Cannot resolve -bind address: '" + b + "'");
+        net_opts.binds.push_back(*service);
+    }
+    net_opts.max_send_buffer = static_cast<size_t>(std::max<int64_t>(1, args.GetIntArg("-maxsendbuffer", 1000))) * 1000;
+    net_opts.max_receive_buffer = static_cast<size_t>(std::max<int64_t>(1, args.GetIntArg("-maxreceivebuffer", 5000))) * 1000;
+    net_opts.handshake_timeout_s = std::max<int64_t>(1, args.GetIntArg("-peertimeout", 60));
+    Connman connman(net_opts, banman, [&node] { return node.Now(); });
+    PeerManOptions pm_opts;
+    pm_opts.pruned = node.chainman->IsPruneMode();
+    pm_opts.ignore_incoming_txs = args.GetBoolArg("-blocksonly", false);
+    PeerMan peerman(node, connman, banman, pm_opts);
+    connman.SetPeerMan(&peerman);
+    node.notifications->Register(&peerman);
+    // On every way out of main: stop the network thread and unsubscribe before peerman goes away.
+    struct NetShutdown {
+        Connman& connman;
+        NodeNotifications& notifications;
+        PeerMan& peerman;
+        ~NetShutdown()
+        {
+            connman.Stop();
+            notifications.Unregister(&peerman);
+        }
+    } net_shutdown{connman, *node.notifications, peerman};
+    NetRpcContext net_rpc;
+    net_rpc.connman = &connman;
+    net_rpc.peerman = &peerman;
+    net_rpc.banman = &banman;
+    net_rpc.default_ban_time = args.GetIntArg("-bantime", DEFAULT_MISBEHAVING_BANTIME);
+    RegisterNetRpcCommands(table, node, net_rpc);
+    if (!args.GetBoolArg("-networkactive", true)) connman.SetNetworkActive(false);
+    {
+        std::vector<std::string> net_warnings;
+        if (!connman.Start(error, &net_warnings)) return Fail(error);
+        for (const std::string& w : net_warnings) LogPrintf("Warning: %s\n", w.c_str());
+        for (uint16_t port : connman.BoundPorts()) LogPrintf("P2P listening on port %u\n", port);
+    }
     RpcAuthenticator auth;
     if (!auth.Init(args, error)) return Fail(error);
     HttpServerOptions http_opts;
@@ -374,6 +504,7 @@ int main(int argc, char** argv)
     dashboard.reset();
     server.Stop();
     if (stratum) stratum->Stop();
+    connman.Stop();
     auth.DeleteCookie();
     // The index first: it stops calling the server's change callback before the server goes away.
     if (electrum_index) electrum_index->Stop();

@@ -1,6 +1,8 @@
 // End-to-end harness: process control for sovereignd/sovereign-cli and a minimal HTTP/1.1 JSON-RPC client.
 #include "harness.h"
 
+#include <algorithm>
+
 #include <arpa/inet.h>
 #include <cerrno>
 #include <csignal>
@@ -280,6 +282,11 @@ void Node::Spawn(const std::vector<std::string>& extra)
     m_port = FreeLoopbackPort();
     std::vector<std::string> args{"-regtest", "-datadir=" + m_datadir.string(), "-rpcport=" + std::to_string(m_port),
                                   "-rpcbind=127.0.0.1", "-rpcallowip=127.0.0.1", "-printtoconsole=0"};
+    // P2P on its own loopback port, so nodes of parallel tests never share the default 18444.
+    m_p2p_port = FreeLoopbackPort();
+    args.push_back("-port=" + std::to_string(m_p2p_port));
+    const bool has_bind = std::any_of(extra.begin(), extra.end(), [](const std::string& a) { return a.rfind("-bind", 0) == 0; });
+    if (!has_bind) args.push_back("-bind=127.0.0.1");
     args.insert(args.end(), extra.begin(), extra.end());
     m_pid = SpawnProcess(SovereigndPath(), args, m_datadir / "stdout.txt", m_datadir / "stderr.txt");
 }

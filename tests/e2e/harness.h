@@ -98,6 +98,8 @@ public:
     std::filesystem::path NetDir() const { return m_datadir / "regtest"; }
     std::filesystem::path CookieFile() const { return NetDir() / ".cookie"; }
     uint16_t Port() const { return m_port; }
+    /** The P2P port (-port) of the last start, bound on 127.0.0.1. */
+    uint16_t P2pPort() const { return m_p2p_port; }
     pid_t Pid() const { return m_pid; }
     /** Last lines of debug.log, for failure messages. */
     std::string LogTail(size_t lines = 30) const;
@@ -105,6 +107,7 @@ public:
 private:
     std::filesystem::path m_datadir;
     uint16_t m_port{0};
+    uint16_t m_p2p_port{0};
     pid_t m_pid{-1};
     int m_id{0};
 };

@@ -1,0 +1,81 @@
+// Fuzz target: every P2P payload parser (version, inv/getdata/notfound, getheaders, headers, addr, addrv2,
+// sendcmpct, ping/feefilter, tx, block). None may crash; what parses re-serializes and parses to the same value.
+#include "fuzz_check.h"
+#include "net/protocol.h"
+
+#include <cstdint>
+#include <span>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
+{
+    if (size < 1) return 0;
+    const uint8_t which = data[0];
+    const std::span<const uint8_t> payload(data + 1, size - 1);
+    switch (which % 10) {
+    case 0: {
+        auto v = ParseVersion(payload);
+        if (v) {
+            FUZZ_CHECK(v->user_agent.size() <= MAX_SUBVERSION_LENGTH);
+            auto again = ParseVersion(SerializeVersion(*v));
+            FUZZ_CHECK(again && again->nonce == v->nonce && again->user_agent == v->user_agent &&
+                       again->services == v->services && again->relay == v->relay);
+        }
+        break;
+    }
+    case 1: {
+        auto invs = ParseInvVector(payload);
+        if (invs) FUZZ_CHECK(*ParseInvVector(SerializeInvVector(*invs)) == *invs);
+        break;
+    }
+    case 2: {
+        auto m = ParseGetHeaders(payload);
+        if (m) {
+            auto again = ParseGetHeaders(SerializeGetHeaders(*m));
+            FUZZ_CHECK(again && again->locator == m->locator && again->hash_stop == m->hash_stop);
+        }
+        break;
+    }
+    case 3: {
+        auto h = ParseHeaders(payload);
+        if (h) {
+            FUZZ_CHECK(h->size() <= MAX_HEADERS_RESULTS);
+            auto again = ParseHeaders(SerializeHeaders(*h));
+            FUZZ_CHECK(again && again->size() == h->size());
+            for (size_t i = 0; i < h->size(); ++i) FUZZ_CHECK((*again)[i].GetHash() == (*h)[i].GetHash());
+        }
+        break;
+    }
+    case 4:
+    case 5: {
+        const bool v2 = which % 10 == 5;
+        auto a = ParseAddrMessage(payload, v2);
+        if (a) {
+            auto again = ParseAddrMessage(SerializeAddrMessage(*a, v2), v2);
+            FUZZ_CHECK(again);
+            if (v2) FUZZ_CHECK(*again == *a);
+        }
+        break;
+    }
+    case 6: {
+        auto c = ParseSendCmpct(payload);
+        if (c) FUZZ_CHECK(ParseSendCmpct(SerializeSendCmpct(*c))->version == c->version);
+        break;
+    }
+    case 7: {
+        auto n = ParseU64(payload);
+        if (n) FUZZ_CHECK(*ParseU64(SerializeU64(*n)) == *n);
+        break;
+    }
+    case 8: {
+        auto tx = ParseTxMessage(payload);
+        if (tx) FUZZ_CHECK(ParseTxMessage(EncodeTransaction(**tx))->get()->GetWitnessHash() == (*tx)->GetWitnessHash());
+        break;
+    }
+    case 9: {
+        auto b = ParseBlockMessage(payload);
+        if (b) FUZZ_CHECK((*ParseBlockMessage(EncodeBlock(**b)))->GetHash() == (*b)->GetHash());
+        break;
+    }
+    }
+    return 0;
+}
