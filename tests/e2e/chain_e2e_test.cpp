@@ -152,7 +152,10 @@ public:
         const Amount fee = 1000 + 600 * static_cast<Amount>(b.inputs.size()) + 100 * n_out;
         while (n_out > 1 && (total - fee) / n_out < 20'000) --n_out;
         const Amount each = (total - fee) / n_out;
-        if (each < 10'000) return std::nullopt;
+        if (each < 10'000) {
+            for (auto it = b.inputs.rbegin(); it != b.inputs.rend(); ++it) m_pool.push_front(*it);
+            return std::nullopt;
+        }
         for (int i = 0; i < n_out; ++i) {
             const OutputKind kind = ALL_OUTPUT_KINDS[m_next_kind++ % std::size(ALL_OUTPUT_KINDS)];
             std::vector<Key> keys;

@@ -85,7 +85,10 @@ TEST(TxBuilder, AllKindsInOneTransaction)
 {
     std::vector<SpendableCoin> coins;
     uint64_t index = 100;
-    for (const OutputKind kind : ALL_OUTPUT_KINDS) coins.push_back(FundedCoin(kind, index++, 50'000 + index));
+    for (const OutputKind kind : ALL_OUTPUT_KINDS) {
+        coins.push_back(FundedCoin(kind, index, 50'000 + static_cast<Amount>(index)));
+        ++index;
+    }
     MutableTransaction tx = SpendAll(coins);
     EXPECT_EQ(tx.version, 2);
     EXPECT_EQ(tx.lock_time, static_cast<uint32_t>(LOCK_HEIGHT));

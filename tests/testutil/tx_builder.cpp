@@ -253,7 +253,8 @@ bool SignTransaction(MutableTransaction& tx, const std::vector<SpendableCoin>& c
     std::vector<TxOut> spent;
     for (const auto& c : coins) spent.push_back(c.out);
     PrecomputedTransactionData txdata;
-    txdata.Init(tx, std::move(spent));
+    // force: the witnesses are still empty, so Init could not tell that BIP341 data is needed (as Core's signer).
+    txdata.Init(tx, std::move(spent), /*force=*/true);
     for (unsigned int i = 0; i < tx.vin.size(); ++i) {
         const SpendInfo& info = coins[i].info;
         const Amount amount = coins[i].out.value;
