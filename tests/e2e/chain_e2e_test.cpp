@@ -29,7 +29,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int COINBASE_MATURITY = 100;
+constexpr int MATURITY = 100;  // BIP34-era coinbase maturity (Core COINBASE_MATURITY)
 constexpr int TARGET_HEIGHT = 1500;  // before the reorg phase, which adds more
 constexpr int TARGET_TXS = 3000;
 
@@ -120,7 +120,7 @@ public:
     /** Whether a coin may be spent in the block after `tip` (coinbase maturity, BIP65, BIP68). */
     static bool Spendable(const WalletCoin& c, int tip)
     {
-        if (c.coinbase && tip + 1 - c.height < COINBASE_MATURITY) return false;
+        if (c.coinbase && tip + 1 - c.height < MATURITY) return false;
         if (c.coin.info.kind == OutputKind::CLTV && c.coin.info.lock_height > tip) return false;
         if (c.coin.info.kind == OutputKind::CSV && tip + 1 - c.height < c.coin.info.csv_blocks) return false;
         return true;
@@ -287,7 +287,9 @@ protected:
     {
         std::map<std::string, int> where;
         for (const json& b : blocks) {
-            if (credit_coinbase) ASSERT_TRUE(m_wallet.AddCoinbase(b)) << "coinbase does not pay the miner key";
+            if (credit_coinbase) {
+                ASSERT_TRUE(m_wallet.AddCoinbase(b)) << "coinbase does not pay the miner key";
+            }
             for (const json& tx : b.at("tx")) where[tx.at("txid")] = b.at("height");
             m_tx_count += static_cast<int>(b.at("tx").size()) - 1;
         }
@@ -353,7 +355,7 @@ TEST_F(ChainE2e, ThousandsOfSpendsReorgsRestartsAndKills)
     // ---- Phase 1: a mature coinbase supply, then rounds of spends of every type, each round mined. ----
     {
         std::vector<BuiltTx> none;
-        const json hashes = m_node.Rpc("generatetoaddress", json::array({COINBASE_MATURITY + 10, miner}));
+        const json hashes = m_node.Rpc("generatetoaddress", json::array({MATURITY + 10, miner}));
         Confirm(Blocks(hashes), none);
     }
     int round = 0;
@@ -594,7 +596,9 @@ TEST_F(ChainE2e, ThousandsOfSpendsReorgsRestartsAndKills)
         {
             std::lock_guard lock(recorded_mutex);
             have_record = recorded.count(best) > 0;
-            if (have_record) EXPECT_EQ(hs3, recorded[best]) << "UTXO set after kill -9 differs at height " << height;
+            if (have_record) {
+                EXPECT_EQ(hs3, recorded[best]) << "UTXO set after kill -9 differs at height " << height;
+            }
         }
         recorded_checks += have_record;
         // When the node connected a block we never saw the hash of (killed in between), or every fifth round,

@@ -245,8 +245,8 @@ TEST_F(HostileE2e, InvalidRequestObjects)
         ExpectError(body, body.substr(0, 80));
     }
     // Odd ids are echoed or refused, never a crash.
-    for (const std::string& id : {"{\"a\":[1,2]}", "[1,2,3]", "1e308", "-0", "\"\\u0000\"", "true"}) {
-        SendRaw(R"({"method":"getblockcount","params":[],"id":)" + id + "}", "id " + id);
+    for (const char* id : {"{\"a\":[1,2]}", "[1,2,3]", "1e308", "-0", "\"\\u0000\"", "true"}) {
+        SendRaw(std::string(R"({"method":"getblockcount","params":[],"id":)") + id + "}", std::string("id ") + id);
     }
     ExpectAlive();
 }
