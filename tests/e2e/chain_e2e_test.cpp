@@ -174,7 +174,7 @@ public:
             b.tx.vout.emplace_back(0, OpReturnScript(data));
             ++op_returns;
         }
-        // Shuffle the outputs' positions a little so OP_RETURN is not always last.
+        // Move the OP_RETURN output to the front half the time, so it is not always last.
         if (op_return && m_rng() % 2) std::swap(b.tx.vout.front(), b.tx.vout.back());
         ApplyTimelocks(b.tx, coins);
         if (!SignTransaction(b.tx, coins)) throw std::runtime_error("signing failed");
@@ -188,7 +188,7 @@ public:
         b.hex = EncodeHexTx(b.tx);
         for (size_t i = 0; i < b.tx.vout.size(); ++i) {
             if (b.tx.vout[i].script_pubkey.IsUnspendable()) continue;
-            // Outputs were possibly swapped: find each one's position by its script.
+            // Outputs may have been moved: find each one's position (every output has its own keys and script).
             for (auto& out : b.outputs) {
                 if (out.out == b.tx.vout[i] && out.outpoint.IsNull()) {
                     out.outpoint = OutPoint(final_tx.GetHash(), static_cast<uint32_t>(i));
@@ -220,15 +220,6 @@ public:
         }
         return false;
     }
-    /** Puts unconfirmed inputs back (a transaction the node refused). */
-    void Restore(const BuiltTx& b)
-    {
-        for (const auto& c : b.inputs) {
-            m_pool.push_front(c);
-            --spent[c.coin.info.kind];
-        }
-    }
-
     size_t PoolSize() const { return m_pool.size(); }
     std::mt19937_64& Rng() { return m_rng; }
 
