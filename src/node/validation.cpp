@@ -1071,6 +1071,7 @@ bool ChainstateManager::TestBlockValidity(BlockValidationState& state, const Blo
 bool ChainstateManager::InvalidateBlock(BlockValidationState& state, BlockIndex* index)
 {
     std::lock_guard lock(m_mutex);
+    const BlockIndex* const start_tip = m_chain.Tip();
     // Disconnect until the block is off the active chain.
     while (m_chain.Contains(index)) {
         if (!DisconnectTip(state)) return false;
@@ -1095,7 +1096,15 @@ bool ChainstateManager::InvalidateBlock(BlockValidationState& state, BlockIndex*
         }
     }
     if (m_chain.Tip()) m_candidates.insert(m_chain.Tip());
-    return ActivateBestChain(state);
+    BlockIndex* const disconnected_to = m_chain.Tip();
+    const bool ok = ActivateBestChain(state);
+    // ActivateBestChain reports a tip change only against the tip it started from, which is already the
+    // disconnected-to block. When no other chain takes over, report the disconnection here: subscribers (the
+    // mempool re-adding the disconnected transactions, as Core's InvalidateBlock does) must hear of the new tip.
+    if (m_chain.Tip() && m_chain.Tip() == disconnected_to && disconnected_to != start_tip && m_opts.notifications) {
+        m_opts.notifications->UpdatedBlockTip(*m_chain.Tip(), m_chain.Tip(), IsInitialBlockDownload());
+    }
+    return ok;
 }
 
 bool ChainstateManager::ReconsiderBlock(BlockValidationState& state, BlockIndex* index)

@@ -51,10 +51,13 @@ struct Node {
         cm.reset();
         fs::remove_all(dir);
     }
+    ValidationNotifications* notifications{nullptr};
+
     void Load(bool reindex = false, bool reindex_chainstate = false)
     {
         cm.reset();
         ChainstateOptions opts;
+        opts.notifications = notifications;
         opts.data_dir = dir;
         opts.params = params.get();
         opts.reindex = reindex;
@@ -202,4 +205,47 @@ TEST(Chainstate, KilledProcessKeepsAcknowledgedBlocks)
     const uint256 recovered = node.UtxoHash();
     node.Load(false, true);
     EXPECT_EQ(node.UtxoHash(), recovered);
+}
+
+namespace {
+/** Records what the chainstate reports to its subscribers. */
+struct TipRecorder : ValidationNotifications {
+    std::vector<uint256> tips, disconnected;
+    void UpdatedBlockTip(const BlockIndex& tip, const BlockIndex* fork, bool initial_download) override
+    {
+        (void)fork, (void)initial_download;
+        tips.push_back(tip.GetBlockHash());
+    }
+    void BlockDisconnected(const Block& block, const BlockIndex& index) override
+    {
+        (void)index;
+        disconnected.push_back(block.GetHash());
+    }
+};
+}  // namespace
+
+// invalidateblock with no other chain to move to still changes the tip: subscribers must hear of it (the mempool
+// re-adds the disconnected transactions on that notification, as Core's InvalidateBlock updates the mempool).
+TEST(Chainstate, InvalidateBlockNotifiesTheNewTip)
+{
+    Node node("notify");
+    TipRecorder recorder;
+    node.notifications = &recorder;
+    node.Load();
+    Wallet w;
+    for (int i = 0; i < 5; ++i) ASSERT_EQ(node.Mine(w.spk), "");
+    BlockIndex* third = node.cm->Chain()[3];
+    const uint256 second = node.cm->Chain()[2]->GetBlockHash();
+    recorder.tips.clear();
+    BlockValidationState state;
+    ASSERT_TRUE(node.cm->InvalidateBlock(state, third));
+    EXPECT_EQ(node.cm->Tip()->GetBlockHash(), second);
+    EXPECT_EQ(recorder.disconnected.size(), 3u);
+    ASSERT_EQ(recorder.tips.size(), 1u);
+    EXPECT_EQ(recorder.tips[0], second);
+    // Reconsidering moves the tip back, reported once by ActivateBestChain.
+    ASSERT_TRUE(node.cm->ReconsiderBlock(state, third));
+    ASSERT_EQ(recorder.tips.size(), 2u);
+    EXPECT_EQ(recorder.tips[1], node.cm->Chain()[5]->GetBlockHash());
+    node.cm.reset();
 }

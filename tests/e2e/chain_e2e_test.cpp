@@ -1,0 +1,624 @@
+// End-to-end chain test (issue 4): one regtest sovereignd mines 1,500+ blocks carrying thousands of signed spends
+// of every standard script type, then reorgs (depth 1 and 100), restarts, reindexes and survives kill -9 rounds with
+// the UTXO set hash of a clean replay.
+#include "harness.h"
+
+#include "address/destination.h"
+#include "policy/policy.h"
+#include "testutil/tx_builder.h"
+#include "util/hex.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <iostream>
+#include <list>
+#include <map>
+#include <random>
+#include <set>
+#include <sys/wait.h>
+#include <thread>
+
+using namespace e2e;
+using namespace testutil;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+constexpr int MATURITY = 100;  // BIP34-era coinbase maturity (Core COINBASE_MATURITY)
+constexpr int TARGET_HEIGHT = 1500;  // before the reorg phase, which adds more
+constexpr int TARGET_TXS = 3000;
+
+bool ExitedCleanly(const std::optional<int>& status)
+{
+    return status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
+}
+
+/** One JSON-RPC batch (a single HTTP request); returns the response objects in call order. */
+std::vector<json> Batch(Node& node, const std::vector<std::pair<std::string, json>>& calls)
+{
+    if (calls.empty()) return {};
+    json req = json::array();
+    for (size_t i = 0; i < calls.size(); ++i) {
+        req.push_back({{"jsonrpc", "1.0"}, {"id", i}, {"method", calls[i].first}, {"params", calls[i].second}});
+    }
+    const HttpResponse r = node.RawCall(req.dump());
+    if (r.status != 200) throw RpcError(0, "batch: HTTP " + std::to_string(r.status) + " " + r.error + r.body);
+    const json j = json::parse(r.body, nullptr, false);
+    if (!j.is_array() || j.size() != calls.size()) throw RpcError(0, "batch: bad reply " + r.body.substr(0, 300));
+    std::vector<json> out(calls.size());
+    for (const json& item : j) out.at(item.at("id").get<size_t>()) = item;
+    return out;
+}
+
+Amount ToSats(const json& btc) { return static_cast<Amount>(std::llround(btc.get<double>() * 1e8)); }
+
+std::string AddressOf(const Key& key)
+{
+    return EncodeDestination(WitnessV0KeyHash{key.GetPubKey().GetID()}, Chain::REGTEST);
+}
+
+/** The UTXO-set commitment of the node: both hashes plus what they cover. */
+struct UtxoSnapshot {
+    int height{-1};
+    std::string bestblock, hash_serialized_3, muhash;
+    int64_t txouts{0};
+    std::string total_amount;
+    friend bool operator==(const UtxoSnapshot&, const UtxoSnapshot&) = default;
+};
+std::ostream& operator<<(std::ostream& os, const UtxoSnapshot& s)
+{
+    return os << "{height " << s.height << " best " << s.bestblock << " txouts " << s.txouts << " amount "
+              << s.total_amount << " hs3 " << s.hash_serialized_3 << " muhash " << s.muhash << "}";
+}
+
+UtxoSnapshot Snapshot(Node& node, bool with_muhash = true)
+{
+    UtxoSnapshot s;
+    const json a = node.Rpc("gettxoutsetinfo");
+    s.height = a.at("height");
+    s.bestblock = a.at("bestblock");
+    s.hash_serialized_3 = a.at("hash_serialized_3");
+    s.txouts = a.at("txouts");
+    s.total_amount = a.at("total_amount").dump();
+    if (with_muhash) {
+        const json m = node.Rpc("gettxoutsetinfo", json::array({"muhash"}));
+        EXPECT_EQ(m.at("bestblock"), s.bestblock);
+        s.muhash = m.at("muhash");
+    }
+    return s;
+}
+
+struct WalletCoin {
+    SpendableCoin coin;
+    int height{0};  // confirmation height
+    bool coinbase{false};
+};
+
+struct BuiltTx {
+    MutableTransaction tx;
+    std::string txid, hex;
+    std::vector<WalletCoin> inputs;
+    std::vector<SpendableCoin> outputs;
+};
+
+/** A tiny wallet: confirmed coins in FIFO order, so every created output is eventually spent. */
+class Wallet
+{
+public:
+    explicit Wallet(uint64_t seed) : m_seed(seed), m_rng(seed), m_miner(DeterministicKey(seed, 0))
+    {
+        m_miner_info = MakeSpendInfo(OutputKind::P2WPKH, {m_miner});
+    }
+
+    std::string MinerAddress() const { return AddressOf(m_miner); }
+
+    /** Whether a coin may be spent in the block after `tip` (coinbase maturity, BIP65, BIP68). */
+    static bool Spendable(const WalletCoin& c, int tip)
+    {
+        if (c.coinbase && tip + 1 - c.height < MATURITY) return false;
+        if (c.coin.info.kind == OutputKind::CLTV && c.coin.info.lock_height > tip) return false;
+        if (c.coin.info.kind == OutputKind::CSV && tip + 1 - c.height < c.coin.info.csv_blocks) return false;
+        return true;
+    }
+
+    /** Builds, signs and locally verifies a spend of up to n_in spendable coins; nullopt when none are left. */
+    std::optional<BuiltTx> Build(int tip, int n_in, int n_out, bool op_return, int max_height = -1)
+    {
+        BuiltTx b;
+        for (auto it = m_pool.begin(); it != m_pool.end() && static_cast<int>(b.inputs.size()) < n_in;) {
+            if (Spendable(*it, tip) && (max_height < 0 || it->height <= max_height)) {
+                b.inputs.push_back(*it);
+                it = m_pool.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        if (b.inputs.empty()) return std::nullopt;
+        Amount total = 0;
+        std::vector<SpendableCoin> coins;
+        for (const auto& c : b.inputs) {
+            TxIn in;
+            in.prevout = c.coin.outpoint;
+            b.tx.vin.push_back(in);
+            total += c.coin.out.value;
+            coins.push_back(c.coin);
+        }
+        // At least 2 sat/vB: an input is at most ~300 vbytes (P2SH 2-of-3), an output ~45.
+        const Amount fee = 1000 + 600 * static_cast<Amount>(b.inputs.size()) + 100 * n_out;
+        while (n_out > 1 && (total - fee) / n_out < 20'000) --n_out;
+        const Amount each = (total - fee) / n_out;
+        if (each < 10'000) {
+            for (auto it = b.inputs.rbegin(); it != b.inputs.rend(); ++it) m_pool.push_front(*it);
+            return std::nullopt;
+        }
+        for (int i = 0; i < n_out; ++i) {
+            const OutputKind kind = ALL_OUTPUT_KINDS[m_next_kind++ % std::size(ALL_OUTPUT_KINDS)];
+            std::vector<Key> keys;
+            for (int k = 0; k < 3; ++k) keys.push_back(DeterministicKey(m_seed, ++m_next_key));
+            const int64_t lock = tip + 1 + static_cast<int64_t>(m_rng() % 6);
+            const int64_t csv = 1 + static_cast<int64_t>(m_rng() % 4);
+            SpendableCoin out;
+            out.info = MakeSpendInfo(kind, keys, lock, csv);
+            out.out = TxOut(i + 1 == n_out ? total - fee - each * (n_out - 1) : each, out.info.script_pubkey);
+            b.tx.vout.push_back(out.out);
+            b.outputs.push_back(out);
+            ++created[kind];
+        }
+        if (op_return) {
+            std::vector<uint8_t> data(1 + m_rng() % 40);
+            for (auto& d : data) d = static_cast<uint8_t>(m_rng());
+            b.tx.vout.emplace_back(0, OpReturnScript(data));
+            ++op_returns;
+        }
+        // Move the OP_RETURN output to the front half the time, so it is not always last.
+        if (op_return && m_rng() % 2) std::swap(b.tx.vout.front(), b.tx.vout.back());
+        ApplyTimelocks(b.tx, coins);
+        if (!SignTransaction(b.tx, coins)) throw std::runtime_error("signing failed");
+        std::string err;
+        if (!VerifyTransaction(b.tx, coins, STANDARD_SCRIPT_VERIFY_FLAGS, &err)) {
+            throw std::runtime_error("builder produced an invalid spend: " + err);
+        }
+        if (VirtualSize(b.tx) > fee) throw std::runtime_error("fee below 1 sat/vB");
+        const Transaction final_tx(b.tx);
+        b.txid = final_tx.GetHash().GetHex();
+        b.hex = EncodeHexTx(b.tx);
+        for (size_t i = 0; i < b.tx.vout.size(); ++i) {
+            if (b.tx.vout[i].script_pubkey.IsUnspendable()) continue;
+            // Outputs may have been moved: find each one's position (every output has its own keys and script).
+            for (auto& out : b.outputs) {
+                if (out.out == b.tx.vout[i] && out.outpoint.IsNull()) {
+                    out.outpoint = OutPoint(final_tx.GetHash(), static_cast<uint32_t>(i));
+                    break;
+                }
+            }
+        }
+        for (const auto& c : b.inputs) ++spent[c.coin.info.kind];
+        return b;
+    }
+
+    void AddConfirmed(const SpendableCoin& coin, int height, bool coinbase)
+    {
+        m_pool.push_back(WalletCoin{coin, height, coinbase});
+    }
+    /** Adds the coinbase output paying the miner key from a getblock verbosity-2 object. */
+    bool AddCoinbase(const json& block)
+    {
+        const json& cb = block.at("tx").at(0);
+        const std::string spk = HexStr(m_miner_info.script_pubkey.bytes());
+        for (const json& vout : cb.at("vout")) {
+            if (vout.at("scriptPubKey").at("hex") != spk) continue;
+            SpendableCoin c;
+            c.info = m_miner_info;
+            c.out = TxOut(ToSats(vout.at("value")), m_miner_info.script_pubkey);
+            c.outpoint = OutPoint(*uint256::FromHex(cb.at("txid").get<std::string>()), vout.at("n").get<uint32_t>());
+            AddConfirmed(c, block.at("height").get<int>(), true);
+            return true;
+        }
+        return false;
+    }
+    size_t PoolSize() const { return m_pool.size(); }
+    std::mt19937_64& Rng() { return m_rng; }
+
+    std::map<OutputKind, int> created, spent;
+    int op_returns{0};
+
+private:
+    uint64_t m_seed;
+    std::mt19937_64 m_rng;
+    Key m_miner;
+    SpendInfo m_miner_info;
+    std::list<WalletCoin> m_pool;
+    uint64_t m_next_key{1000};
+    size_t m_next_kind{0};
+};
+
+uint64_t SeedFromEnv()
+{
+    if (const char* s = std::getenv("SOV_E2E_SEED")) return std::strtoull(s, nullptr, 10);
+    return std::random_device{}();
+}
+
+class ChainE2e : public ::testing::Test
+{
+protected:
+    /** Sends the transactions in one batch; every one must be accepted. */
+    void SendAll(const std::vector<BuiltTx>& txs)
+    {
+        std::vector<std::pair<std::string, json>> calls;
+        for (const auto& b : txs) calls.emplace_back("sendrawtransaction", json::array({b.hex}));
+        const auto replies = Batch(m_node, calls);
+        for (size_t i = 0; i < txs.size(); ++i) {
+            ASSERT_TRUE(replies[i]["error"].is_null())
+                << replies[i]["error"] << " for a spend of " << txs[i].inputs.size() << " inputs, first "
+                << OutputKindName(txs[i].inputs[0].coin.info.kind) << ": " << txs[i].hex;
+            ASSERT_EQ(replies[i]["result"], txs[i].txid);
+        }
+    }
+
+    /** getblock verbosity 2 of each hash, batched. */
+    std::vector<json> Blocks(const json& hashes)
+    {
+        std::vector<std::pair<std::string, json>> calls;
+        for (const auto& h : hashes) calls.emplace_back("getblock", json::array({h, 2}));
+        std::vector<json> out;
+        for (auto& r : Batch(m_node, calls)) {
+            if (!r["error"].is_null()) throw RpcError(0, "getblock: " + r["error"].dump());
+            out.push_back(r["result"]);
+        }
+        return out;
+    }
+
+    /** Credits the wallet with the new blocks' coinbases and the outputs of the pending transactions they hold. */
+    void Confirm(const std::vector<json>& blocks, std::vector<BuiltTx>& pending, bool credit_coinbase = true)
+    {
+        std::map<std::string, int> where;
+        for (const json& b : blocks) {
+            if (credit_coinbase) {
+                ASSERT_TRUE(m_wallet.AddCoinbase(b)) << "coinbase does not pay the miner key";
+            }
+            for (const json& tx : b.at("tx")) where[tx.at("txid")] = b.at("height");
+            m_tx_count += static_cast<int>(b.at("tx").size()) - 1;
+        }
+        for (const auto& p : pending) {
+            auto it = where.find(p.txid);
+            ASSERT_NE(it, where.end()) << "transaction " << p.txid << " was not mined";
+            m_height_of[p.txid] = it->second;
+            m_built[p.txid] = p;
+            for (const auto& o : p.outputs) m_wallet.AddConfirmed(o, it->second, false);
+        }
+        pending.clear();
+    }
+
+    int Tip() { return m_node.Rpc("getblockcount").get<int>(); }
+
+    Node m_node;
+    uint64_t m_seed{SeedFromEnv()};
+    Wallet m_wallet{m_seed};
+    int m_tx_count{0};
+    std::map<std::string, int> m_height_of;  // txid -> confirmation height (our own transactions)
+    std::map<std::string, BuiltTx> m_built;
+};
+
+/** Txids (without coinbase) of a getblock verbosity-2 object. */
+std::set<std::string> TxidsOf(const json& block)
+{
+    std::set<std::string> out;
+    for (size_t i = 1; i < block.at("tx").size(); ++i) out.insert(block["tx"][i].at("txid").get<std::string>());
+    return out;
+}
+
+std::set<std::string> Mempool(Node& node)
+{
+    std::set<std::string> out;
+    for (const json& t : node.Rpc("getrawmempool")) out.insert(t.get<std::string>());
+    return out;
+}
+
+json TipEntry(const json& tips, const std::string& hash)
+{
+    for (const json& t : tips) {
+        if (t.at("hash") == hash) return t;
+    }
+    return json();
+}
+
+}  // namespace
+
+TEST_F(ChainE2e, ThousandsOfSpendsReorgsRestartsAndKills)
+{
+    const auto t_start = std::chrono::steady_clock::now();
+    auto phase_done = [&, last = t_start](const char* name) mutable {
+        const auto now = std::chrono::steady_clock::now();
+        std::cout << "[ phase ] " << name << ": " << std::chrono::duration<double>(now - last).count() << " s (total "
+                  << std::chrono::duration<double>(now - t_start).count() << " s)\n";
+        last = now;
+    };
+    std::cout << "[ seed ] SOV_E2E_SEED=" << m_seed << "\n";
+    std::mt19937_64& rng = m_wallet.Rng();
+    ASSERT_TRUE(m_node.Start()) << m_node.LogTail();
+    const std::string miner = m_wallet.MinerAddress();
+
+    // ---- Phase 1: a mature coinbase supply, then rounds of spends of every type, each round mined. ----
+    {
+        std::vector<BuiltTx> none;
+        const json hashes = m_node.Rpc("generatetoaddress", json::array({MATURITY + 10, miner}));
+        Confirm(Blocks(hashes), none);
+    }
+    int round = 0;
+    while (Tip() < TARGET_HEIGHT - 2 || m_tx_count < TARGET_TXS) {
+        const int tip = Tip();
+        std::vector<BuiltTx> pending;
+        const int n_tx = 3 + static_cast<int>(rng() % 5);
+        for (int i = 0; i < n_tx; ++i) {
+            auto b = m_wallet.Build(tip, 1 + static_cast<int>(rng() % 3), 1 + static_cast<int>(rng() % 3),
+                                    rng() % 4 == 0);
+            if (!b) break;
+            pending.push_back(std::move(*b));
+        }
+        SendAll(pending);
+        if (HasFatalFailure()) return;
+        json hashes;
+        if (round % 10 == 3) {
+            // generateblock with the mempool transactions named by txid (and a later empty block).
+            json txids = json::array();
+            for (const auto& p : pending) txids.push_back(p.txid);
+            hashes.push_back(m_node.Rpc("generateblock", json::array({miner, txids})).at("hash"));
+        } else {
+            hashes = m_node.Rpc("generatetoaddress", json::array({1, miner}));
+        }
+        if (rng() % 2) hashes.push_back(m_node.Rpc("generatetoaddress", json::array({1, miner}))[0]);
+        Confirm(Blocks(hashes), pending);
+        if (HasFatalFailure()) return;
+        ++round;
+        if (Tip() > 4 * TARGET_HEIGHT) FAIL() << "no progress towards " << TARGET_TXS << " transactions";
+    }
+    EXPECT_TRUE(m_node.Rpc("getrawmempool").empty());
+    std::cout << "[ chain ] height " << Tip() << ", " << m_tx_count << " transactions in " << round
+              << " rounds, wallet pool " << m_wallet.PoolSize() << ", OP_RETURN outputs " << m_wallet.op_returns
+              << "\n";
+    for (const OutputKind kind : ALL_OUTPUT_KINDS) {
+        std::cout << "[ chain ]   " << OutputKindName(kind) << ": created " << m_wallet.created[kind] << ", spent "
+                  << m_wallet.spent[kind] << "\n";
+        EXPECT_GE(m_wallet.created[kind], 100) << OutputKindName(kind);
+        EXPECT_GE(m_wallet.spent[kind], 50) << OutputKindName(kind);
+    }
+    EXPECT_GE(m_wallet.op_returns, 100);
+    EXPECT_GE(m_tx_count, TARGET_TXS);
+    EXPECT_GE(Tip(), TARGET_HEIGHT - 2);
+    phase_done("mining with transactions");
+
+    // ---- Phase 2: reorg of depth 1. The tip's transactions return to the mempool and are mined again. ----
+    const std::string other_address = AddressOf(DeterministicKey(m_seed, 1));
+    {
+        const int tip = Tip();
+        std::vector<BuiltTx> pending;
+        for (int i = 0; i < 6; ++i) {
+            auto b = m_wallet.Build(tip, 2, 2, i == 0);
+            if (b) pending.push_back(std::move(*b));
+        }
+        ASSERT_FALSE(pending.empty());
+        SendAll(pending);
+        const json hashes = m_node.Rpc("generatetoaddress", json::array({1, miner}));
+        const std::vector<json> blocks = Blocks(hashes);
+        const std::set<std::string> in_block = TxidsOf(blocks[0]);
+        Confirm(blocks, pending, /*credit_coinbase=*/false);  // this block is about to be replaced
+        ASSERT_FALSE(HasFatalFailure());
+        const std::string old_tip = hashes[0];
+        const std::string parent = blocks[0].at("previousblockhash");
+        m_node.Rpc("invalidateblock", json::array({old_tip}));
+        EXPECT_EQ(m_node.Rpc("getblockcount"), tip);
+        EXPECT_EQ(m_node.Rpc("getbestblockhash"), parent);
+        EXPECT_EQ(Mempool(m_node), in_block) << "the disconnected block's transactions are not all back";
+        EXPECT_EQ(TipEntry(m_node.Rpc("getchaintips"), old_tip).value("status", ""), "invalid");
+        const json alt = m_node.Rpc("generatetoaddress", json::array({2, other_address}));
+        EXPECT_EQ(m_node.Rpc("getbestblockhash"), alt[1]);
+        EXPECT_EQ(TxidsOf(Blocks(alt)[0]), in_block) << "the new block does not re-mine them";
+        EXPECT_TRUE(m_node.Rpc("getrawmempool").empty());
+        // Reconsidering the shorter branch does not move the tip; its block becomes a valid fork.
+        m_node.Rpc("reconsiderblock", json::array({old_tip}));
+        EXPECT_EQ(m_node.Rpc("getbestblockhash"), alt[1]);
+        const json entry = TipEntry(m_node.Rpc("getchaintips"), old_tip);
+        EXPECT_EQ(entry.value("status", ""), "valid-fork") << entry;
+        EXPECT_EQ(entry.value("branchlen", -1), 1) << entry;
+        // The wallet's coins keep their heights: the re-mined block is at the same height.
+    }
+    phase_done("reorg depth 1");
+
+    // ---- Phase 3: reorg of depth 100. ----
+    UtxoSnapshot fork_old, fork_new;
+    int fork_height = 0;
+    {
+        // A few more rounds so the 100 blocks about to be disconnected all hold our transactions.
+        for (int r = 0; r < 100; ++r) {
+            const int tip = Tip();
+            std::vector<BuiltTx> pending;
+            for (int i = 0; i < 3; ++i) {
+                auto b = m_wallet.Build(tip, 1 + static_cast<int>(rng() % 2), 2, false);
+                if (b) pending.push_back(std::move(*b));
+            }
+            SendAll(pending);
+            ASSERT_FALSE(HasFatalFailure());
+            Confirm(Blocks(m_node.Rpc("generatetoaddress", json::array({1, miner}))), pending);
+            ASSERT_FALSE(HasFatalFailure());
+        }
+        const int tip = Tip();
+        const std::string old_tip = m_node.Rpc("getbestblockhash");
+        fork_old = Snapshot(m_node);
+        fork_height = tip - 100;
+        const std::string first_old = m_node.Rpc("getblockhash", json::array({fork_height + 1}));
+        const std::string fork_hash = m_node.Rpc("getblockhash", json::array({fork_height}));
+        std::set<std::string> old_branch;
+        for (const auto& [txid, h] : m_height_of) {
+            if (h > fork_height) old_branch.insert(txid);
+        }
+        ASSERT_GE(old_branch.size(), 200u);
+
+        m_node.Rpc("invalidateblock", json::array({first_old}), 300s);
+        EXPECT_EQ(m_node.Rpc("getblockcount"), fork_height);
+        EXPECT_EQ(m_node.Rpc("getbestblockhash"), fork_hash);
+        const std::set<std::string> back = Mempool(m_node);
+        // Everything in the pool came from the old branch; what did not come back must have a reason: it spends a
+        // coinbase that is immature again, a timelocked coin no longer satisfied, or an output of a dropped one.
+        std::set<std::string> dropped;
+        for (const auto& txid : old_branch) {
+            if (!back.count(txid)) dropped.insert(txid);
+        }
+        for (const auto& txid : back) EXPECT_TRUE(old_branch.count(txid)) << txid << " was not in the old branch";
+        size_t unexplained = 0;
+        for (const auto& txid : dropped) {
+            bool reason = false;
+            for (const auto& in : m_built[txid].inputs) {
+                const auto kind = in.coin.info.kind;
+                reason |= in.coinbase || kind == OutputKind::CLTV || kind == OutputKind::CSV ||
+                          dropped.count(in.coin.outpoint.hash.GetHex()) > 0;
+            }
+            if (!reason) ++unexplained;
+        }
+        EXPECT_EQ(unexplained, 0u) << "of " << dropped.size() << " transactions not returned to the mempool";
+        EXPECT_GT(back.size(), old_branch.size() / 2) << "most of the old branch should return to the mempool";
+        std::cout << "[ reorg ] depth 100: " << old_branch.size() << " transactions disconnected, " << back.size()
+                  << " back in the mempool, " << dropped.size() << " dropped (immature/timelocked or descendants)\n";
+        json tips = m_node.Rpc("getchaintips");
+        EXPECT_EQ(TipEntry(tips, old_tip).value("status", ""), "invalid");
+        EXPECT_EQ(TipEntry(tips, fork_hash).value("status", ""), "active");
+
+        // A longer alternative branch re-mines what returned.
+        const json alt = m_node.Rpc("generatetoaddress", json::array({101, other_address}), 300s);
+        ASSERT_EQ(alt.size(), 101u);
+        EXPECT_EQ(m_node.Rpc("getbestblockhash"), alt[100]);
+        std::set<std::string> remined;
+        for (const json& b : Blocks(alt)) {
+            for (const auto& t : TxidsOf(b)) remined.insert(t);
+        }
+        EXPECT_EQ(remined, back);
+        EXPECT_TRUE(m_node.Rpc("getrawmempool").empty());
+        fork_new = Snapshot(m_node);
+        EXPECT_NE(fork_new.hash_serialized_3, fork_old.hash_serialized_3);
+        tips = m_node.Rpc("getchaintips");
+        EXPECT_EQ(TipEntry(tips, alt[100]).value("status", ""), "active");
+        EXPECT_EQ(TipEntry(tips, old_tip).value("status", ""), "invalid");
+        EXPECT_EQ(TipEntry(tips, old_tip).value("branchlen", -1), 100);
+
+        // reconsiderblock on the shorter old branch: no reorg, the old tip becomes a valid fork.
+        m_node.Rpc("reconsiderblock", json::array({first_old}), 300s);
+        EXPECT_EQ(m_node.Rpc("getbestblockhash"), alt[100]);
+        EXPECT_EQ(TipEntry(m_node.Rpc("getchaintips"), old_tip).value("status", ""), "valid-fork");
+        // Invalidate the new branch: back to the old tip with exactly the old UTXO set and an empty mempool
+        // (everything the new branch held is confirmed in the old one).
+        m_node.Rpc("invalidateblock", json::array({alt[0]}), 300s);
+        EXPECT_EQ(m_node.Rpc("getbestblockhash"), old_tip);
+        EXPECT_EQ(Snapshot(m_node), fork_old);
+        EXPECT_TRUE(m_node.Rpc("getrawmempool").empty()) << m_node.Rpc("getrawmempool").size();
+        // reconsiderblock of the longer branch activates it again (Core calls ActivateBestChain).
+        m_node.Rpc("reconsiderblock", json::array({alt[0]}), 300s);
+        EXPECT_EQ(m_node.Rpc("getbestblockhash"), alt[100]);
+        EXPECT_EQ(Snapshot(m_node), fork_new);
+        tips = m_node.Rpc("getchaintips");
+        EXPECT_EQ(TipEntry(tips, old_tip).value("status", ""), "valid-fork");
+        EXPECT_EQ(TipEntry(tips, alt[100]).value("status", ""), "active");
+    }
+    phase_done("reorg depth 100");
+
+    // ---- Phase 4: restart and -reindex-chainstate give the same tip and UTXO set. ----
+    const std::string tip_hash = m_node.Rpc("getbestblockhash");
+    ASSERT_TRUE(ExitedCleanly(m_node.StopRpc())) << m_node.LogTail();
+    ASSERT_TRUE(m_node.Start()) << m_node.LogTail();
+    EXPECT_EQ(m_node.Rpc("getbestblockhash"), tip_hash);
+    EXPECT_EQ(Snapshot(m_node), fork_new);
+    ASSERT_TRUE(ExitedCleanly(m_node.StopRpc())) << m_node.LogTail();
+    phase_done("restart");
+    ASSERT_TRUE(m_node.Start({"-reindex-chainstate"}, 240s)) << m_node.LogTail();
+    EXPECT_EQ(m_node.Rpc("getbestblockhash"), tip_hash);
+    EXPECT_EQ(Snapshot(m_node), fork_new);
+    phase_done("reindex-chainstate");
+
+    // ---- Phase 5: kill -9 while blocks (with transactions) are being connected. ----
+    // The reference is a clean replay: a second node started from a copy of this datadir (taken after the clean
+    // stop above) that is only ever fed, by submitblock, the blocks the killed node ends up with, and never killed.
+    // Spends come only from coins confirmed at or below the fork point: unspent on either branch, and never reused,
+    // so whatever the kills lose does not matter to later rounds.
+    ASSERT_TRUE(ExitedCleanly(m_node.StopRpc())) << m_node.LogTail();
+    Node reference;
+    std::filesystem::copy(m_node.NetDir(), reference.NetDir(), std::filesystem::copy_options::recursive);
+    std::filesystem::remove(reference.NetDir() / "debug.log");
+    ASSERT_TRUE(m_node.Start()) << m_node.LogTail();
+    ASSERT_TRUE(reference.Start()) << reference.LogTail();
+    ASSERT_EQ(reference.Rpc("getbestblockhash"), tip_hash);
+    const int kills = std::getenv("SOV_E2E_KILLS") ? std::atoi(std::getenv("SOV_E2E_KILLS")) : 20;
+    int reindex_checks = 0, blocks_during_kills = 0, mid_connect_kills = 0;
+    for (int it = 0; it < kills; ++it) {
+        SCOPED_TRACE("kill round " + std::to_string(it) + ", seed " + std::to_string(m_seed));
+        const int tip = Tip();
+        std::vector<BuiltTx> batch;
+        for (int i = 0; i < 24; ++i) {
+            auto b = m_wallet.Build(tip, 1, 2, i % 5 == 0, fork_height);
+            if (b) batch.push_back(std::move(*b));
+        }
+        std::atomic<int> acked{tip};
+        std::atomic<bool> stop{false}, in_generate{false};
+        std::string thread_error;
+        std::thread miner_thread([&] {
+            size_t next = 0;
+            try {
+                while (!stop) {
+                    std::vector<std::pair<std::string, json>> calls;
+                    for (int i = 0; i < 3 && next < batch.size(); ++i, ++next) {
+                        calls.emplace_back("sendrawtransaction", json::array({batch[next].hex}));
+                    }
+                    if (!calls.empty()) Batch(m_node, calls);
+                    in_generate = true;
+                    const json h = m_node.Rpc("generatetoaddress", json::array({1 + static_cast<int>(next % 3),
+                                                                                other_address}), 30s);
+                    in_generate = false;
+                    acked += static_cast<int>(h.size());
+                }
+            } catch (const std::exception& e) {
+                thread_error = e.what();  // normally: the node died under us
+            }
+        });
+        std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 300));
+        mid_connect_kills += in_generate.load();
+        m_node.Kill();
+        stop = true;
+        miner_thread.join();
+
+        ASSERT_TRUE(m_node.Start({}, 120s)) << "node did not come back after kill -9\n" << m_node.LogTail();
+        const int height = Tip();
+        EXPECT_GE(height, acked.load()) << "acknowledged blocks lost";
+        blocks_during_kills += height - tip;
+        // Feed the reference the blocks it lacks, then both UTXO sets must agree.
+        const int ref_height = reference.Rpc("getblockcount");
+        ASSERT_LE(ref_height, height);
+        std::vector<std::pair<std::string, json>> hash_calls;
+        for (int h = ref_height + 1; h <= height; ++h) hash_calls.emplace_back("getblockhash", json::array({h}));
+        std::vector<std::pair<std::string, json>> raw_calls, submit_calls;
+        for (const json& r : Batch(m_node, hash_calls)) raw_calls.emplace_back("getblock", json::array({r["result"], 0}));
+        for (const json& r : Batch(m_node, raw_calls)) submit_calls.emplace_back("submitblock", json::array({r["result"]}));
+        for (const json& r : Batch(reference, submit_calls)) {
+            EXPECT_TRUE(r["error"].is_null() && r["result"].is_null()) << "reference refused a block: " << r;
+        }
+        const UtxoSnapshot after_kill = Snapshot(m_node);
+        EXPECT_EQ(after_kill, Snapshot(reference)) << "UTXO set after kill -9 differs from a clean replay";
+        // Now and then also rebuild the killed node's chainstate from its own block files.
+        if (it % 10 == 9) {
+            ASSERT_TRUE(ExitedCleanly(m_node.StopRpc())) << m_node.LogTail();
+            ASSERT_TRUE(m_node.Start({"-reindex-chainstate"}, 240s)) << m_node.LogTail();
+            EXPECT_EQ(Snapshot(m_node), after_kill);
+            ++reindex_checks;
+        }
+        std::cout << "[ kill " << it << " ] acknowledged height " << acked.load() << ", after restart " << height
+                  << (thread_error.empty() ? "" : "; miner stopped by: " + thread_error.substr(0, 80)) << "\n";
+        if (HasFatalFailure()) return;
+    }
+    EXPECT_GT(blocks_during_kills, kills) << "the kill rounds connected too few blocks";
+    std::cout << "[ kill ] " << kills << " rounds (" << mid_connect_kills << " killed inside generatetoaddress), "
+              << blocks_during_kills << " blocks connected, every round compared with the clean replay, "
+              << reindex_checks << " also with -reindex-chainstate\n";
+    phase_done("kill -9 rounds");
+    EXPECT_TRUE(ExitedCleanly(reference.StopRpc())) << reference.LogTail();
+    EXPECT_TRUE(ExitedCleanly(m_node.StopRpc())) << m_node.LogTail();
+}
