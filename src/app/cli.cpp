@@ -7,6 +7,8 @@
 #include "rpc/request.h"
 #include "util/args.h"
 
+#include <filesystem>
+#include <fstream>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -554,6 +556,12 @@ int CommandLineRpc(ArgsManager& args, std::istream& in, std::ostream& out, std::
             if (params.empty()) throw std::runtime_error("too few parameters (need at least command)");
             method = params[0];
             params.erase(params.begin());
+            // Proof files are published as files: `verifyreserves proof.json` sends the file's contents.
+            if ((method == "verifyreserves" || method == "verifyliabilityproof") && params.size() == 1 &&
+                !params[0].empty() && params[0][0] != '{' && std::filesystem::is_regular_file(params[0])) {
+                std::ifstream file(params[0], std::ios::binary);
+                params[0].assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+            }
         }
         std::optional<std::string> wallet;
         if (args.IsArgSet("-rpcwallet") && !args.IsArgNegated("-rpcwallet")) wallet = args.GetArg("-rpcwallet", "");

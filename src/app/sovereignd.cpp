@@ -15,6 +15,7 @@
 #include "rpc/node_rpc.h"
 #include "rpc/output_script.h"
 #include "rpc/psbt.h"
+#include "rpc/reserves.h"
 #include "rpc/pool_rpc.h"
 #include "rpc/rawtransaction.h"
 #include "util/args.h"
@@ -416,6 +417,7 @@ int main(int argc, char** argv)
     RegisterMempoolRpcCommands(table, node);
     RegisterOutputScriptRpcCommands(table, node.params->chain);
     RegisterScanTxOutSetRpcCommand(table, node);
+    RegisterReservesRpcCommands(table, node);
     RegisterPlannerRpcCommands(table, node);
     std::unique_ptr<pool::StratumPool> stratum;
     RegisterPoolRpcCommands(table, [&stratum] { return stratum.get(); });
