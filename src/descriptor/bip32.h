@@ -2,6 +2,8 @@
 // SLIP-132 version variants (ypub, zpub, ...) read as plain extended keys.
 #pragma once
 
+#include "crypto/key_origin.h"
+
 #include "address/chain_prefixes.h"
 #include "crypto/key.h"
 #include "crypto/pubkey.h"
@@ -25,7 +27,6 @@ inline constexpr size_t BIP32_EXTKEY_SIZE = 74;
 inline constexpr size_t BIP32_EXTKEY_WITH_VERSION_SIZE = 78;
 
 using ChainCode = std::array<uint8_t, 32>;
-using KeyPath = std::vector<uint32_t>;
 
 struct ExtPubKey {
     uint8_t depth{0};
@@ -92,11 +93,6 @@ struct Slip132Key {
 std::optional<Slip132Key> DecodeSlip132(const std::string& text);
 
 /** BIP32 key origin: the fingerprint of the master key and the path from it. */
-struct KeyOriginInfo {
-    std::array<uint8_t, 4> fingerprint{};
-    KeyPath path;
-    friend bool operator==(const KeyOriginInfo&, const KeyOriginInfo&) = default;
-};
 
 /** "/0'/1/2h" style text of a path (Core's FormatHDKeypath); apostrophe picks ' over h. */
 std::string FormatHDKeypath(const KeyPath& path, bool apostrophe = false);

@@ -2,6 +2,8 @@
 // data model, byte-exact serialization, parse error texts, merging and locktime rules.
 #pragma once
 
+#include "crypto/key_origin.h"
+
 #include "crypto/pubkey.h"
 #include "primitives/transaction.h"
 #include "util/uint256.h"
@@ -76,18 +78,6 @@ inline constexpr uint32_t PSBT_LOCKTIME_THRESHOLD = 500000000;
 /** Serialized BIP32 extended public key with its 4 version bytes. */
 inline constexpr size_t BIP32_EXTKEY_WITH_VERSION_SIZE = 78;
 
-/** BIP32 key origin: master fingerprint and derivation path (Core's KeyOriginInfo, with its ordering). */
-struct KeyOriginInfo {
-    std::array<uint8_t, 4> fingerprint{};
-    std::vector<uint32_t> path;
-    friend bool operator==(const KeyOriginInfo&, const KeyOriginInfo&) = default;
-    friend bool operator<(const KeyOriginInfo& a, const KeyOriginInfo& b)
-    {
-        if (a.fingerprint != b.fingerprint) return a.fingerprint < b.fingerprint;
-        if (a.path.size() != b.path.size()) return a.path.size() < b.path.size();
-        return a.path < b.path;
-    }
-};
 
 /** A global xpub record: the 78 serialized bytes (version, depth, parent fingerprint, child, chain code, key). */
 struct PsbtExtPubKey {
