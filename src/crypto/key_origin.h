@@ -6,6 +6,12 @@
 #include <cstdint>
 #include <vector>
 
+#include <cstddef>
+
+/** A serialized BIP32 extended key: without and with its 4 version bytes. */
+inline constexpr size_t BIP32_EXTKEY_SIZE = 74;
+inline constexpr size_t BIP32_EXTKEY_WITH_VERSION_SIZE = 78;
+
 using KeyPath = std::vector<uint32_t>;
 
 struct KeyOriginInfo {

@@ -20,12 +20,6 @@
 void MemoryCleanse(void* ptr, size_t len);
 
 inline constexpr uint32_t BIP32_HARDENED_KEY_LIMIT = 0x80000000U;
-/** Serialized extended key without its 4 version bytes (BIP32: depth, parent fingerprint, child number,
- *  chain code, key data). */
-inline constexpr size_t BIP32_EXTKEY_SIZE = 74;
-/** With the version bytes, as in Base58Check text. */
-inline constexpr size_t BIP32_EXTKEY_WITH_VERSION_SIZE = 78;
-
 using ChainCode = std::array<uint8_t, 32>;
 
 struct ExtPubKey {

@@ -75,9 +75,6 @@ inline constexpr uint8_t PSBT_OUT_PROPRIETARY = 0xFC;
 inline constexpr uint32_t PSBT_HIGHEST_VERSION = 2;
 /** Locktimes at or above this are times, below are heights. */
 inline constexpr uint32_t PSBT_LOCKTIME_THRESHOLD = 500000000;
-/** Serialized BIP32 extended public key with its 4 version bytes. */
-inline constexpr size_t BIP32_EXTKEY_WITH_VERSION_SIZE = 78;
-
 
 /** A global xpub record: the 78 serialized bytes (version, depth, parent fingerprint, child, chain code, key). */
 struct PsbtExtPubKey {
