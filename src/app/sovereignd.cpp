@@ -16,6 +16,8 @@
 #include "rpc/output_script.h"
 #include "rpc/psbt.h"
 #include "rpc/reserves.h"
+#include "wallet/rpc.h"
+#include "wallet/wallet.h"
 #include "rpc/pool_rpc.h"
 #include "rpc/rawtransaction.h"
 #include "util/args.h"
@@ -175,6 +177,7 @@ void SetupServerArgs(ArgsManager& args)
                 A::ALLOW_ANY | A::DEBUG_ONLY, DBG);
     RegisterRpcServerArgs(args, 8332, 18332, 48332, 38332, 18443);
     RegisterDashboardArgs(args);
+    RegisterWalletArgs(args);
 }
 
 /** Parses "addr", "addr:port", "[v6]:port" into a listen address. */
@@ -418,6 +421,17 @@ int main(int argc, char** argv)
     RegisterOutputScriptRpcCommands(table, node.params->chain);
     RegisterScanTxOutSetRpcCommand(table, node);
     RegisterReservesRpcCommands(table, node);
+    // Wallets (-wallet, createwallet, loadwallet): descriptor wallets under -walletdir.
+    const fs::path wallet_dir = args.IsArgSet("-walletdir") ? fs::absolute(args.GetArg("-walletdir", "")) : node.data_dir / "wallets";
+    WalletManager wallets(node, wallet_dir);
+    if (!args.GetBoolArg("-disablewallet", false)) {
+        RegisterWalletRpcCommands(table, node, wallets);
+        for (const std::string& name : args.GetArgs("-wallet")) {
+            int code;
+            if (!wallets.Load(name, &error, &code)) return Fail(error);
+            LogPrintf("Wallet %s loaded\n", name.c_str());
+        }
+    }
     RegisterPlannerRpcCommands(table, node);
     std::unique_ptr<pool::StratumPool> stratum;
     RegisterPoolRpcCommands(table, [&stratum] { return stratum.get(); });
@@ -504,6 +518,7 @@ int main(int argc, char** argv)
 
     LogPrintf("Shutdown: In progress...\n");
     dashboard.reset();
+    wallets.UnloadAll();
     server.Stop();
     if (stratum) stratum->Stop();
     connman.Stop();

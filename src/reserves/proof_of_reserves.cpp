@@ -116,7 +116,7 @@ ReserveVerification VerifyReserveProof(const MutableTransaction& proof, const Re
                        std::to_string(statement.height);
         } else {
             c.amount = coins[i]->out.value;
-            ScriptError err = ScriptError::OK;
+            ScriptError err = SCRIPT_ERR_OK;
             GenericTransactionSignatureChecker<Transaction> checker(&tx, static_cast<unsigned int>(i), c.amount, txdata,
                                                                     MissingDataBehavior::FAIL);
             if (VerifyScript(proof.vin[i].script_sig, coins[i]->out.script_pubkey, &proof.vin[i].witness,

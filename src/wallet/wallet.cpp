@@ -1,0 +1,929 @@
+// Descriptor wallet engine; see wallet.h.
+#include "wallet/wallet.h"
+
+#include "address/destination.h"
+#include "consensus/consensus.h"
+#include "descriptor/bip32.h"
+#include "policy/policy.h"
+#include "psbt/psbt_roles.h"
+#include "rpc/protocol.h"
+#include "sqlite/sqlite.h"
+#include "util/hex.h"
+#include "util/logging.h"
+#include "util/strencodings.h"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr int WALLET_SCHEMA_VERSION = 1;
+
+const char* SCHEMA = R"(
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS descriptors (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL UNIQUE,
+    active INTEGER NOT NULL, internal INTEGER NOT NULL, range_start INTEGER NOT NULL, range_end INTEGER NOT NULL,
+    next_index INTEGER NOT NULL, timestamp INTEGER NOT NULL, label TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS txs (txid TEXT PRIMARY KEY, raw BLOB NOT NULL, height INTEGER NOT NULL,
+    block_hash TEXT NOT NULL, time_received INTEGER NOT NULL, block_time INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS labels (address TEXT PRIMARY KEY, label TEXT NOT NULL);
+)";
+
+/** Virtual size of a signed input by the script it spends (for fee estimation before signing). */
+std::optional<int64_t> InputVSize(const Script& spk, const FlatSigningProvider& provider)
+{
+    Destination dest;
+    if (!ExtractDestination(spk, dest)) return std::nullopt;
+    if (std::holds_alternative<WitnessV0KeyHash>(dest)) return 68;  // 41 bytes + (1+1+72+1+33)/4
+    if (std::holds_alternative<WitnessV1Taproot>(dest)) return 58;  // 41 bytes + (1+1+64)/4, rounded up
+    if (std::holds_alternative<PKHash>(dest)) return 148;
+    if (const auto* wsh = std::get_if<WitnessV0ScriptHash>(&dest)) {
+        // Multisig witness: an empty element, m signatures and the script.
+        for (const auto& [id, script] : provider.scripts) {
+            uint256 h;
+            Sha256().Write(script.data(), script.size()).Finalize(h.data());
+            if (h != wsh->hash) continue;
+            const int m = script.size() > 0 && script[0] >= OP_1 && script[0] <= OP_16 ? script[0] - OP_1 + 1 : 1;
+            const int64_t witness = 1 + 1 + 73 * m + 3 + static_cast<int64_t>(script.size());
+            return 41 + (witness + 3) / 4;
+        }
+        return std::nullopt;
+    }
+    if (std::holds_alternative<ScriptHash>(dest)) return 91;  // P2SH-P2WPKH
+    return std::nullopt;
+}
+
+int64_t OutputVSize(const Script& spk) { return 8 + 1 + static_cast<int64_t>(spk.size()); }
+}  // namespace
+
+Wallet::Wallet(NodeContext& node, std::string name, fs::path file)
+    : m_node(node), m_name(std::move(name)), m_file(std::move(file))
+{
+}
+
+Wallet::~Wallet() { Stop(); }
+
+std::unique_ptr<Wallet> Wallet::Create(NodeContext& node, const fs::path& file, const std::string& name,
+                                       const CreateOptions& options, std::string* error)
+{
+    std::error_code ec;
+    fs::create_directories(file.parent_path(), ec);
+    std::unique_ptr<Wallet> w(new Wallet(node, name, file));
+    w->m_db = sql::Database::Open(file, true, error);
+    if (!w->m_db) return nullptr;
+    if (!w->m_db->Exec(SCHEMA, error) || !w->m_db->SetUserVersion(WALLET_SCHEMA_VERSION)) return nullptr;
+    w->m_disable_private_keys = options.disable_private_keys;
+    w->m_db->Exec(std::string("INSERT OR REPLACE INTO meta VALUES ('disable_private_keys', '") +
+                  (options.disable_private_keys ? "1" : "0") + "');");
+    {
+        // A new wallet starts at the tip: nothing before it can pay keys that did not exist.
+        std::lock_guard lock(node.chainman->Mutex());
+        w->SaveBestBlock(node.chainman->Tip()->GetBlockHash());
+    }
+    if (!options.disable_private_keys && !options.blank) {
+        // Core's default descriptors from a fresh BIP32 seed: BIP84 (bech32) and BIP86 (bech32m), receive and change.
+        std::array<uint8_t, 32> seed;
+        if (RAND_bytes(seed.data(), seed.size()) != 1) {
+            if (error) *error = "cannot get random bytes for the wallet seed";
+            return nullptr;
+        }
+        ExtKey master;
+        master.SetSeed(seed);
+        MemoryCleanse(seed.data(), seed.size());
+        const std::string xprv = EncodeExtKey(master, node.params->chain);
+        const std::string coin = node.params->chain == Chain::MAIN ? "0h" : "1h";
+        const int64_t now = node.Now();
+        for (bool internal : {false, true}) {
+            const std::string branch = internal ? "1" : "0";
+            for (const auto& [fn, purpose] : {std::pair{"wpkh", "84h"}, std::pair{"tr", "86h"}}) {
+                const std::string desc = std::string(fn) + "(" + xprv + "/" + purpose + "/" + coin + "/0h/" + branch + "/*)";
+                if (!w->ImportDescriptor(desc, true, internal, std::nullopt, now, "", error)) return nullptr;
+            }
+        }
+    }
+    return w;
+}
+
+std::unique_ptr<Wallet> Wallet::Open(NodeContext& node, const fs::path& file, const std::string& name, std::string* error)
+{
+    std::unique_ptr<Wallet> w(new Wallet(node, name, file));
+    w->m_db = sql::Database::Open(file, false, error);
+    if (!w->m_db) return nullptr;
+    const int version = w->m_db->UserVersion();
+    if (version != WALLET_SCHEMA_VERSION) {
+        if (error) *error = file.string() + " is not a Sovereign wallet of a known version (schema " + std::to_string(version) + ")";
+        return nullptr;
+    }
+    if (!w->LoadFromDb(error)) return nullptr;
+    return w;
+}
+
+bool Wallet::LoadFromDb(std::string* error)
+{
+    std::lock_guard lock(m_mutex);
+    auto meta = m_db->Prepare("SELECT key, value FROM meta;");
+    while (meta.Step()) {
+        if (meta.Text(0) == "disable_private_keys") m_disable_private_keys = meta.Text(1) == "1";
+        if (meta.Text(0) == "best_block") m_best_block = uint256::FromHex(meta.Text(1)).value_or(uint256());
+    }
+    auto d = m_db->Prepare("SELECT id, text, active, internal, range_start, range_end, next_index, timestamp, label FROM descriptors;");
+    while (d.Step()) {
+        WalletDescriptor wd;
+        wd.id = d.Int(0);
+        wd.text = d.Text(1);
+        wd.active = d.Int(2);
+        wd.internal = d.Int(3);
+        wd.range_start = d.Int(4);
+        wd.range_end = d.Int(5);
+        wd.next_index = d.Int(6);
+        wd.timestamp = d.Int(7);
+        wd.label = d.Text(8);
+        std::string why;
+        auto parsed = ParseDescriptor(wd.text, m_node.params->chain, why);
+        if (parsed.size() != 1) {
+            if (error) *error = "wallet " + m_name + " holds a descriptor that does not parse: " + why;
+            return false;
+        }
+        wd.parsed = std::move(parsed[0]);
+        if (!ExpandDescriptor(wd)) {
+            if (error) *error = "wallet " + m_name + ": cannot derive the scripts of descriptor " + std::to_string(wd.id);
+            return false;
+        }
+        m_descriptors.emplace(wd.id, std::move(wd));
+    }
+    auto t = m_db->Prepare("SELECT raw, height, block_hash, time_received, block_time FROM txs;");
+    while (t.Step()) {
+        auto tx = DecodeTransaction(t.Blob(0));
+        if (!tx) continue;
+        WalletTx wtx;
+        wtx.tx = MakeTransactionRef(std::move(*tx.value));
+        wtx.height = static_cast<int>(t.Int(1));
+        wtx.block_hash = uint256::FromHex(t.Text(2)).value_or(uint256());
+        wtx.time_received = t.Int(3);
+        wtx.block_time = t.Int(4);
+        for (const TxIn& in : wtx.tx->vin) m_spends[in.prevout] = wtx.tx->GetHash();
+        m_txs.emplace(wtx.tx->GetHash(), std::move(wtx));
+    }
+    auto l = m_db->Prepare("SELECT address, label FROM labels;");
+    while (l.Step()) m_labels[l.Text(0)] = l.Text(1);
+    return true;
+}
+
+bool Wallet::ExpandDescriptor(WalletDescriptor& d)
+{
+    const int64_t first = d.parsed->IsRange() ? d.range_start : 0;
+    const int64_t last = d.parsed->IsRange() ? d.range_end : 0;
+    for (int64_t i = first; i <= last; ++i) {
+        std::vector<Script> scripts;
+        FlatSigningProvider provider;
+        if (!d.parsed->Expand(static_cast<int>(i), scripts, provider)) return false;
+        for (Script& s : scripts) m_scripts.emplace(std::move(s), std::make_pair(d.id, i));
+    }
+    return true;
+}
+
+bool Wallet::ImportDescriptor(const std::string& text, bool active, bool internal,
+                              std::optional<std::pair<int64_t, int64_t>> range, int64_t timestamp,
+                              const std::string& label, std::string* error)
+{
+    std::string why;
+    auto parsed = ParseDescriptor(text, m_node.params->chain, why);
+    if (parsed.empty()) {
+        if (error) *error = why;
+        return false;
+    }
+    if (parsed.size() != 1) {
+        if (error) *error = "Multipath descriptors must be imported one path at a time";
+        return false;
+    }
+    if (m_disable_private_keys && parsed[0]->HavePrivateKeys()) {
+        if (error) *error = "Cannot import private keys to a wallet with private keys disabled";
+        return false;
+    }
+    if (active && !parsed[0]->IsRange()) {
+        if (error) *error = "Active descriptors must be ranged";
+        return false;
+    }
+    WalletDescriptor d;
+    d.text = text;
+    d.active = active;
+    d.internal = internal;
+    d.range_start = range ? range->first : 0;
+    d.range_end = range ? range->second : (parsed[0]->IsRange() ? DEFAULT_KEYPOOL_SIZE - 1 : 0);
+    d.timestamp = timestamp;
+    d.label = label;
+    d.parsed = std::move(parsed[0]);
+    std::lock_guard lock(m_mutex);
+    // Same descriptor again (public form): update its range and flags.
+    for (auto& [id, existing] : m_descriptors) {
+        if (existing.parsed->ToString() == d.parsed->ToString()) d.id = id;
+    }
+    if (active) {
+        // One active descriptor per (output type, internal): the new one replaces the old one's role.
+        for (auto& [id, existing] : m_descriptors) {
+            if (id != d.id && existing.active && existing.internal == internal &&
+                existing.parsed->GetOutputType() == d.parsed->GetOutputType()) {
+                existing.active = false;
+                m_db->Exec("UPDATE descriptors SET active = 0 WHERE id = " + std::to_string(id) + ";");
+            }
+        }
+    }
+    if (d.id) {
+        d.next_index = std::max(d.next_index, m_descriptors[d.id].next_index);
+        d.range_end = std::max(d.range_end, m_descriptors[d.id].range_end);
+    }
+    auto s = m_db->Prepare(d.id ? "UPDATE descriptors SET text=?1, active=?2, internal=?3, range_start=?4, range_end=?5, "
+                                  "next_index=?6, timestamp=?7, label=?8 WHERE id=?9;"
+                                : "INSERT INTO descriptors (text, active, internal, range_start, range_end, next_index, "
+                                  "timestamp, label) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8);");
+    s.Bind(1, std::string_view(d.text)).Bind(2, int64_t{d.active}).Bind(3, int64_t{d.internal}).Bind(4, d.range_start);
+    s.Bind(5, d.range_end).Bind(6, d.next_index).Bind(7, d.timestamp).Bind(8, std::string_view(d.label));
+    if (d.id) s.Bind(9, d.id);
+    if (!s.Run()) {
+        if (error) *error = "cannot store the descriptor: " + m_db->LastError();
+        return false;
+    }
+    if (!d.id) d.id = m_db->LastInsertRowId();
+    if (!ExpandDescriptor(d)) {
+        if (error) *error = "Cannot expand descriptor. Probably because of hardened derivations without private keys provided";
+        return false;
+    }
+    const int64_t id = d.id;
+    m_descriptors.erase(id);
+    m_descriptors.emplace(id, std::move(d));
+    return true;
+}
+
+std::vector<const WalletDescriptor*> Wallet::Descriptors() const
+{
+    std::lock_guard lock(m_mutex);
+    std::vector<const WalletDescriptor*> out;
+    for (const auto& [id, d] : m_descriptors) out.push_back(&d);
+    return out;
+}
+
+void Wallet::TopUp(WalletDescriptor& d, int64_t used_index)
+{
+    if (!d.parsed->IsRange() || used_index + DEFAULT_KEYPOOL_SIZE <= d.range_end) return;
+    const int64_t old_end = d.range_end;
+    d.range_end = used_index + DEFAULT_KEYPOOL_SIZE;
+    for (int64_t i = old_end + 1; i <= d.range_end; ++i) {
+        std::vector<Script> scripts;
+        FlatSigningProvider provider;
+        if (!d.parsed->Expand(static_cast<int>(i), scripts, provider)) break;
+        for (Script& s : scripts) m_scripts.emplace(std::move(s), std::make_pair(d.id, i));
+    }
+    m_db->Exec("UPDATE descriptors SET range_end = " + std::to_string(d.range_end) + " WHERE id = " + std::to_string(d.id) + ";");
+}
+
+std::optional<Script> Wallet::GetNewScript(OutputType type, bool internal, const std::string& label, std::string* error)
+{
+    std::lock_guard lock(m_mutex);
+    for (auto& [id, d] : m_descriptors) {
+        if (!d.active || d.internal != internal || d.parsed->GetOutputType() != type) continue;
+        std::vector<Script> scripts;
+        FlatSigningProvider provider;
+        if (!d.parsed->Expand(static_cast<int>(d.next_index), scripts, provider) || scripts.empty()) {
+            if (error) *error = "Error: Keypool ran out, please call keypoolrefill first";
+            return std::nullopt;
+        }
+        const int64_t used = d.next_index++;
+        m_db->Exec("UPDATE descriptors SET next_index = " + std::to_string(d.next_index) + " WHERE id = " + std::to_string(id) + ";");
+        TopUp(d, used);
+        if (!internal) {
+            Destination dest;
+            if (ExtractDestination(scripts[0], dest)) {
+                const std::string address = EncodeDestination(dest, m_node.params->chain);
+                m_labels[address] = label;
+                auto s = m_db->Prepare("INSERT OR REPLACE INTO labels VALUES (?, ?);");
+                s.Bind(1, std::string_view(address)).Bind(2, std::string_view(label)).Run();
+            }
+        }
+        return scripts[0];
+    }
+    if (error) {
+        *error = m_disable_private_keys && m_descriptors.empty()
+                     ? "Error: This wallet has no available keys"
+                     : "Error: This wallet has no available keys";
+    }
+    return std::nullopt;
+}
+
+bool Wallet::IsMine(const Script& script) const
+{
+    std::lock_guard lock(m_mutex);
+    return m_scripts.count(script) > 0;
+}
+
+std::optional<std::pair<int64_t, int64_t>> Wallet::ScriptOrigin(const Script& script) const
+{
+    std::lock_guard lock(m_mutex);
+    auto it = m_scripts.find(script);
+    if (it == m_scripts.end()) return std::nullopt;
+    return it->second;
+}
+
+std::map<std::string, std::string> Wallet::Labels() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_labels;
+}
+
+void Wallet::SetLabel(const std::string& address, const std::string& label)
+{
+    std::lock_guard lock(m_mutex);
+    m_labels[address] = label;
+    auto s = m_db->Prepare("INSERT OR REPLACE INTO labels VALUES (?, ?);");
+    s.Bind(1, std::string_view(address)).Bind(2, std::string_view(label)).Run();
+}
+
+bool Wallet::IsRelevant(const Transaction& tx) const
+{
+    for (const TxOut& out : tx.vout) {
+        if (m_scripts.count(out.script_pubkey)) return true;
+    }
+    for (const TxIn& in : tx.vin) {
+        auto it = m_txs.find(in.prevout.hash);
+        if (it != m_txs.end() && in.prevout.n < it->second.tx->vout.size() &&
+            m_scripts.count(it->second.tx->vout[in.prevout.n].script_pubkey)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool Wallet::IsFromMe(const Transaction& tx) const
+{
+    if (tx.IsCoinBase()) return false;
+    for (const TxIn& in : tx.vin) {
+        auto it = m_txs.find(in.prevout.hash);
+        if (it == m_txs.end() || in.prevout.n >= it->second.tx->vout.size() ||
+            !m_scripts.count(it->second.tx->vout[in.prevout.n].script_pubkey)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void Wallet::SaveTx(const WalletTx& wtx)
+{
+    auto s = m_db->Prepare("INSERT OR REPLACE INTO txs (txid, raw, height, block_hash, time_received, block_time) "
+                           "VALUES (?, ?, ?, ?, ?, ?);");
+    s.Bind(1, std::string_view(wtx.tx->GetHash().GetHex())).Bind(2, EncodeTransaction(*wtx.tx));
+    s.Bind(3, int64_t{wtx.height}).Bind(4, std::string_view(wtx.block_hash.GetHex()));
+    s.Bind(5, wtx.time_received).Bind(6, wtx.block_time);
+    if (!s.Run()) LogPrintf("Wallet %s: cannot store transaction %s: %s\n", m_name.c_str(), wtx.tx->GetHash().GetHex().c_str(), m_db->LastError().c_str());
+}
+
+void Wallet::SaveBestBlock(const uint256& hash)
+{
+    m_best_block = hash;
+    auto s = m_db->Prepare("INSERT OR REPLACE INTO meta VALUES ('best_block', ?);");
+    s.Bind(1, std::string_view(hash.GetHex())).Run();
+}
+
+void Wallet::AddTx(const TransactionRef& tx, int height, const uint256& block_hash, int64_t block_time)
+{
+    auto it = m_txs.find(tx->GetHash());
+    if (it == m_txs.end()) {
+        if (!IsRelevant(*tx)) return;
+        WalletTx wtx;
+        wtx.tx = tx;
+        wtx.time_received = m_node.Now();
+        it = m_txs.emplace(tx->GetHash(), std::move(wtx)).first;
+        for (const TxIn& in : tx->vin) m_spends[in.prevout] = tx->GetHash();
+    }
+    it->second.height = height;
+    it->second.block_hash = block_hash;
+    it->second.block_time = block_time;
+    // Addresses used from the keypool: derive further ahead (Core's TopUp on use).
+    for (const TxOut& out : tx->vout) {
+        auto s = m_scripts.find(out.script_pubkey);
+        if (s == m_scripts.end()) continue;
+        WalletDescriptor& d = m_descriptors.at(s->second.first);
+        if (s->second.second >= d.next_index) {
+            d.next_index = s->second.second + 1;
+            m_db->Exec("UPDATE descriptors SET next_index = " + std::to_string(d.next_index) + " WHERE id = " + std::to_string(d.id) + ";");
+        }
+        TopUp(d, s->second.second);
+    }
+    SaveTx(it->second);
+}
+
+void Wallet::BlockConnected(const Block& block, const BlockIndex& index)
+{
+    std::lock_guard lock(m_mutex);
+    sql::Transaction dbtx(*m_db);
+    for (const auto& tx : block.vtx) AddTx(tx, index.height, index.GetBlockHash(), index.GetBlockTime());
+    SaveBestBlock(index.GetBlockHash());
+    dbtx.Commit();
+}
+
+void Wallet::BlockDisconnected(const Block& block, const BlockIndex& index)
+{
+    std::lock_guard lock(m_mutex);
+    sql::Transaction dbtx(*m_db);
+    for (const auto& tx : block.vtx) {
+        auto it = m_txs.find(tx->GetHash());
+        if (it == m_txs.end()) continue;
+        if (tx->IsCoinBase()) {
+            // A disconnected coinbase can never come back: forget it.
+            m_db->Exec("DELETE FROM txs WHERE txid = '" + tx->GetHash().GetHex() + "';");
+            m_txs.erase(it);
+            continue;
+        }
+        it->second.height = -1;
+        it->second.block_hash = uint256();
+        SaveTx(it->second);
+    }
+    if (index.pprev) SaveBestBlock(index.pprev->GetBlockHash());
+    dbtx.Commit();
+}
+
+void Wallet::TransactionAddedToMempool(const TransactionRef& tx)
+{
+    std::lock_guard lock(m_mutex);
+    if (m_txs.count(tx->GetHash())) return;
+    AddTx(tx, -1, uint256(), 0);
+}
+
+int Wallet::Rescan(int from, int to)
+{
+    ChainstateManager& cm = *m_node.chainman;
+    int last = from - 1;
+    for (int h = std::max(0, from); h <= to; ++h) {
+        const BlockIndex* index;
+        {
+            std::lock_guard lock(cm.Mutex());
+            index = cm.Chain()[h];
+        }
+        if (!index) break;
+        auto block = cm.ReadBlock(*index);
+        if (!block) break;
+        BlockConnected(*block, *index);
+        last = h;
+        if (m_node.shutdown_requested()) break;
+    }
+    return last;
+}
+
+uint256 Wallet::BestBlock() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_best_block;
+}
+
+void Wallet::Start()
+{
+    ChainstateManager& cm = *m_node.chainman;
+    // Roll back what a reorg while the wallet was closed took away, then scan forward; the last step and the
+    // registration happen under the chain lock so no block is missed.
+    int from;
+    {
+        std::lock_guard chain_lock(cm.Mutex());
+        std::lock_guard lock(m_mutex);
+        const BlockIndex* best = m_best_block.IsNull() ? nullptr : cm.LookupBlockIndex(m_best_block);
+        const BlockIndex* fork = best ? cm.Chain().FindFork(best) : nullptr;
+        from = fork ? fork->height + 1 : 0;
+        for (auto& [txid, wtx] : m_txs) {
+            if (wtx.height >= from) {
+                wtx.height = -1;
+                wtx.block_hash = uint256();
+                SaveTx(wtx);
+            }
+        }
+    }
+    const int tip = [&] {
+        std::lock_guard chain_lock(cm.Mutex());
+        return cm.Chain().Height();
+    }();
+    if (from <= tip) {
+        LogPrintf("Wallet %s: rescanning blocks %d to %d\n", m_name.c_str(), from, tip);
+        from = Rescan(from, tip) + 1;
+    }
+    std::lock_guard chain_lock(cm.Mutex());
+    Rescan(from, cm.Chain().Height());
+    m_node.notifications->Register(this);
+    m_registered = true;
+}
+
+void Wallet::Stop()
+{
+    if (m_registered && m_node.notifications) {
+        m_node.notifications->Unregister(this);
+        m_registered = false;
+    }
+}
+
+int Wallet::Depth(const WalletTx& wtx) const
+{
+    if (wtx.height < 0) return 0;
+    return m_node.chainman->Chain().Height() - wtx.height + 1;
+}
+
+bool Wallet::IsSpent(const OutPoint& out) const
+{
+    auto it = m_spends.find(out);
+    if (it == m_spends.end()) return false;
+    auto tx = m_txs.find(it->second);
+    if (tx == m_txs.end()) return false;
+    if (tx->second.height >= 0) return true;
+    // An unconfirmed spend counts while it is in the mempool (or was just made by us).
+    std::lock_guard lock(m_node.mempool->m_mutex);
+    return m_node.mempool->Exists(tx->second.tx->GetHash()) || IsFromMe(*tx->second.tx);
+}
+
+std::vector<WalletCoin> Wallet::ListCoins(bool include_unspendable) const
+{
+    std::lock_guard chain_lock(m_node.chainman->Mutex());
+    std::lock_guard lock(m_mutex);
+    std::vector<WalletCoin> out;
+    for (const auto& [txid, wtx] : m_txs) {
+        const int depth = Depth(wtx);
+        if (wtx.height < 0) {
+            // Unconfirmed and no longer in the mempool (replaced or evicted): not spendable.
+            std::lock_guard pool_lock(m_node.mempool->m_mutex);
+            if (!m_node.mempool->Exists(txid)) continue;
+        }
+        const bool from_me = IsFromMe(*wtx.tx);
+        for (uint32_t n = 0; n < wtx.tx->vout.size(); ++n) {
+            const TxOut& txout = wtx.tx->vout[n];
+            auto s = m_scripts.find(txout.script_pubkey);
+            if (s == m_scripts.end()) continue;
+            const OutPoint op(txid, n);
+            if (IsSpent(op)) continue;
+            WalletCoin c;
+            c.outpoint = op;
+            c.out = txout;
+            c.depth = depth;
+            c.coinbase = wtx.tx->IsCoinBase();
+            c.from_me = from_me;
+            c.desc_id = s->second.first;
+            c.index = s->second.second;
+            c.change = m_descriptors.at(c.desc_id).internal;
+            const bool mature = !c.coinbase || depth >= COINBASE_MATURITY;
+            c.spendable = mature && !m_disable_private_keys && m_descriptors.at(c.desc_id).parsed->HavePrivateKeys();
+            if (!include_unspendable && !mature) continue;
+            out.push_back(std::move(c));
+        }
+    }
+    return out;
+}
+
+WalletBalances Wallet::GetBalances() const
+{
+    WalletBalances b;
+    for (const WalletCoin& c : ListCoins(true)) {
+        if (c.coinbase && c.depth < COINBASE_MATURITY) {
+            b.immature += c.out.value;
+        } else if (c.depth >= 1 || c.from_me) {
+            b.trusted += c.out.value;
+        } else {
+            b.untrusted_pending += c.out.value;
+        }
+    }
+    return b;
+}
+
+std::vector<WalletTx> Wallet::Transactions() const
+{
+    std::lock_guard lock(m_mutex);
+    std::vector<WalletTx> out;
+    for (const auto& [txid, wtx] : m_txs) out.push_back(wtx);
+    std::sort(out.begin(), out.end(), [](const WalletTx& a, const WalletTx& b) {
+        const int ha = a.height < 0 ? INT32_MAX : a.height, hb = b.height < 0 ? INT32_MAX : b.height;
+        return ha != hb ? ha < hb : a.time_received < b.time_received;
+    });
+    return out;
+}
+
+std::optional<WalletTx> Wallet::GetTx(const uint256& txid) const
+{
+    std::lock_guard lock(m_mutex);
+    auto it = m_txs.find(txid);
+    if (it == m_txs.end()) return std::nullopt;
+    return it->second;
+}
+
+std::pair<Amount, std::optional<Amount>> Wallet::TxAmounts(const Transaction& tx) const
+{
+    std::lock_guard lock(m_mutex);
+    Amount in_mine = 0, in_total = 0, out_mine = 0, out_total = 0;
+    bool all_inputs_known = !tx.IsCoinBase();
+    for (const TxIn& in : tx.vin) {
+        auto it = m_txs.find(in.prevout.hash);
+        if (it == m_txs.end() || in.prevout.n >= it->second.tx->vout.size()) {
+            all_inputs_known = false;
+            continue;
+        }
+        const TxOut& prev = it->second.tx->vout[in.prevout.n];
+        in_total += prev.value;
+        if (m_scripts.count(prev.script_pubkey)) in_mine += prev.value;
+    }
+    for (const TxOut& out : tx.vout) {
+        out_total += out.value;
+        if (m_scripts.count(out.script_pubkey)) out_mine += out.value;
+    }
+    std::optional<Amount> fee;
+    if (all_inputs_known && in_mine == in_total) fee = in_total - out_total;
+    return {out_mine - in_mine, fee};
+}
+
+std::optional<Psbt> Wallet::CreateFundedPsbt(const std::vector<Recipient>& recipients, const FeeRate& fee_rate,
+                                             std::string* error, Amount* fee_out, int* change_pos)
+{
+    auto fail = [&](std::string why) -> std::optional<Psbt> {
+        if (error) *error = std::move(why);
+        return std::nullopt;
+    };
+    if (recipients.empty()) return fail("Transaction must have at least one recipient");
+    Amount target = 0;
+    int subtractors = 0;
+    for (const Recipient& r : recipients) {
+        if (r.amount <= 0) return fail("Transaction amount too small");
+        target += r.amount;
+        subtractors += r.subtract_fee;
+    }
+    std::vector<WalletCoin> coins;
+    for (WalletCoin& c : ListCoins()) {
+        if (c.spendable && (c.depth >= 1 || c.from_me)) coins.push_back(std::move(c));
+    }
+    // Largest first keeps the input count (and fee) low; Core's Branch-and-Bound and knapsack are not used yet.
+    std::sort(coins.begin(), coins.end(), [](const WalletCoin& a, const WalletCoin& b) { return a.out.value > b.out.value; });
+    std::string change_error;
+    auto change_script = GetNewScript(OutputType::BECH32, true, "", &change_error);
+    if (!change_script) return fail("Transaction needs a change address, but we can't generate it. " + change_error);
+    int64_t vsize = 11;  // version, locktime, counts, segwit marker (rounded up)
+    for (const Recipient& r : recipients) vsize += OutputVSize(r.script);
+    const int64_t change_vsize = OutputVSize(*change_script);
+    std::vector<WalletCoin> chosen;
+    Amount selected = 0;
+    Amount fee = 0;
+    bool with_change = false;
+    for (const WalletCoin& c : coins) {
+        FlatSigningProvider provider;
+        std::vector<Script> scripts;
+        {
+            std::lock_guard lock(m_mutex);
+            m_descriptors.at(c.desc_id).parsed->Expand(static_cast<int>(c.index), scripts, provider);
+        }
+        auto in_vsize = InputVSize(c.out.script_pubkey, provider);
+        if (!in_vsize) continue;  // a script we cannot size (and so cannot sign) is not selected
+        chosen.push_back(c);
+        selected += c.out.value;
+        vsize += *in_vsize;
+        const Amount fee_no_change = fee_rate.GetFee(vsize);
+        const Amount fee_change = fee_rate.GetFee(vsize + change_vsize);
+        const Amount need_no_change = subtractors ? target : target + fee_no_change;
+        if (selected < need_no_change) continue;
+        const Amount change = selected - (subtractors ? target : target + fee_change);
+        const TxOut change_out(change, *change_script);
+        if (change > 0 && !IsDust(change_out, FeeRate(DUST_RELAY_TX_FEE)) &&
+            (subtractors || selected >= target + fee_change)) {
+            with_change = true;
+            fee = fee_change;
+        } else {
+            fee = subtractors ? fee_no_change : selected - target;  // the remainder goes to the fee
+        }
+        break;
+    }
+    const Amount need = subtractors ? target : target + fee_rate.GetFee(vsize);
+    if (chosen.empty() || selected < need) return fail("Insufficient funds");
+    MutableTransaction tx;
+    tx.version = 2;
+    {
+        // Anti-fee-sniping (Core): lock to the current height.
+        std::lock_guard lock(m_node.chainman->Mutex());
+        tx.lock_time = static_cast<uint32_t>(m_node.chainman->Chain().Height());
+    }
+    for (const WalletCoin& c : chosen) {
+        tx.vin.emplace_back();
+        tx.vin.back().prevout = c.outpoint;
+        tx.vin.back().sequence = 0xfffffffd;  // signals replaceability (BIP125), as Core's default
+    }
+    bool first_subtractor = true;
+    for (const Recipient& r : recipients) {
+        Amount value = r.amount;
+        if (r.subtract_fee) {
+            // Core splits the fee evenly over the subtracting outputs; the first also takes the remainder.
+            value -= fee / subtractors + (first_subtractor ? fee % subtractors : 0);
+            first_subtractor = false;
+            if (value <= 0 || IsDust(TxOut(value, r.script), FeeRate(DUST_RELAY_TX_FEE))) {
+                return fail("The transaction amount is too small to pay the fee");
+            }
+        }
+        tx.vout.emplace_back(value, r.script);
+    }
+    int pos = -1;
+    if (with_change) {
+        const Amount change = selected - target - (subtractors ? 0 : fee);
+        pos = static_cast<int>(tx.vout.size());
+        tx.vout.emplace_back(change, *change_script);
+    }
+    if (change_pos) *change_pos = pos;
+    if (fee_out) *fee_out = fee;
+    Psbt psbt(tx, 0);
+    for (size_t i = 0; i < chosen.size(); ++i) psbt.inputs[i].witness_utxo = chosen[i].out;
+    FillPsbt(psbt, false, false);
+    return psbt;
+}
+
+bool Wallet::FillPsbt(Psbt& psbt, bool sign, bool finalize, bool bip32_derivs) const
+{
+    PsbtKeyStore store;
+    auto tx = psbt.GetUnsignedTx();
+    if (!tx) return false;
+    {
+        std::lock_guard lock(m_mutex);
+        for (size_t i = 0; i < psbt.inputs.size(); ++i) {
+            PsbtInput& in = psbt.inputs[i];
+            if (in.witness_utxo.IsNull() && !in.non_witness_utxo) {
+                auto it = m_txs.find(tx->vin[i].prevout.hash);
+                if (it != m_txs.end() && tx->vin[i].prevout.n < it->second.tx->vout.size()) {
+                    in.witness_utxo = it->second.tx->vout[tx->vin[i].prevout.n];
+                    int version;
+                    std::vector<uint8_t> program;
+                    if (!in.witness_utxo.script_pubkey.IsWitnessProgram(version, program)) in.non_witness_utxo = it->second.tx;
+                }
+            }
+            TxOut utxo;
+            if (!in.GetUTXO(utxo)) continue;
+            auto s = m_scripts.find(utxo.script_pubkey);
+            if (s == m_scripts.end()) continue;
+            const WalletDescriptor& d = m_descriptors.at(s->second.first);
+            FlatSigningProvider provider;
+            std::vector<Script> scripts;
+            d.parsed->Expand(static_cast<int>(s->second.second), scripts, provider);
+            if (sign && !m_disable_private_keys) d.parsed->ExpandPrivate(static_cast<int>(s->second.second), provider);
+            for (const auto& [id, script] : provider.scripts) {
+                store.AddScript(script);
+                int version;
+                std::vector<uint8_t> program;
+                if (utxo.script_pubkey.IsWitnessProgram(version, program) && version == 0 && program.size() == 32 &&
+                    in.witness_script.empty()) {
+                    uint256 h;
+                    Sha256().Write(script.data(), script.size()).Finalize(h.data());
+                    if (std::equal(h.begin(), h.end(), program.begin())) in.witness_script = script;
+                }
+            }
+            for (const auto& [id, origin] : provider.origins) store.AddPubKey(origin.first, origin.second);
+            for (const auto& [id, key] : provider.keys) store.AddKey(key);
+            for (const auto& [output_key, tree] : provider.tr_trees) {
+                if (in.tap_internal_key == XOnlyPubKey() && tree.leaves.empty()) in.tap_internal_key = tree.internal_key;
+            }
+        }
+        // Outputs to our own scripts (change): their derivation info.
+        for (size_t i = 0; i < psbt.outputs.size(); ++i) {
+            auto s = m_scripts.find(tx->vout[i].script_pubkey);
+            if (s == m_scripts.end()) continue;
+            FlatSigningProvider provider;
+            std::vector<Script> scripts;
+            m_descriptors.at(s->second.first).parsed->Expand(static_cast<int>(s->second.second), scripts, provider);
+            for (const auto& [id, origin] : provider.origins) store.AddPubKey(origin.first, origin.second);
+            for (const auto& [output_key, tree] : provider.tr_trees) {
+                if (psbt.outputs[i].tap_internal_key == XOnlyPubKey() && tree.leaves.empty()) psbt.outputs[i].tap_internal_key = tree.internal_key;
+            }
+        }
+    }
+    if (!sign) store = PsbtKeyStore();  // updater only: no keys, but keep scripts and origins
+    return SignPsbtWithKeys(store, psbt, std::nullopt, finalize, bip32_derivs);
+}
+
+std::optional<uint256> Wallet::Send(const std::vector<Recipient>& recipients, const FeeRate& fee_rate, std::string* error,
+                                    int* code)
+{
+    if (m_disable_private_keys) {
+        if (error) *error = "Error: Private keys are disabled for this wallet";
+        if (code) *code = RPC_WALLET_ERROR;
+        return std::nullopt;
+    }
+    auto psbt = CreateFundedPsbt(recipients, fee_rate, error);
+    if (!psbt) {
+        if (code) *code = RPC_WALLET_INSUFFICIENT_FUNDS;
+        return std::nullopt;
+    }
+    MutableTransaction tx;
+    if (!FillPsbt(*psbt, true, true) || !FinalizeAndExtractPsbt(*psbt, tx)) {
+        if (error) *error = "Signing transaction failed";
+        if (code) *code = RPC_WALLET_ERROR;
+        return std::nullopt;
+    }
+    TransactionRef ref = MakeTransactionRef(std::move(tx));
+    const MempoolAcceptResult result = m_node.ProcessTransaction(ref, false);
+    if (!result.IsValid() && result.result_type != MempoolAcceptResult::ResultType::MEMPOOL_ENTRY) {
+        if (error) *error = result.state.ToString();
+        if (code) *code = RPC_VERIFY_REJECTED;
+        return std::nullopt;
+    }
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_txs.count(ref->GetHash())) AddTx(ref, -1, uint256(), 0);
+    }
+    return ref->GetHash();
+}
+
+// ---- WalletManager ----------------------------------------------------------------------------------------
+
+WalletManager::WalletManager(NodeContext& node, fs::path wallets_dir) : m_node(node), m_dir(std::move(wallets_dir)) {}
+
+WalletManager::~WalletManager() { UnloadAll(); }
+
+fs::path WalletManager::PathFor(const std::string& name) const { return m_dir / (name.empty() ? "default_wallet" : name) / "wallet.dat"; }
+
+std::shared_ptr<Wallet> WalletManager::Create(const std::string& name, const Wallet::CreateOptions& options,
+                                              std::string* error, int* code)
+{
+    const fs::path file = PathFor(name);
+    if (name.find('/') != std::string::npos || name.find("..") != std::string::npos) {
+        if (error) *error = "Wallet name may not contain path separators or '..'";
+        if (code) *code = RPC_INVALID_PARAMETER;
+        return nullptr;
+    }
+    if (fs::exists(file)) {
+        if (error) *error = "Failed to create database path '" + file.parent_path().string() + "'. Database already exists.";
+        if (code) *code = RPC_WALLET_ERROR;
+        return nullptr;
+    }
+    std::string why;
+    std::shared_ptr<Wallet> w = Wallet::Create(m_node, file, name, options, &why);
+    if (!w) {
+        if (error) *error = "Wallet creation failed: " + why;
+        if (code) *code = RPC_WALLET_ERROR;
+        return nullptr;
+    }
+    w->Start();
+    std::lock_guard lock(m_mutex);
+    m_wallets.push_back(w);
+    return w;
+}
+
+std::shared_ptr<Wallet> WalletManager::Load(const std::string& name, std::string* error, int* code)
+{
+    if (Get(name)) {
+        if (error) *error = "Wallet \"" + name + "\" is already loaded.";
+        if (code) *code = RPC_WALLET_ALREADY_LOADED;
+        return nullptr;
+    }
+    const fs::path file = PathFor(name);
+    if (!fs::exists(file)) {
+        if (error) *error = "Wallet file verification failed. Failed to load database path '" + file.parent_path().string() + "'. Path does not exist.";
+        if (code) *code = RPC_WALLET_NOT_FOUND;
+        return nullptr;
+    }
+    std::string why;
+    std::shared_ptr<Wallet> w = Wallet::Open(m_node, file, name, &why);
+    if (!w) {
+        if (error) *error = "Wallet loading failed. " + why;
+        if (code) *code = RPC_WALLET_ERROR;
+        return nullptr;
+    }
+    w->Start();
+    std::lock_guard lock(m_mutex);
+    m_wallets.push_back(w);
+    return w;
+}
+
+bool WalletManager::Unload(const std::string& name, std::string* error, int* code)
+{
+    std::shared_ptr<Wallet> w;
+    {
+        std::lock_guard lock(m_mutex);
+        auto it = std::find_if(m_wallets.begin(), m_wallets.end(), [&](const auto& x) { return x->Name() == name; });
+        if (it == m_wallets.end()) {
+            if (error) *error = "Requested wallet does not exist or is not loaded";
+            if (code) *code = RPC_WALLET_NOT_FOUND;
+            return false;
+        }
+        w = *it;
+        m_wallets.erase(it);
+    }
+    w->Stop();
+    return true;
+}
+
+std::shared_ptr<Wallet> WalletManager::Get(const std::string& name) const
+{
+    std::lock_guard lock(m_mutex);
+    for (const auto& w : m_wallets) {
+        if (w->Name() == name) return w;
+    }
+    return nullptr;
+}
+
+std::vector<std::shared_ptr<Wallet>> WalletManager::List() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_wallets;
+}
+
+void WalletManager::UnloadAll()
+{
+    std::vector<std::shared_ptr<Wallet>> all;
+    {
+        std::lock_guard lock(m_mutex);
+        all.swap(m_wallets);
+    }
+    for (auto& w : all) w->Stop();
+}

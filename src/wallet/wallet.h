@@ -1,0 +1,190 @@
+// The descriptor wallet: keys as output descriptors (BIP32 seeds for new wallets, imported public or private
+// descriptors for reserves), one SQLite file per wallet, transactions tracked from the node's chain and mempool
+// events, balances, coin selection, PSBT funding and signing, and sending. Core's descriptor wallet semantics.
+//
+// Lock order: the chainstate lock before the wallet's own m_mutex.
+#pragma once
+
+#include "descriptor/descriptor.h"
+#include "node/context.h"
+#include "policy/feerate.h"
+#include "psbt/psbt.h"
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace sql {
+class Database;
+}
+
+/** Core's -keypool default: addresses derived ahead of the last one used, so funds sent to them are seen. */
+constexpr int DEFAULT_KEYPOOL_SIZE = 1000;
+
+struct WalletDescriptor {
+    int64_t id{0};
+    std::string text;  // as imported: with private keys when the wallet holds them
+    bool active{false};
+    bool internal{false};
+    int64_t range_start{0};
+    int64_t range_end{0};   // last position derived ahead (inclusive)
+    int64_t next_index{0};  // next position to hand out
+    int64_t timestamp{0};
+    std::string label;
+    std::unique_ptr<Descriptor> parsed;
+};
+
+struct WalletTx {
+    TransactionRef tx;
+    int height{-1};  // -1: not in a block of the active chain
+    uint256 block_hash;
+    int64_t time_received{0};
+    int64_t block_time{0};
+};
+
+struct WalletCoin {
+    OutPoint outpoint;
+    TxOut out;
+    int depth{0};  // confirmations (0: unconfirmed)
+    bool coinbase{false};
+    bool from_me{false};  // the creating transaction spends only our coins (trusted while unconfirmed)
+    bool change{false};
+    bool spendable{false};
+    int64_t desc_id{0};
+    int64_t index{0};
+};
+
+struct WalletBalances {
+    Amount trusted{0};
+    Amount untrusted_pending{0};
+    Amount immature{0};
+};
+
+struct Recipient {
+    Script script;
+    Amount amount{0};
+    bool subtract_fee{false};
+};
+
+class Wallet : public ValidationNotifications
+{
+public:
+    struct CreateOptions {
+        bool disable_private_keys{false};  // watch-only (reserve co-signer wallets, public descriptors)
+        bool blank{false};                 // no descriptors yet (importdescriptors follows)
+    };
+
+    static std::unique_ptr<Wallet> Create(NodeContext& node, const std::filesystem::path& file, const std::string& name,
+                                          const CreateOptions& options, std::string* error);
+    static std::unique_ptr<Wallet> Open(NodeContext& node, const std::filesystem::path& file, const std::string& name,
+                                        std::string* error);
+    ~Wallet() override;
+
+    /** Catches up from the last block the wallet saw (rescanning blocks and rolling back a reorg that happened
+     *  while it was closed), then follows the chain. */
+    void Start();
+    /** Stops following the chain; called before unloading. */
+    void Stop();
+
+    const std::string& Name() const { return m_name; }
+    bool PrivateKeysDisabled() const { return m_disable_private_keys; }
+    std::filesystem::path File() const { return m_file; }
+
+    // Descriptors and addresses.
+    /** Adds (or updates) a descriptor; active ones hand out addresses. timestamp 0 rescans from genesis. */
+    bool ImportDescriptor(const std::string& text, bool active, bool internal, std::optional<std::pair<int64_t, int64_t>> range,
+                          int64_t timestamp, const std::string& label, std::string* error);
+    std::vector<const WalletDescriptor*> Descriptors() const;
+    /** A fresh address of the type from the active (internal for change) descriptor; nullopt and *error when the
+     *  wallet has none or its keypool cannot be derived. */
+    std::optional<Script> GetNewScript(OutputType type, bool internal, const std::string& label, std::string* error);
+    bool IsMine(const Script& script) const;
+    std::optional<std::pair<int64_t, int64_t>> ScriptOrigin(const Script& script) const;  // (desc id, position)
+    std::map<std::string, std::string> Labels() const;  // address -> label
+    void SetLabel(const std::string& address, const std::string& label);
+
+    // Chain state.
+    void BlockConnected(const Block& block, const BlockIndex& index) override;
+    void BlockDisconnected(const Block& block, const BlockIndex& index) override;
+    void TransactionAddedToMempool(const TransactionRef& tx) override;
+    /** Scans active-chain blocks [from, to] for the wallet's transactions; returns the last height scanned. */
+    int Rescan(int from, int to);
+    uint256 BestBlock() const;
+
+    WalletBalances GetBalances() const;
+    std::vector<WalletCoin> ListCoins(bool include_unspendable = false) const;
+    std::vector<WalletTx> Transactions() const;
+    std::optional<WalletTx> GetTx(const uint256& txid) const;
+    /** Net effect of a wallet transaction on the wallet (received minus sent) and the fee when all inputs are
+     *  ours. */
+    std::pair<Amount, std::optional<Amount>> TxAmounts(const Transaction& tx) const;
+
+    // Spending.
+    /** Chooses coins and change for recipients at fee_rate; an unsigned PSBT with the spent outputs and scripts.
+     *  Errors carry Core's messages ("Insufficient funds", ...). */
+    std::optional<Psbt> CreateFundedPsbt(const std::vector<Recipient>& recipients, const FeeRate& fee_rate,
+                                         std::string* error, Amount* fee_out = nullptr, int* change_pos = nullptr);
+    /** Adds what the wallet knows to a PSBT (UTXOs, scripts, key origins) and signs with its keys when sign is set.
+     *  Returns whether every input is complete. */
+    bool FillPsbt(Psbt& psbt, bool sign, bool finalize, bool bip32_derivs = true) const;
+    /** Funds, signs and broadcasts; the txid, or nullopt with *error and *code (an RPC error code). */
+    std::optional<uint256> Send(const std::vector<Recipient>& recipients, const FeeRate& fee_rate, std::string* error,
+                                int* code);
+
+private:
+    Wallet(NodeContext& node, std::string name, std::filesystem::path file);
+    bool LoadFromDb(std::string* error);
+    /** Derives scripts of a descriptor up to its range_end; false when a hardened step lacks its key. */
+    bool ExpandDescriptor(WalletDescriptor& d);
+    bool IsRelevant(const Transaction& tx) const;
+    void AddTx(const TransactionRef& tx, int height, const uint256& block_hash, int64_t block_time);
+    void SaveTx(const WalletTx& wtx);
+    void SaveBestBlock(const uint256& hash);
+    void TopUp(WalletDescriptor& d, int64_t used_index);
+    bool IsSpent(const OutPoint& out) const;
+    int Depth(const WalletTx& wtx) const;  // chainstate lock held
+    bool IsFromMe(const Transaction& tx) const;
+
+    NodeContext& m_node;
+    const std::string m_name;
+    const std::filesystem::path m_file;
+    std::unique_ptr<sql::Database> m_db;
+    bool m_disable_private_keys{false};
+    bool m_registered{false};
+
+    mutable std::recursive_mutex m_mutex;
+    std::map<int64_t, WalletDescriptor> m_descriptors;
+    std::map<Script, std::pair<int64_t, int64_t>> m_scripts;  // script -> (descriptor id, position)
+    std::map<uint256, WalletTx> m_txs;
+    std::map<OutPoint, uint256> m_spends;  // outpoint -> spending wallet tx
+    std::map<std::string, std::string> m_labels;
+    uint256 m_best_block;
+};
+
+/** The wallets of a running node (createwallet, loadwallet, unloadwallet, listwallets, -wallet). */
+class WalletManager
+{
+public:
+    WalletManager(NodeContext& node, std::filesystem::path wallets_dir);
+    ~WalletManager();
+    const std::filesystem::path& Dir() const { return m_dir; }
+    /** nullptr with *error and *code (Core's RPC error codes) on failure. */
+    std::shared_ptr<Wallet> Create(const std::string& name, const Wallet::CreateOptions& options, std::string* error, int* code);
+    std::shared_ptr<Wallet> Load(const std::string& name, std::string* error, int* code);
+    bool Unload(const std::string& name, std::string* error, int* code);
+    std::shared_ptr<Wallet> Get(const std::string& name) const;
+    std::vector<std::shared_ptr<Wallet>> List() const;
+    void UnloadAll();
+
+private:
+    std::filesystem::path PathFor(const std::string& name) const;
+    NodeContext& m_node;
+    std::filesystem::path m_dir;
+    mutable std::mutex m_mutex;
+    std::vector<std::shared_ptr<Wallet>> m_wallets;
+};

@@ -1,0 +1,208 @@
+// The descriptor wallet against a real regtest chainstate and mempool: receiving, balances (immature, trusted,
+// pending), sending with change, a reorg returning a payment to unconfirmed, reopening and catching up, and a
+// 2-of-3 multisig reserve: a watch-only wallet funds a PSBT, two signer wallets sign it separately, and it is
+// broadcast and confirmed.
+#include "address/destination.h"
+#include "descriptor/bip32.h"
+#include "node/miner.h"
+#include "psbt/psbt_roles.h"
+#include "wallet/wallet.h"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace {
+class WalletTest : public ::testing::Test
+{
+protected:
+    std::unique_ptr<const ChainParams> params = CreateChainParams(Chain::REGTEST);
+    fs::path dir = fs::temp_directory_path() / ("sov_wallet_" + std::to_string(::getpid()));
+    int64_t clock = 1'700'000'000;
+    NodeContext node;
+    std::unique_ptr<WalletManager> wallets;
+
+    void SetUp() override
+    {
+        fs::remove_all(dir);
+        node.params = params.get();
+        node.mock_time = clock;
+        node.notifications = std::make_unique<NodeNotifications>(node);
+        ChainstateOptions o;
+        o.data_dir = dir;
+        o.params = params.get();
+        o.now = [this] { return clock; };
+        o.notifications = node.notifications.get();
+        std::string error;
+        node.chainman = ChainstateManager::Load(o, &error);
+        ASSERT_TRUE(node.chainman) << error;
+        node.mempool = std::make_unique<TxMemPool>(MempoolOptions{});
+        node.mempool_context = std::make_unique<ChainMempoolContext>(*node.chainman, [this] { return clock; });
+        wallets = std::make_unique<WalletManager>(node, dir / "wallets");
+    }
+    void TearDown() override
+    {
+        wallets.reset();
+        node.chainman.reset();
+        fs::remove_all(dir);
+    }
+    /** Mines n blocks to script, including the mempool's transactions. */
+    void Mine(int n, const Script& script)
+    {
+        for (int i = 0; i < n; ++i) {
+            clock += 600;
+            node.mock_time = clock;
+            std::string error;
+            auto tmpl = CreateNewBlockFromMempool(*node.chainman, node.mempool.get(), script, &error);
+            ASSERT_TRUE(tmpl) << error;
+            ASSERT_TRUE(GrindNonce(tmpl->block, params->consensus));
+            bool new_block;
+            BlockValidationState state;
+            ASSERT_TRUE(node.chainman->ProcessNewBlock(std::make_shared<const Block>(tmpl->block), true, true, &new_block, &state))
+                << state.ToString();
+        }
+    }
+    std::shared_ptr<Wallet> Create(const std::string& name, Wallet::CreateOptions o = {})
+    {
+        std::string error;
+        int code;
+        auto w = wallets->Create(name, o, &error, &code);
+        EXPECT_TRUE(w) << error;
+        return w;
+    }
+    Script NewScript(Wallet& w, bool change = false)
+    {
+        std::string error;
+        auto s = w.GetNewScript(OutputType::BECH32, change, "", &error);
+        EXPECT_TRUE(s) << error;
+        return s.value_or(Script());
+    }
+};
+}  // namespace
+
+TEST_F(WalletTest, ReceiveSendReorgAndReopen)
+{
+    auto alice = Create("alice");
+    auto bob = Create("bob");
+    const Script alice_script = NewScript(*alice);
+    Mine(1, alice_script);
+    EXPECT_EQ(alice->GetBalances().immature, 50 * COIN);
+    EXPECT_EQ(alice->GetBalances().trusted, 0);
+    Mine(100, Script() << OP_TRUE);
+    EXPECT_EQ(alice->GetBalances().trusted, 50 * COIN);
+    EXPECT_EQ(alice->GetBalances().immature, 0);
+
+    // Alice pays Bob 10 BTC at 2 sat/vB: change comes back to her, trusted while unconfirmed.
+    const Script bob_script = NewScript(*bob);
+    std::string error;
+    int code;
+    auto txid = alice->Send({{bob_script, 10 * COIN, false}}, FeeRate(2000), &error, &code);
+    ASSERT_TRUE(txid) << error;
+    EXPECT_EQ(bob->GetBalances().untrusted_pending, 10 * COIN);
+    const auto [net, fee] = alice->TxAmounts(*alice->GetTx(*txid)->tx);
+    ASSERT_TRUE(fee);
+    EXPECT_GT(*fee, 0);
+    EXPECT_LT(*fee, 1000);  // ~141 vB at 2 sat/vB
+    EXPECT_EQ(net, -10 * COIN - *fee);
+    EXPECT_EQ(alice->GetBalances().trusted, 40 * COIN - *fee);
+    Mine(1, Script() << OP_TRUE);
+    EXPECT_EQ(bob->GetBalances().trusted, 10 * COIN);
+    EXPECT_EQ(alice->GetTx(*txid)->height, node.chainman->Chain().Height());
+
+    // A reorg removes the block: the payment is unconfirmed again (and back in the mempool).
+    {
+        std::lock_guard lock(node.chainman->Mutex());
+        BlockValidationState state;
+        ASSERT_TRUE(node.chainman->InvalidateBlock(state, node.chainman->Tip()));
+    }
+    EXPECT_EQ(alice->GetTx(*txid)->height, -1);
+    EXPECT_EQ(bob->GetBalances().untrusted_pending, 10 * COIN);
+    Mine(2, Script() << OP_TRUE);
+    EXPECT_EQ(bob->GetBalances().trusted, 10 * COIN);
+
+    // Bob closes his wallet, is paid again while closed, and sees it when he reopens.
+    const Script bob_script2 = NewScript(*bob);
+    ASSERT_TRUE(wallets->Unload("bob", &error, &code));
+    bob.reset();
+    ASSERT_TRUE(alice->Send({{bob_script2, 5 * COIN, false}}, FeeRate(2000), &error, &code)) << error;
+    Mine(3, Script() << OP_TRUE);
+    bob = wallets->Load("bob", &error, &code);
+    ASSERT_TRUE(bob) << error;
+    EXPECT_EQ(bob->GetBalances().trusted, 15 * COIN);
+    EXPECT_EQ(bob->ListCoins().size(), 2u);
+
+    // Spending more than the balance: Core's message.
+    EXPECT_FALSE(bob->Send({{alice_script, 16 * COIN, false}}, FeeRate(1000), &error, &code));
+    EXPECT_EQ(error, "Insufficient funds");
+    // Subtracting the fee from the amount sends everything.
+    ASSERT_TRUE(bob->Send({{alice_script, 15 * COIN, true}}, FeeRate(1000), &error, &code)) << error;
+    Mine(1, Script() << OP_TRUE);
+    EXPECT_EQ(bob->GetBalances().trusted, 0);
+}
+
+TEST_F(WalletTest, TwoOfThreeReserveSignedByTwoOfficials)
+{
+    // Three officials' keys (BIP32), a watch-only reserve wallet with the public descriptor, and two signer
+    // wallets holding one private key each.
+    std::vector<ExtKey> keys(3);
+    std::vector<std::string> xprv, xpub;
+    for (int i = 0; i < 3; ++i) {
+        std::vector<uint8_t> seed(32, uint8_t(0x40 + i));
+        ASSERT_TRUE(keys[i].SetSeed(seed));
+        xprv.push_back(EncodeExtKey(keys[i], Chain::REGTEST));
+        xpub.push_back(EncodeExtPubKey(keys[i].Neuter(), Chain::REGTEST));
+    }
+    auto desc = [&](int signer) {
+        std::string d = "wsh(sortedmulti(2";
+        for (int i = 0; i < 3; ++i) d += "," + (i == signer ? xprv[i] : xpub[i]) + "/0/*";
+        return d + "))";
+    };
+    std::string error;
+    Wallet::CreateOptions watch;
+    watch.disable_private_keys = true;
+    watch.blank = true;
+    auto reserve = Create("reserve", watch);
+    ASSERT_TRUE(reserve->ImportDescriptor(desc(-1), true, false, std::nullopt, clock, "", &error)) << error;
+    // Change returns to the same policy (internal branch).
+    std::string change_desc = desc(-1);
+    for (size_t p = change_desc.find("/0/*"); p != std::string::npos; p = change_desc.find("/0/*", p)) change_desc.replace(p, 4, "/1/*");
+    ASSERT_TRUE(reserve->ImportDescriptor(change_desc, true, true, std::nullopt, clock, "", &error)) << error;
+    EXPECT_FALSE(reserve->ImportDescriptor(desc(0), false, false, std::nullopt, clock, "", &error));  // private keys refused
+
+    Wallet::CreateOptions blank;
+    blank.blank = true;
+    auto minister = Create("minister", blank);
+    auto auditor = Create("auditor", blank);
+    ASSERT_TRUE(minister->ImportDescriptor(desc(0), false, false, std::nullopt, clock, "", &error)) << error;
+    ASSERT_TRUE(auditor->ImportDescriptor(desc(2), false, false, std::nullopt, clock, "", &error)) << error;
+
+    std::string addr_error;
+    auto reserve_script = reserve->GetNewScript(OutputType::BECH32, false, "reserve", &addr_error);
+    ASSERT_TRUE(reserve_script) << addr_error;
+    EXPECT_TRUE(minister->IsMine(*reserve_script));  // the same descriptor yields the same addresses
+    Mine(1, *reserve_script);
+    Mine(100, Script() << OP_TRUE);
+    EXPECT_EQ(reserve->GetBalances().trusted, 50 * COIN);
+
+    // The watch-only wallet funds a spend; each official signs a copy; the copies are combined and finalized.
+    const Script payee = Script() << OP_0 << std::vector<uint8_t>(20, 0x77);
+    Amount fee = 0;
+    int change_pos = -1;
+    auto psbt = reserve->CreateFundedPsbt({{payee, 7 * COIN, false}}, FeeRate(2000), &error, &fee, &change_pos);
+    ASSERT_TRUE(psbt) << error;
+    EXPECT_GE(change_pos, 0);
+    EXPECT_FALSE(reserve->FillPsbt(*psbt, true, true));  // no keys: not complete
+    Psbt by_minister = *psbt, by_auditor = *psbt;
+    EXPECT_FALSE(minister->FillPsbt(by_minister, true, false));  // one signature of two
+    EXPECT_FALSE(auditor->FillPsbt(by_auditor, true, false));
+    auto combined = CombinePsbts({by_minister, by_auditor});
+    ASSERT_TRUE(combined);
+    MutableTransaction tx;
+    ASSERT_TRUE(FinalizeAndExtractPsbt(*combined, tx));
+    const MempoolAcceptResult accepted = node.ProcessTransaction(MakeTransactionRef(std::move(tx)), false);
+    ASSERT_TRUE(accepted.IsValid()) << accepted.state.ToString();
+    Mine(1, Script() << OP_TRUE);
+    EXPECT_EQ(reserve->GetBalances().trusted, 43 * COIN - fee);
+}
