@@ -6,12 +6,16 @@
 #include "policy/fees.h"
 #include "policy/policy.h"
 #include "psbt/psbt_roles.h"
+#include "reserves/proof_of_reserves.h"
 #include "rpc/protocol.h"
 #include "rpc/util.h"
 #include "util/args.h"
 #include "util/hex.h"
 #include "util/strencodings.h"
 #include "wallet/wallet.h"
+
+void RegisterReserveProofWalletRpcCommands(RpcTable& table, NodeContext& node, WalletManager& wallets);
+void RegisterReserveRpcCommands(RpcTable& table, NodeContext& node, WalletManager& wallets);
 
 namespace {
 using Arg = RpcArg;
@@ -902,4 +906,119 @@ void RegisterWalletRpcCommands(RpcTable& table, NodeContext& node, WalletManager
     table.Register("wallet", WalletProcessPsbt(wallets));
     table.Register("wallet", GetAddressInfo(wallets, node));
     table.Register("wallet", RescanBlockchain(wallets, node));
+    RegisterReserveProofWalletRpcCommands(table, node, wallets);
+    RegisterReserveRpcCommands(table, node, wallets);
+}
+
+std::shared_ptr<Wallet> WalletForRequest(WalletManager& wallets, const JsonRpcRequest& req) { return WalletFor(wallets, req); }
+FeeRate WalletFeeRate(NodeContext& node, const JsonValue& fee_rate_arg, int conf_target)
+{
+    return ChooseFeeRate(node, fee_rate_arg, conf_target);
+}
+
+// ---- Proof of reserves from a wallet's coins ------------------------------------------------------------------
+
+namespace {
+ReserveStatement StatementFromJson(const JsonValue& s)
+{
+    RpcTypeCheckObj(s, {{"institution", {false, JsonValue::Type::STR}}, {"date", {false, JsonValue::Type::STR}},
+                        {"nonce", {false, JsonValue::Type::STR}}, {"height", {false, JsonValue::Type::NUM}},
+                        {"block_hash", {false, JsonValue::Type::STR}}, {"descriptors", {false, JsonValue::Type::ARR}}});
+    ReserveStatement st;
+    st.institution = s["institution"].GetValStr();
+    st.date = s["date"].GetValStr();
+    st.nonce = s["nonce"].GetValStr();
+    st.height = JsonGetInt(s["height"]);
+    st.block_hash = ParseHashO(s, "block_hash");
+    for (const auto& d : s["descriptors"].values()) st.descriptors.push_back(JsonGetStr(d));
+    return st;
+}
+
+JsonValue StatementToJson(const ReserveStatement& st)
+{
+    JsonValue s = JsonValue::Object();
+    s.PushKV("institution", st.institution);
+    s.PushKV("date", st.date);
+    s.PushKV("nonce", st.nonce);
+    s.PushKV("height", st.height);
+    s.PushKV("block_hash", st.block_hash.GetHex());
+    JsonValue d = JsonValue::Array();
+    for (const auto& x : st.descriptors) d.PushBack(x);
+    s.PushKV("descriptors", d);
+    return s;
+}
+
+RpcMethod CreateReserveProof(WalletManager& wallets, NodeContext& node)
+{
+    return RpcMethod{
+        "createreserveproof",
+        "Creates an unsigned proof-of-reserves PSBT (BIP127 style) over every confirmed coin of the wallet, committing "
+        "to the institution, date, a nonce, the current tip and the wallet's public descriptors. Sign it like a spend "
+        "(walletprocesspsbt with finalize=false by each official, then combinepsbt) and finish with finalizereserveproof.\n",
+        {Arg{"institution", Arg::Type::STR, Arg::Optional::NO, "Who attests"},
+         Arg{"date", Arg::Type::STR, Arg::Optional::NO, "The date stated (YYYY-MM-DD)"},
+         Arg{"nonce", Arg::Type::STR, Arg::Optional::NO, "A fresh value, so that old signatures cannot be replayed"}},
+        {Res{Res::Type::OBJ, "", "", {Res{Res::Type::STR, "psbt", "The unsigned proof PSBT (base64)"},
+                                      Res{Res::Type::OBJ, "statement", "What the proof commits to; pass it to finalizereserveproof"},
+                                      Res{Res::Type::STR_AMOUNT, "amount", "The total of the coins included"}}}},
+        HelpExampleCli("createreserveproof", "\"National Bitcoin Office\" 2026-11-28 7f3a"),
+        [&wallets, &node](const RpcMethod&, const JsonRpcRequest& req) -> JsonValue {
+            auto w = WalletFor(wallets, req);
+            ReserveStatement st;
+            st.institution = JsonGetStr(req.params[0]);
+            st.date = JsonGetStr(req.params[1]);
+            st.nonce = JsonGetStr(req.params[2]);
+            if (st.nonce.empty()) throw RpcError(RPC_INVALID_PARAMETER, "nonce must not be empty");
+            {
+                std::lock_guard lock(node.chainman->Mutex());
+                st.height = node.chainman->Chain().Height();
+                st.block_hash = node.chainman->Tip()->GetBlockHash();
+            }
+            for (const WalletDescriptor* d : w->Descriptors()) st.descriptors.push_back(d->parsed->ToString());
+            std::vector<std::pair<OutPoint, TxOut>> utxos;
+            Amount total = 0;
+            for (const WalletCoin& c : w->ListCoins(true)) {
+                if (c.depth < 1) continue;
+                utxos.emplace_back(c.outpoint, c.out);
+                total += c.out.value;
+            }
+            if (utxos.empty()) throw RpcError(RPC_WALLET_INSUFFICIENT_FUNDS, "The wallet has no confirmed coins to prove");
+            Psbt psbt = CreateReservePsbt(st, utxos);
+            w->FillPsbt(psbt, false, false);
+            JsonValue r = JsonValue::Object();
+            r.PushKV("psbt", EncodeBase64Psbt(psbt));
+            r.PushKV("statement", StatementToJson(st));
+            r.PushKV("amount", ValueFromAmount(total));
+            return r;
+        }};
+}
+
+RpcMethod FinalizeReserveProofRpc()
+{
+    return RpcMethod{
+        "finalizereserveproof",
+        "Finalizes a signed proof-of-reserves PSBT into the file to publish (verify it with verifyreserves).\n",
+        {Arg{"psbt", Arg::Type::STR, Arg::Optional::NO, "The signed proof PSBT (base64)"},
+         Arg{"statement", Arg::Type::OBJ_USER_KEYS, Arg::Optional::NO, "The statement createreserveproof returned"}},
+        {Res{Res::Type::OBJ, "", "The proof file (JSON)"}},
+        HelpExampleCli("finalizereserveproof", "\"psbt\" '{...}'"),
+        [](const RpcMethod&, const JsonRpcRequest& req) -> JsonValue {
+            auto decoded = DecodeBase64Psbt(JsonGetStr(req.params[0]));
+            if (!decoded.psbt) throw RpcError(RPC_DESERIALIZATION_ERROR, "TX decode failed " + decoded.error);
+            const ReserveStatement st = StatementFromJson(req.params[1]);
+            std::string error;
+            auto tx = FinalizeReserveProof(*decoded.psbt, &error);
+            if (!tx) throw RpcError(RPC_WALLET_ERROR, error);
+            if (tx->vin[0].prevout.hash != ReserveCommitmentTxid(ReserveMessage(st))) {
+                throw RpcError(RPC_INVALID_PARAMETER, "The PSBT does not commit to this statement");
+            }
+            return ReserveProofToJson(st, *tx);
+        }};
+}
+}  // namespace
+
+void RegisterReserveProofWalletRpcCommands(RpcTable& table, NodeContext& node, WalletManager& wallets)
+{
+    table.Register("reserves", CreateReserveProof(wallets, node));
+    table.Register("reserves", FinalizeReserveProofRpc());
 }
