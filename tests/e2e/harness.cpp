@@ -370,8 +370,19 @@ HttpResponse Node::RawCall(const std::string& body, const std::string& authoriza
 
 nlohmann::json Node::Rpc(const std::string& method, const nlohmann::json& params, std::chrono::milliseconds timeout)
 {
+    return CallAt("/", method, params, timeout);
+}
+
+nlohmann::json Node::WalletRpc(const std::string& wallet, const std::string& method, const nlohmann::json& params)
+{
+    return CallAt("/wallet/" + wallet, method, params, std::chrono::seconds(120));
+}
+
+nlohmann::json Node::CallAt(const std::string& target, const std::string& method, const nlohmann::json& params,
+                            std::chrono::milliseconds timeout)
+{
     const nlohmann::json req = {{"jsonrpc", "1.0"}, {"id", ++m_id}, {"method", method}, {"params", params}};
-    const HttpResponse r = HttpPost(m_port, "/", CookieAuthorization(), req.dump(), timeout);
+    const HttpResponse r = HttpPost(m_port, target, CookieAuthorization(), req.dump(), timeout);
     if (r.status == 0) throw RpcError(0, method + ": no HTTP response: " + r.error);
     const nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {

@@ -87,6 +87,9 @@ public:
     /** JSON-RPC 1.0 call via the cookie; returns `result` or throws RpcError. */
     nlohmann::json Rpc(const std::string& method, const nlohmann::json& params = nlohmann::json::array(),
                        std::chrono::milliseconds timeout = std::chrono::seconds(120));
+    /** The same, routed to a wallet (/wallet/<name>), as bitcoin-cli -rpcwallet does. */
+    nlohmann::json WalletRpc(const std::string& wallet, const std::string& method,
+                             const nlohmann::json& params = nlohmann::json::array());
     /** Whether `help` lists the method. */
     bool HasMethod(const std::string& method);
 
@@ -105,6 +108,8 @@ public:
     std::string LogTail(size_t lines = 30) const;
 
 private:
+    nlohmann::json CallAt(const std::string& target, const std::string& method, const nlohmann::json& params,
+                          std::chrono::milliseconds timeout);
     std::filesystem::path m_datadir;
     uint16_t m_port{0};
     uint16_t m_p2p_port{0};
