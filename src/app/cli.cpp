@@ -557,7 +557,8 @@ int CommandLineRpc(ArgsManager& args, std::istream& in, std::ostream& out, std::
             method = params[0];
             params.erase(params.begin());
             // Proof files are published as files: `verifyreserves proof.json` sends the file's contents.
-            if ((method == "verifyreserves" || method == "verifyliabilityproof") && params.size() == 1 &&
+            if ((method == "verifyreserves" || method == "verifyliabilityproof" || method == "publishreserveproof") &&
+                params.size() == 1 &&
                 !params[0].empty() && params[0][0] != '{' && std::filesystem::is_regular_file(params[0])) {
                 std::ifstream file(params[0], std::ios::binary);
                 params[0].assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());

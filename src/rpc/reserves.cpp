@@ -7,6 +7,54 @@
 #include "rpc/protocol.h"
 #include "rpc/util.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+
+std::filesystem::path ProofsDir(const NodeContext& node) { return node.data_dir / "proofs"; }
+
+JsonValue VerifyReservesJson(NodeContext& node, const std::string& proof_text)
+{
+    std::string error;
+    auto parsed = ReserveProofFromJson(proof_text, &error);
+    if (!parsed) throw RpcError(RPC_DESERIALIZATION_ERROR, "Proof file is malformed: " + error);
+    const auto& [statement, proof] = *parsed;
+    ReserveVerification v;
+    {
+        std::lock_guard lock(node.chainman->Mutex());
+        const BlockIndex* at = node.chainman->Chain()[statement.height];
+        v = VerifyReserveProof(proof, statement,
+                               [&node](const OutPoint& op) { return node.chainman->CoinsTip().GetCoin(op); });
+        if (!at || at->GetBlockHash() != statement.block_hash) {
+            v.ok = false;
+            v.reason = "the stated block " + statement.block_hash.GetHex() + " is not at height " +
+                       std::to_string(statement.height) +
+                       " of this node's chain (another network, a reorg, or this node is not synced yet)";
+        }
+    }
+    JsonValue r = JsonValue::Object();
+    r.PushKV("valid", v.ok);
+    r.PushKV("proven_amount", ValueFromAmount(v.proven));
+    r.PushKV("height", statement.height);
+    r.PushKV("blockhash", statement.block_hash.GetHex());
+    r.PushKV("institution", statement.institution);
+    r.PushKV("date", statement.date);
+    if (!v.ok) r.PushKV("reason", v.reason);
+    JsonValue inputs = JsonValue::Array();
+    for (const ReserveInputCheck& c : v.inputs) {
+        JsonValue i = JsonValue::Object();
+        i.PushKV("txid", c.outpoint.hash.GetHex());
+        i.PushKV("vout", static_cast<int64_t>(c.outpoint.n));
+        i.PushKV("amount", ValueFromAmount(c.amount));
+        i.PushKV("valid", c.ok);
+        if (!c.ok) i.PushKV("reason", c.reason);
+        inputs.PushBack(std::move(i));
+    }
+    r.PushKV("inputs", std::move(inputs));
+    return r;
+}
+
 namespace {
 using Arg = RpcArg;
 using Res = RpcResult;
@@ -39,44 +87,7 @@ RpcMethod VerifyReserves(NodeContext& node)
              }}},
         HelpExampleCli("verifyreserves", "proof.json") + HelpExampleRpc("verifyreserves", "\"{...}\""),
         [&node](const RpcMethod&, const JsonRpcRequest& req) -> JsonValue {
-            std::string error;
-            auto parsed = ReserveProofFromJson(JsonGetStr(req.params[0]), &error);
-            if (!parsed) throw RpcError(RPC_DESERIALIZATION_ERROR, "Proof file is malformed: " + error);
-            const auto& [statement, proof] = *parsed;
-            ReserveVerification v;
-            {
-                std::lock_guard lock(node.chainman->Mutex());
-                const BlockIndex* at = node.chainman->Chain()[statement.height];
-                v = VerifyReserveProof(proof, statement, [&node](const OutPoint& op) {
-                    return node.chainman->CoinsTip().GetCoin(op);
-                });
-                if (!at || at->GetBlockHash() != statement.block_hash) {
-                    v.ok = false;
-                    v.reason = "the stated block " + statement.block_hash.GetHex() + " is not at height " +
-                               std::to_string(statement.height) + " of this node's chain (another network, a reorg, "
-                               "or this node is not synced yet)";
-                }
-            }
-            JsonValue r = JsonValue::Object();
-            r.PushKV("valid", v.ok);
-            r.PushKV("proven_amount", ValueFromAmount(v.proven));
-            r.PushKV("height", statement.height);
-            r.PushKV("blockhash", statement.block_hash.GetHex());
-            r.PushKV("institution", statement.institution);
-            r.PushKV("date", statement.date);
-            if (!v.ok) r.PushKV("reason", v.reason);
-            JsonValue inputs = JsonValue::Array();
-            for (const ReserveInputCheck& c : v.inputs) {
-                JsonValue i = JsonValue::Object();
-                i.PushKV("txid", c.outpoint.hash.GetHex());
-                i.PushKV("vout", static_cast<int64_t>(c.outpoint.n));
-                i.PushKV("amount", ValueFromAmount(c.amount));
-                i.PushKV("valid", c.ok);
-                if (!c.ok) i.PushKV("reason", c.reason);
-                inputs.PushBack(std::move(i));
-            }
-            r.PushKV("inputs", std::move(inputs));
-            return r;
+            return VerifyReservesJson(node, JsonGetStr(req.params[0]));
         }};
 }
 
@@ -115,8 +126,56 @@ RpcMethod VerifyLiabilityProof()
 }
 }  // namespace
 
+RpcMethod PublishReserveProof(NodeContext& node)
+{
+    return RpcMethod{
+        "publishreserveproof",
+        "Stores a proof-of-reserves file where the dashboard publishes it (<datadir>/proofs/). The file must parse; it "
+        "is written atomically and durably.\n",
+        {Arg{"proof", Arg::Type::STR, Arg::Optional::NO, "The proof file's contents"}},
+        {Res{Res::Type::OBJ, "", "", {Res{Res::Type::STR, "name", "The published name"}}}},
+        HelpExampleCli("publishreserveproof", "proof.json"),
+        [&node](const RpcMethod&, const JsonRpcRequest& req) -> JsonValue {
+            const std::string& text = JsonGetStr(req.params[0]);
+            std::string error;
+            auto parsed = ReserveProofFromJson(text, &error);
+            if (!parsed) throw RpcError(RPC_DESERIALIZATION_ERROR, "Proof file is malformed: " + error);
+            std::string name = parsed->first.date + "-" + parsed->first.nonce;
+            for (char& c : name) {
+                if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+            }
+            name = name.substr(0, 80);
+            const std::filesystem::path dir = ProofsDir(node);
+            std::error_code ec;
+            std::filesystem::create_directories(dir, ec);
+            const std::filesystem::path tmp = dir / (name + ".json.tmp"), final = dir / (name + ".json");
+            {
+                std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+                out << text;
+                if (!out) throw RpcError(RPC_MISC_ERROR, "Cannot write " + tmp.string());
+            }
+            // fsync the file, rename over the final name, fsync the directory: a crash leaves old or new, whole.
+            int fd = ::open(tmp.c_str(), O_RDONLY);
+            if (fd >= 0) {
+                ::fsync(fd);
+                ::close(fd);
+            }
+            std::filesystem::rename(tmp, final, ec);
+            if (ec) throw RpcError(RPC_MISC_ERROR, "Cannot publish " + final.string() + ": " + ec.message());
+            fd = ::open(dir.c_str(), O_RDONLY);
+            if (fd >= 0) {
+                ::fsync(fd);
+                ::close(fd);
+            }
+            JsonValue r = JsonValue::Object();
+            r.PushKV("name", name);
+            return r;
+        }};
+}
+
 void RegisterReservesRpcCommands(RpcTable& table, NodeContext& node)
 {
+    table.Register("reserves", PublishReserveProof(node));
     table.Register("reserves", VerifyReserves(node));
     table.Register("reserves", VerifyLiabilityProof());
 }

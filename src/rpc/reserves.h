@@ -6,3 +6,8 @@
 #include "rpc/server.h"
 
 void RegisterReservesRpcCommands(RpcTable& table, NodeContext& node);
+
+/** verifyreserves' result for a proof file's text; throws RpcError on a malformed file. */
+JsonValue VerifyReservesJson(NodeContext& node, const std::string& proof_text);
+/** Where published proofs live: <datadir>/proofs/<name>.json. */
+std::filesystem::path ProofsDir(const NodeContext& node);

@@ -64,10 +64,19 @@ WebResponse Dashboard::Handle(const WebRequest& req)
         if (req.path == "/operator") return Asset("operator.html");
         if (req.path.rfind("/assets/", 0) == 0) return Asset(std::string_view(req.path).substr(8));
         if (req.path == "/api/public") return PublicJson();
+        if (req.path.rfind("/proofs/", 0) == 0 && m_src.proofs) {
+            const auto all = m_src.proofs();
+            auto it = all.find(req.path.substr(8));
+            if (it == all.end()) return WebResponse::Error(404, "no such proof");
+            WebResponse r = WebResponse::Json(it->second);
+            r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + it->first + ".json\"");
+            return r;
+        }
         if (req.path.rfind("/api/operator/", 0) == 0) return Operator(req);
         return WebResponse::Error(404, "not found");
     }
     if (req.path == "/api/login") return Login(req);
+    if (req.path == "/api/verify") return VerifyProof(req);
     if (req.path == "/api/logout") {
         if (!Authenticate(req, true)) return WebResponse::Error(403, "not signed in");
         std::lock_guard lock(m_mutex);
@@ -102,7 +111,45 @@ WebResponse Dashboard::PublicJson()
     JsonValue descs = JsonValue::Array();
     for (const auto& d : m_opts.descriptors) descs.PushBack(d);
     j.PushKV("descriptors", std::move(descs));
+    JsonValue proofs = JsonValue::Array();
+    if (m_src.proofs) {
+        for (const auto& [name, text] : m_src.proofs()) {
+            auto doc = JsonValue::Parse(text);
+            if (!doc || !doc->IsObject()) continue;
+            JsonValue p = JsonValue::Object();
+            p.PushKV("name", name);
+            p.PushKV("institution", (*doc)["institution"].GetValStr());
+            p.PushKV("date", (*doc)["date"].GetValStr());
+            p.PushKV("height", (*doc)["height"]);
+            p.PushKV("claimed_sat", (*doc)["claimed_sat"]);
+            proofs.PushBack(std::move(p));
+        }
+    }
+    j.PushKV("proofs", std::move(proofs));
     return WebResponse::Json(j.Write());
+}
+
+WebResponse Dashboard::VerifyProof(const WebRequest& req)
+{
+    if (!m_src.proofs || !m_src.verify_proof) return WebResponse::Error(404, "proof verification is not available");
+    const int64_t now = m_src.now();
+    {
+        // Verification checks every signature: bound what the public can ask for.
+        std::lock_guard lock(m_mutex);
+        std::erase_if(m_verifications, [&](int64_t t) { return t < now - 60; });
+        if (m_verifications.size() >= 30) return WebResponse::Error(429, "too many verifications; try again in a minute");
+        m_verifications.push_back(now);
+    }
+    auto body = JsonValue::Parse(req.body);
+    if (!body || !body->IsObject() || !(*body)["name"].IsStr()) return WebResponse::Error(400, "expected {\"name\": ...}");
+    const auto all = m_src.proofs();
+    auto it = all.find((*body)["name"].GetValStr());
+    if (it == all.end()) return WebResponse::Error(404, "no such proof");
+    try {
+        return WebResponse::Json(m_src.verify_proof(it->second).Write());
+    } catch (const std::exception& e) {
+        return WebResponse::Error(422, e.what());
+    }
 }
 
 WebResponse Dashboard::Login(const WebRequest& req)

@@ -33,6 +33,10 @@ struct DashboardSources {
     CustodyEngine* custody{nullptr};
     /** The reserve wallets' on-chain movements for reconciliation (empty until a wallet is attached). */
     std::function<std::vector<ChainMovement>()> movements;
+    /** Published proof-of-reserves files: name -> contents. */
+    std::function<std::map<std::string, std::string>()> proofs;
+    /** The node's verification of a proof file (verifyreserves' result); throws on a malformed file. */
+    std::function<JsonValue(const std::string&)> verify_proof;
 };
 
 class Dashboard
@@ -48,6 +52,7 @@ private:
     };
     WebResponse PublicJson();
     WebResponse Login(const WebRequest& request);
+    WebResponse VerifyProof(const WebRequest& request);
     WebResponse Operator(const WebRequest& request);
     /** The session of a request, or nullptr; state-changing requests also need the CSRF header. */
     const Session* Authenticate(const WebRequest& request, bool state_changing);
@@ -57,6 +62,7 @@ private:
     std::mutex m_mutex;
     std::map<std::string, Session> m_sessions;  // token -> session
     std::vector<int64_t> m_failed_logins;       // times of recent failures (rate limit)
+    std::vector<int64_t> m_verifications;       // times of recent public verifications (rate limit)
 };
 
 /** An embedded asset by name ("public.js"), with its content type; nullptr when unknown. */

@@ -3,6 +3,7 @@
 
 #include "json/json_value.h"
 #include "node/context.h"
+#include "rpc/reserves.h"
 #include "util/args.h"
 #include "util/hex.h"
 #include "util/logging.h"
@@ -126,6 +127,17 @@ std::unique_ptr<DashboardService> DashboardService::Start(const ArgsManager& arg
         c.PushKV("time", tip->GetBlockTime());
         return c;
     };
+    src.proofs = [&node] {
+        std::map<std::string, std::string> out;
+        std::error_code ec;
+        for (const auto& entry : fs::directory_iterator(ProofsDir(node), ec)) {
+            if (entry.path().extension() != ".json" || entry.file_size(ec) > (16u << 20)) continue;
+            std::ifstream in(entry.path(), std::ios::binary);
+            out[entry.path().stem().string()] = std::string(std::istreambuf_iterator<char>(in), {});
+        }
+        return out;
+    };
+    src.verify_proof = [&node](const std::string& text) { return VerifyReservesJson(node, text); };
     src.ledger = s->m_ledger.get();
     src.custody = s->m_custody.get();
     s->m_dashboard = std::make_unique<Dashboard>(opts, src);

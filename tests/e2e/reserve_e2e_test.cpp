@@ -41,7 +41,14 @@ std::string ReserveDescriptor(const std::vector<Official>& o, int branch, int wi
 TEST(ReserveE2E, MultisigCustodyFlowAuditAndProofOfReserves)
 {
     e2e::Node node;
-    ASSERT_TRUE(node.Start({"-fallbackfee=0.0002"})) << node.LogTail();
+    const uint16_t web_port = e2e::FreeLoopbackPort();
+    ASSERT_TRUE(node.Start({"-fallbackfee=0.0002", "-dashboard", "-dashboardport=" + std::to_string(web_port)}))
+        << node.LogTail();
+    auto dashboard_verify = [&](const std::string& name) {
+        const e2e::HttpResponse r = e2e::HttpPost(web_port, "/api/verify", "", json{{"name", name}}.dump());
+        EXPECT_EQ(r.status, 200) << r.body;
+        return json::parse(r.body);
+    };
     const auto officials = Officials();
     const std::string now = "now";
 
@@ -125,6 +132,13 @@ TEST(ReserveE2E, MultisigCustodyFlowAuditAndProofOfReserves)
     json v = json::parse(verified.out);
     EXPECT_TRUE(v["valid"].get<bool>()) << v.dump();
     EXPECT_EQ(v["proven_amount"].get<double>(), node.WalletRpc("reserve", "getbalance").get<double>());
+    // Published on the dashboard, where anyone can have the node check it.
+    const auto published_name = node.Cli({"publishreserveproof", proof_file.string()});
+    ASSERT_EQ(published_name.exit_code, 0) << published_name.err;
+    const std::string name = json::parse(published_name.out)["name"];
+    const e2e::HttpResponse page = e2e::HttpRaw(web_port, "GET /api/public HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    EXPECT_NE(page.body.find(name), std::string::npos) << page.body.substr(0, 300);
+    EXPECT_TRUE(dashboard_verify(name)["valid"].get<bool>());
 
     // A quorum freezes spending; a new proposal is refused, and the audit log holds every step.
     json frozen = policy;
@@ -163,4 +177,7 @@ TEST(ReserveE2E, MultisigCustodyFlowAuditAndProofOfReserves)
     json stale = json::parse(node.Cli({"verifyreserves", proof_file.string()}).out);
     EXPECT_FALSE(stale["valid"].get<bool>());
     EXPECT_NE(stale["reason"].get<std::string>().find("not in the UTXO set"), std::string::npos) << stale.dump();
+    const json stale_web = dashboard_verify(name);
+    EXPECT_FALSE(stale_web["valid"].get<bool>());
+    EXPECT_NE(stale_web["reason"].get<std::string>().find("not in the UTXO set"), std::string::npos);
 }

@@ -22,8 +22,44 @@ async function load() {
   list.replaceChildren();
   for (const desc of d.descriptors) { const li = document.createElement('li'); li.textContent = desc; list.appendChild(li); }
   if (d.descriptors.length === 0) { const li = document.createElement('li'); li.textContent = 'No descriptors published.'; list.appendChild(li); }
+  drawProofs(d.proofs || []);
   drawChart(d.series, cur);
   document.body.dataset.loaded = 'true';
+}
+
+function drawProofs(proofs) {
+  const box = document.getElementById('proofs');
+  if (!proofs.length) return;
+  box.replaceChildren();
+  const table = document.createElement('table');
+  table.id = 'proof-table';
+  const head = table.insertRow();
+  for (const h of ['Date', 'Institution', 'Block height', 'Claimed', 'File', 'Check']) { const th = document.createElement('th'); th.textContent = h; head.appendChild(th); }
+  for (const p of proofs) {
+    const row = table.insertRow();
+    for (const v of [p.date, p.institution, String(p.height), fmtBtc(p.claimed_sat)]) { const td = row.insertCell(); td.textContent = v; }
+    const link = document.createElement('a'); link.href = '/proofs/' + encodeURIComponent(p.name); link.textContent = 'download';
+    row.insertCell().appendChild(link);
+    const cell = row.insertCell();
+    const button = document.createElement('button'); button.textContent = 'Verify on this node'; button.className = 'verify';
+    const result = document.createElement('span'); result.className = 'verify-result';
+    button.addEventListener('click', async () => {
+      result.textContent = 'checking…';
+      try {
+        const res = await fetch('/api/verify', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({name: p.name})});
+        const v = await res.json();
+        if (!res.ok) throw new Error(v.error || res.statusText);
+        result.textContent = v.valid ? ' valid: ' + v.proven_amount + ' BTC proven' : ' NOT valid: ' + v.reason;
+        result.className = 'verify-result ' + (v.valid ? 'ok' : 'bad');
+      } catch (e) { result.textContent = ' error: ' + e.message; result.className = 'verify-result bad'; }
+    });
+    cell.appendChild(button); cell.appendChild(result);
+  }
+  box.appendChild(table);
+  const note = document.createElement('p');
+  note.className = 'small';
+  note.textContent = 'A proof is a transaction that can never be mined but carries the officials\' signatures over every reserve coin. "Verify" asks this node to check each signature and that each coin is still unspent. Anyone can do the same with their own node: sovereign-cli verifyreserves FILE.';
+  box.appendChild(note);
 }
 
 function drawChart(series, cur) {
