@@ -177,10 +177,7 @@ RpcMethod CreateWallet(WalletManager& wallets)
             Wallet::CreateOptions o;
             o.disable_private_keys = req.params.size() > 1 && !req.params[1].IsNull() && JsonGetBool(req.params[1]);
             o.blank = req.params.size() > 2 && !req.params[2].IsNull() && JsonGetBool(req.params[2]);
-            if (req.params.size() > 3 && !req.params[3].IsNull() && !JsonGetStr(req.params[3]).empty()) {
-                throw RpcError(RPC_WALLET_ENCRYPTION_FAILED, "Wallet encryption is not available in this version; "
-                                                              "create the wallet without a passphrase");
-            }
+            std::string passphrase = req.params.size() > 3 && !req.params[3].IsNull() ? JsonGetStr(req.params[3]) : "";
             if (req.params.size() > 5 && !req.params[5].IsNull() && !JsonGetBool(req.params[5])) {
                 throw RpcError(RPC_WALLET_ERROR, "descriptors argument must be set to \"true\"; it is no longer possible to create a legacy wallet.");
             }
@@ -190,9 +187,20 @@ RpcMethod CreateWallet(WalletManager& wallets)
             std::string error;
             int code = RPC_WALLET_ERROR;
             auto w = wallets.Create(JsonGetStr(req.params[0]), o, &error, &code);
-            if (!w) throw RpcError(code, error);
+            if (!w) {
+                WipeString(passphrase);
+                throw RpcError(code, error);
+            }
             JsonValue r = JsonValue::Object();
             r.PushKV("name", w->Name());
+            if (!passphrase.empty() && !w->EncryptWallet(std::move(passphrase), &error)) {
+                throw RpcError(RPC_WALLET_ENCRYPTION_FAILED, error);
+            }
+            if (req.params.size() > 3 && !req.params[3].IsNull() && JsonGetStr(req.params[3]).empty()) {
+                JsonValue warnings = JsonValue::Array();
+                warnings.PushBack("Empty string given as passphrase, wallet will not be encrypted.");
+                r.PushKV("warnings", warnings);
+            }
             return r;
         }};
 }
@@ -276,6 +284,7 @@ RpcMethod GetWalletInfo(WalletManager& wallets, NodeContext& node)
             }
             r.PushKV("keypoolsize", keypool);
             r.PushKV("paytxfee", ValueFromAmount(0));
+            if (w->IsEncrypted()) r.PushKV("unlocked_until", w->UnlockedUntil());
             r.PushKV("private_keys_enabled", !w->PrivateKeysDisabled());
             r.PushKV("avoid_reuse", false);
             r.PushKV("scanning", false);
@@ -684,6 +693,7 @@ RpcMethod ListDescriptors(WalletManager& wallets)
             auto w = WalletFor(wallets, req);
             const bool priv = req.params.size() > 0 && !req.params[0].IsNull() && JsonGetBool(req.params[0]);
             if (priv && w->PrivateKeysDisabled()) throw RpcError(RPC_WALLET_ERROR, "Can't get descriptor string.");
+            if (priv && w->IsLocked()) throw RpcError(RPC_WALLET_UNLOCK_NEEDED, "Error: Please enter the wallet passphrase with walletpassphrase first.");
             std::vector<std::pair<std::string, JsonValue>> rows;
             for (const WalletDescriptor* d : w->Descriptors()) {
                 std::string text = d->parsed->ToString();
@@ -791,6 +801,9 @@ RpcMethod WalletProcessPsbt(WalletManager& wallets)
             const bool sign = req.params.size() <= 1 || req.params[1].IsNull() || JsonGetBool(req.params[1]);
             const bool bip32 = req.params.size() <= 3 || req.params[3].IsNull() || JsonGetBool(req.params[3]);
             const bool finalize = req.params.size() <= 4 || req.params[4].IsNull() || JsonGetBool(req.params[4]);
+            if (sign && w->IsLocked()) {
+                throw RpcError(RPC_WALLET_UNLOCK_NEEDED, "Error: Please enter the wallet passphrase with walletpassphrase first.");
+            }
             const bool complete = w->FillPsbt(psbt, sign, finalize, bip32);
             JsonValue r = JsonValue::Object();
             r.PushKV("psbt", EncodeBase64Psbt(psbt));
@@ -873,6 +886,80 @@ RpcMethod RescanBlockchain(WalletManager& wallets, NodeContext& node)
             return r;
         }};
 }
+RpcMethod EncryptWallet(WalletManager& wallets)
+{
+    return RpcMethod{
+        "encryptwallet",
+        "Encrypts the wallet with 'passphrase'. This is for first time encryption.\nAfter this, any calls that interact with private keys such as sending or signing\nwill require the passphrase to be set prior to making these calls.\nUse the walletpassphrase call for this, and then walletlock call.\n",
+        {Arg{"passphrase", Arg::Type::STR, Arg::Optional::NO, "The pass phrase to encrypt the wallet with. It must be at least 1 character, but should be long."}},
+        {Res{Res::Type::STR, "", "A string with further instructions"}},
+        HelpExampleCli("encryptwallet", "\"my pass phrase\""),
+        [&wallets](const RpcMethod&, const JsonRpcRequest& req) -> JsonValue {
+            auto w = WalletFor(wallets, req);
+            if (w->PrivateKeysDisabled()) throw RpcError(RPC_WALLET_ENCRYPTION_FAILED, "Error: wallet does not contain private keys, nothing to encrypt.");
+            if (w->IsEncrypted()) throw RpcError(RPC_WALLET_WRONG_ENC_STATE, "Error: running with an encrypted wallet, but encryptwallet was called.");
+            std::string passphrase = JsonGetStr(req.params[0]);
+            if (passphrase.empty()) throw RpcError(RPC_INVALID_PARAMETER, "passphrase cannot be empty");
+            std::string error;
+            if (!w->EncryptWallet(std::move(passphrase), &error)) throw RpcError(RPC_WALLET_ENCRYPTION_FAILED, error);
+            return "wallet encrypted; The keypool has been flushed and a new HD seed was generated. You need to make a new backup with the backupwallet RPC.";
+        }};
+}
+
+RpcMethod WalletPassphrase(WalletManager& wallets)
+{
+    return RpcMethod{
+        "walletpassphrase",
+        "Stores the wallet decryption key in memory for 'timeout' seconds.\nThis is needed prior to performing transactions related to private keys such as sending bitcoins\n",
+        {Arg{"passphrase", Arg::Type::STR, Arg::Optional::NO, "The wallet passphrase"},
+         Arg{"timeout", Arg::Type::NUM, Arg::Optional::NO, "The time to keep the decryption key in seconds; capped at 100000000 (~3 years)."}},
+        {Res{Res::Type::NONE, "", ""}},
+        HelpExampleCli("walletpassphrase", "\"my pass phrase\" 60"),
+        [&wallets](const RpcMethod&, const JsonRpcRequest& req) -> JsonValue {
+            auto w = WalletFor(wallets, req);
+            if (!w->IsEncrypted()) throw RpcError(RPC_WALLET_WRONG_ENC_STATE, "Error: running with an unencrypted wallet, but walletpassphrase was called.");
+            std::string passphrase = JsonGetStr(req.params[0]);
+            int64_t timeout = JsonGetInt64(req.params[1]);
+            if (timeout < 0) throw RpcError(RPC_INVALID_PARAMETER, "Timeout cannot be negative.");
+            timeout = std::min<int64_t>(timeout, 100000000);
+            if (passphrase.empty()) throw RpcError(RPC_INVALID_PARAMETER, "passphrase cannot be empty");
+            std::string error;
+            if (!w->Unlock(std::move(passphrase), timeout, &error)) throw RpcError(RPC_WALLET_PASSPHRASE_INCORRECT, error);
+            return JsonValue();
+        }};
+}
+
+RpcMethod WalletLock(WalletManager& wallets)
+{
+    return RpcMethod{
+        "walletlock",
+        "Removes the wallet encryption key from memory, locking the wallet.\nAfter calling this method, you will need to call walletpassphrase again\nbefore being able to call any methods which require the wallet to be unlocked.\n",
+        {}, {Res{Res::Type::NONE, "", ""}}, HelpExampleCli("walletlock", ""),
+        [&wallets](const RpcMethod&, const JsonRpcRequest& req) -> JsonValue {
+            auto w = WalletFor(wallets, req);
+            if (!w->IsEncrypted()) throw RpcError(RPC_WALLET_WRONG_ENC_STATE, "Error: running with an unencrypted wallet, but walletlock was called.");
+            w->Lock();
+            return JsonValue();
+        }};
+}
+
+RpcMethod WalletPassphraseChange(WalletManager& wallets)
+{
+    return RpcMethod{
+        "walletpassphrasechange", "Changes the wallet passphrase from 'oldpassphrase' to 'newpassphrase'.\n",
+        {Arg{"oldpassphrase", Arg::Type::STR, Arg::Optional::NO, "The current passphrase"},
+         Arg{"newpassphrase", Arg::Type::STR, Arg::Optional::NO, "The new passphrase"}},
+        {Res{Res::Type::NONE, "", ""}}, HelpExampleCli("walletpassphrasechange", "\"old one\" \"new one\""),
+        [&wallets](const RpcMethod&, const JsonRpcRequest& req) -> JsonValue {
+            auto w = WalletFor(wallets, req);
+            if (!w->IsEncrypted()) throw RpcError(RPC_WALLET_WRONG_ENC_STATE, "Error: running with an unencrypted wallet, but walletpassphrasechange was called.");
+            std::string oldp = JsonGetStr(req.params[0]), newp = JsonGetStr(req.params[1]);
+            if (oldp.empty() || newp.empty()) throw RpcError(RPC_INVALID_PARAMETER, "passphrase cannot be empty");
+            std::string error;
+            if (!w->ChangePassphrase(std::move(oldp), std::move(newp), &error)) throw RpcError(RPC_WALLET_PASSPHRASE_INCORRECT, error);
+            return JsonValue();
+        }};
+}
 }  // namespace
 
 void RegisterWalletArgs(ArgsManager& args)
@@ -906,6 +993,10 @@ void RegisterWalletRpcCommands(RpcTable& table, NodeContext& node, WalletManager
     table.Register("wallet", WalletProcessPsbt(wallets));
     table.Register("wallet", GetAddressInfo(wallets, node));
     table.Register("wallet", RescanBlockchain(wallets, node));
+    table.Register("wallet", EncryptWallet(wallets));
+    table.Register("wallet", WalletPassphrase(wallets));
+    table.Register("wallet", WalletLock(wallets));
+    table.Register("wallet", WalletPassphraseChange(wallets));
     RegisterReserveProofWalletRpcCommands(table, node, wallets);
     RegisterReserveRpcCommands(table, node, wallets);
 }

@@ -12,6 +12,7 @@
 #include "util/logging.h"
 #include "util/strencodings.h"
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -25,7 +26,8 @@ const char* SCHEMA = R"(
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS descriptors (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL UNIQUE,
     active INTEGER NOT NULL, internal INTEGER NOT NULL, range_start INTEGER NOT NULL, range_end INTEGER NOT NULL,
-    next_index INTEGER NOT NULL, timestamp INTEGER NOT NULL, label TEXT NOT NULL);
+    next_index INTEGER NOT NULL, timestamp INTEGER NOT NULL, label TEXT NOT NULL, secret BLOB,
+    encrypted INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS txs (txid TEXT PRIMARY KEY, raw BLOB NOT NULL, height INTEGER NOT NULL,
     block_hash TEXT NOT NULL, time_received INTEGER NOT NULL, block_time INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS labels (address TEXT PRIMARY KEY, label TEXT NOT NULL);
@@ -63,7 +65,11 @@ Wallet::Wallet(NodeContext& node, std::string name, fs::path file)
 {
 }
 
-Wallet::~Wallet() { Stop(); }
+Wallet::~Wallet()
+{
+    Stop();
+    StopRelockThread();
+}
 
 std::unique_ptr<Wallet> Wallet::Create(NodeContext& node, const fs::path& file, const std::string& name,
                                        const CreateOptions& options, std::string* error)
@@ -127,8 +133,16 @@ bool Wallet::LoadFromDb(std::string* error)
     while (meta.Step()) {
         if (meta.Text(0) == "disable_private_keys") m_disable_private_keys = meta.Text(1) == "1";
         if (meta.Text(0) == "best_block") m_best_block = uint256::FromHex(meta.Text(1)).value_or(uint256());
+        if (meta.Text(0) == "master_key") {
+            m_master_record = MasterKeyRecord::Decode(meta.Text(1));
+            if (!m_master_record) {
+                if (error) *error = "wallet " + m_name + ": the encrypted master key record is damaged";
+                return false;
+            }
+        }
     }
-    auto d = m_db->Prepare("SELECT id, text, active, internal, range_start, range_end, next_index, timestamp, label FROM descriptors;");
+    auto d = m_db->Prepare("SELECT id, text, active, internal, range_start, range_end, next_index, timestamp, label, "
+                           "secret, encrypted FROM descriptors;");
     while (d.Step()) {
         WalletDescriptor wd;
         wd.id = d.Int(0);
@@ -150,6 +164,18 @@ bool Wallet::LoadFromDb(std::string* error)
         if (!ExpandDescriptor(wd)) {
             if (error) *error = "wallet " + m_name + ": cannot derive the scripts of descriptor " + std::to_string(wd.id);
             return false;
+        }
+        if (!d.IsNull(9)) {
+            wd.has_private = true;
+            std::vector<uint8_t> secret = d.Blob(9);
+            if (d.Int(10)) {
+                m_sealed[wd.id] = std::move(secret);
+            } else {
+                std::string text(secret.begin(), secret.end());
+                OPENSSL_cleanse(secret.data(), secret.size());
+                if (!LoadPrivate(wd.id, text, error)) return false;
+                WipeString(text);
+            }
         }
         m_descriptors.emplace(wd.id, std::move(wd));
     }
@@ -206,16 +232,35 @@ bool Wallet::ImportDescriptor(const std::string& text, bool active, bool interna
         if (error) *error = "Active descriptors must be ranged";
         return false;
     }
+    std::unique_ptr<Descriptor> full = std::move(parsed[0]);
     WalletDescriptor d;
-    d.text = text;
     d.active = active;
     d.internal = internal;
     d.range_start = range ? range->first : 0;
-    d.range_end = range ? range->second : (parsed[0]->IsRange() ? DEFAULT_KEYPOOL_SIZE - 1 : 0);
+    d.range_end = range ? range->second : (full->IsRange() ? DEFAULT_KEYPOOL_SIZE - 1 : 0);
     d.timestamp = timestamp;
     d.label = label;
-    d.parsed = std::move(parsed[0]);
+    // The public form derives every script; hardened steps below a private key move into the key origin.
+    if (!full->ToNormalizedString(d.text)) d.text = full->ToString();
+    auto pub = ParseDescriptor(d.text, m_node.params->chain, why);
+    if (pub.size() != 1) {
+        if (error) *error = "cannot derive a public form of the descriptor: " + why;
+        return false;
+    }
+    d.parsed = std::move(pub[0]);
+    d.has_private = full->HavePrivateKeys();
     std::lock_guard lock(m_mutex);
+    std::string private_text;
+    std::vector<uint8_t> secret;
+    if (d.has_private) {
+        if (IsEncrypted() && IsLocked()) {
+            if (error) *error = "Error: Please enter the wallet passphrase with walletpassphrase first.";
+            return false;
+        }
+        full->ToPrivateString(private_text);
+        secret = IsEncrypted() ? SealSecret(m_master_key.span(), std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(private_text.data()), private_text.size()), d.text)
+                               : std::vector<uint8_t>(private_text.begin(), private_text.end());
+    }
     // Same descriptor again (public form): update its range and flags.
     for (auto& [id, existing] : m_descriptors) {
         if (existing.parsed->ToString() == d.parsed->ToString()) d.id = id;
@@ -231,28 +276,245 @@ bool Wallet::ImportDescriptor(const std::string& text, bool active, bool interna
         }
     }
     if (d.id) {
-        d.next_index = std::max(d.next_index, m_descriptors[d.id].next_index);
-        d.range_end = std::max(d.range_end, m_descriptors[d.id].range_end);
+        const WalletDescriptor& old = m_descriptors[d.id];
+        d.next_index = std::max(d.next_index, old.next_index);
+        d.range_end = std::max(d.range_end, old.range_end);
+        if (!d.has_private && old.has_private) {
+            // Re-importing the public form keeps the private keys the wallet already has.
+            d.has_private = true;
+            auto keep = m_db->Prepare("SELECT secret FROM descriptors WHERE id = ?;");
+            keep.Bind(1, d.id);
+            if (keep.Step()) secret = keep.Blob(0);
+        }
     }
     auto s = m_db->Prepare(d.id ? "UPDATE descriptors SET text=?1, active=?2, internal=?3, range_start=?4, range_end=?5, "
-                                  "next_index=?6, timestamp=?7, label=?8 WHERE id=?9;"
+                                  "next_index=?6, timestamp=?7, label=?8, secret=?10, encrypted=?11 WHERE id=?9;"
                                 : "INSERT INTO descriptors (text, active, internal, range_start, range_end, next_index, "
-                                  "timestamp, label) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8);");
+                                  "timestamp, label, secret, encrypted) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10, ?11);");
     s.Bind(1, std::string_view(d.text)).Bind(2, int64_t{d.active}).Bind(3, int64_t{d.internal}).Bind(4, d.range_start);
     s.Bind(5, d.range_end).Bind(6, d.next_index).Bind(7, d.timestamp).Bind(8, std::string_view(d.label));
     if (d.id) s.Bind(9, d.id);
+    if (d.has_private) {
+        s.Bind(10, secret);
+    } else {
+        s.BindNull(10);
+    }
+    s.Bind(11, int64_t{d.has_private && IsEncrypted()});
+    OPENSSL_cleanse(secret.data(), secret.size());
     if (!s.Run()) {
+        WipeString(private_text);
         if (error) *error = "cannot store the descriptor: " + m_db->LastError();
         return false;
     }
     if (!d.id) d.id = m_db->LastInsertRowId();
     if (!ExpandDescriptor(d)) {
+        WipeString(private_text);
         if (error) *error = "Cannot expand descriptor. Probably because of hardened derivations without private keys provided";
         return false;
     }
     const int64_t id = d.id;
+    if (!private_text.empty()) {
+        m_private[id] = std::move(full);
+        if (IsEncrypted()) {
+            auto sealed = m_db->Prepare("SELECT secret FROM descriptors WHERE id = ?;");
+            sealed.Bind(1, id);
+            if (sealed.Step()) m_sealed[id] = sealed.Blob(0);
+        }
+    }
+    WipeString(private_text);
     m_descriptors.erase(id);
     m_descriptors.emplace(id, std::move(d));
+    return true;
+}
+
+bool Wallet::LoadPrivate(int64_t id, const std::string& private_text, std::string* error)
+{
+    std::string why;
+    auto parsed = ParseDescriptor(private_text, m_node.params->chain, why);
+    if (parsed.size() != 1) {
+        if (error) *error = "wallet " + m_name + ": a private descriptor does not parse: " + why;
+        return false;
+    }
+    m_private[id] = std::move(parsed[0]);
+    return true;
+}
+
+bool Wallet::IsEncrypted() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_master_record.has_value();
+}
+
+bool Wallet::IsLocked() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_master_record.has_value() && m_master_key.empty();
+}
+
+int64_t Wallet::UnlockedUntil() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_master_key.empty() ? 0 : m_unlocked_until;
+}
+
+bool Wallet::EncryptWallet(std::string passphrase, std::string* error)
+{
+    std::lock_guard lock(m_mutex);
+    if (m_master_record) {
+        WipeString(passphrase);
+        if (error) *error = "Error: running with an encrypted wallet, but encryptwallet was called.";
+        return false;
+    }
+    MasterKeyRecord record;
+    SecureBytes salt = RandomSecret(record.kdf.salt.size());
+    std::copy(salt.data(), salt.data() + salt.size(), record.kdf.salt.begin());
+    auto kek = DeriveKey(passphrase, record.kdf);
+    WipeString(passphrase);
+    if (!kek) {
+        if (error) *error = "Error: Failed to encrypt the wallet (key derivation failed).";
+        return false;
+    }
+    SecureBytes master = RandomSecret(32);
+    record.sealed = SealSecret(kek->span(), master.span(), "sovereign-wallet-master-key");
+    sql::Transaction dbtx(*m_db);
+    auto meta = m_db->Prepare("INSERT OR REPLACE INTO meta VALUES ('master_key', ?);");
+    const std::string encoded = record.Encode();
+    if (!meta.Bind(1, std::string_view(encoded)).Run()) {
+        if (error) *error = "Error: Failed to encrypt the wallet: " + m_db->LastError();
+        return false;
+    }
+    auto rows = m_db->Prepare("SELECT id, text, secret FROM descriptors WHERE secret IS NOT NULL AND encrypted = 0;");
+    std::vector<std::pair<int64_t, std::vector<uint8_t>>> sealed;
+    while (rows.Step()) {
+        std::vector<uint8_t> plain = rows.Blob(2);
+        sealed.emplace_back(rows.Int(0), SealSecret(master.span(), plain, rows.Text(1)));
+        OPENSSL_cleanse(plain.data(), plain.size());
+    }
+    for (const auto& [id, blob] : sealed) {
+        auto u = m_db->Prepare("UPDATE descriptors SET secret = ?, encrypted = 1 WHERE id = ?;");
+        if (!u.Bind(1, blob).Bind(2, id).Run()) {
+            if (error) *error = "Error: Failed to encrypt the wallet: " + m_db->LastError();
+            return false;
+        }
+        m_sealed[id] = blob;
+    }
+    if (!dbtx.Commit(error)) return false;
+    // The plaintext copy may remain in free pages of the file: ask SQLite to wipe them.
+    m_db->Exec("PRAGMA secure_delete = ON; VACUUM;");
+    m_master_record = record;
+    m_private.clear();  // locked from now on
+    m_master_key.Clear();
+    return true;
+}
+
+void Wallet::StopRelockThread()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_relock_stop = true;
+    }
+    m_relock_cv.notify_all();
+    if (m_relock_thread.joinable()) m_relock_thread.join();
+    std::lock_guard lock(m_mutex);
+    m_relock_stop = false;
+}
+
+bool Wallet::Unlock(std::string passphrase, int64_t seconds, std::string* error)
+{
+    std::optional<MasterKeyRecord> record;
+    {
+        std::lock_guard lock(m_mutex);
+        record = m_master_record;
+    }
+    if (!record) {
+        WipeString(passphrase);
+        if (error) *error = "Error: running with an unencrypted wallet, but walletpassphrase was called.";
+        return false;
+    }
+    auto kek = DeriveKey(passphrase, record->kdf);
+    WipeString(passphrase);
+    auto master = kek ? OpenSealed(kek->span(), record->sealed, "sovereign-wallet-master-key") : std::nullopt;
+    if (!master) {
+        if (error) *error = "Error: The wallet passphrase entered was incorrect.";
+        return false;
+    }
+    StopRelockThread();
+    std::lock_guard lock(m_mutex);
+    m_private.clear();
+    for (const auto& [id, sealed] : m_sealed) {
+        auto plain = OpenSealed(master->span(), sealed, m_descriptors.count(id) ? m_descriptors.at(id).text : "");
+        if (!plain) {
+            if (error) *error = "Error: a private descriptor of wallet " + m_name + " fails its integrity check";
+            m_private.clear();
+            return false;
+        }
+        std::string text(reinterpret_cast<const char*>(plain->data()), plain->size());
+        const bool ok = LoadPrivate(id, text, error);
+        WipeString(text);
+        if (!ok) {
+            m_private.clear();
+            return false;
+        }
+    }
+    m_master_key = std::move(*master);
+    m_unlocked_until = m_node.Now() + seconds;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    m_relock_thread = std::thread([this, deadline] {
+        std::unique_lock lock(m_mutex);
+        m_relock_cv.wait_until(lock, deadline, [this] { return m_relock_stop; });
+        if (!m_relock_stop) {
+            m_private.clear();
+            m_master_key.Clear();
+            m_unlocked_until = 0;
+        }
+    });
+    return true;
+}
+
+void Wallet::Lock()
+{
+    StopRelockThread();
+    std::lock_guard lock(m_mutex);
+    if (!m_master_record) return;
+    m_private.clear();
+    m_master_key.Clear();
+    m_unlocked_until = 0;
+}
+
+bool Wallet::ChangePassphrase(std::string old_passphrase, std::string new_passphrase, std::string* error)
+{
+    std::lock_guard lock(m_mutex);
+    if (!m_master_record) {
+        WipeString(old_passphrase);
+        WipeString(new_passphrase);
+        if (error) *error = "Error: running with an unencrypted wallet, but walletpassphrasechange was called.";
+        return false;
+    }
+    auto kek = DeriveKey(old_passphrase, m_master_record->kdf);
+    WipeString(old_passphrase);
+    auto master = kek ? OpenSealed(kek->span(), m_master_record->sealed, "sovereign-wallet-master-key") : std::nullopt;
+    if (!master) {
+        WipeString(new_passphrase);
+        if (error) *error = "Error: The wallet passphrase entered for the wallet decryption was incorrect.";
+        return false;
+    }
+    MasterKeyRecord record;
+    SecureBytes salt = RandomSecret(record.kdf.salt.size());
+    std::copy(salt.data(), salt.data() + salt.size(), record.kdf.salt.begin());
+    auto new_kek = DeriveKey(new_passphrase, record.kdf);
+    WipeString(new_passphrase);
+    if (!new_kek) {
+        if (error) *error = "Error: key derivation failed";
+        return false;
+    }
+    record.sealed = SealSecret(new_kek->span(), master->span(), "sovereign-wallet-master-key");
+    auto meta = m_db->Prepare("INSERT OR REPLACE INTO meta VALUES ('master_key', ?);");
+    const std::string encoded = record.Encode();
+    if (!meta.Bind(1, std::string_view(encoded)).Run()) {
+        if (error) *error = "Error: cannot store the new passphrase: " + m_db->LastError();
+        return false;
+    }
+    m_master_record = record;
     return true;
 }
 
@@ -564,7 +826,7 @@ std::vector<WalletCoin> Wallet::ListCoins(bool include_unspendable) const
             c.index = s->second.second;
             c.change = m_descriptors.at(c.desc_id).internal;
             const bool mature = !c.coinbase || depth >= COINBASE_MATURITY;
-            c.spendable = mature && !m_disable_private_keys && m_descriptors.at(c.desc_id).parsed->HavePrivateKeys();
+            c.spendable = mature && !m_disable_private_keys && m_descriptors.at(c.desc_id).has_private;
             if (!include_unspendable && !mature) continue;
             out.push_back(std::move(c));
         }
@@ -756,7 +1018,10 @@ bool Wallet::FillPsbt(Psbt& psbt, bool sign, bool finalize, bool bip32_derivs) c
             FlatSigningProvider provider;
             std::vector<Script> scripts;
             d.parsed->Expand(static_cast<int>(s->second.second), scripts, provider);
-            if (sign && !m_disable_private_keys) d.parsed->ExpandPrivate(static_cast<int>(s->second.second), provider);
+            if (sign) {
+                auto priv = m_private.find(s->second.first);
+                if (priv != m_private.end()) priv->second->ExpandPrivate(static_cast<int>(s->second.second), provider);
+            }
             for (const auto& [id, script] : provider.scripts) {
                 store.AddScript(script);
                 int version;
@@ -797,6 +1062,11 @@ std::optional<uint256> Wallet::Send(const std::vector<Recipient>& recipients, co
     if (m_disable_private_keys) {
         if (error) *error = "Error: Private keys are disabled for this wallet";
         if (code) *code = RPC_WALLET_ERROR;
+        return std::nullopt;
+    }
+    if (IsLocked()) {
+        if (error) *error = "Error: Please enter the wallet passphrase with walletpassphrase first.";
+        if (code) *code = RPC_WALLET_UNLOCK_NEEDED;
         return std::nullopt;
     }
     auto psbt = CreateFundedPsbt(recipients, fee_rate, error);

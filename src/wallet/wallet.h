@@ -9,6 +9,7 @@
 #include "node/context.h"
 #include "policy/feerate.h"
 #include "psbt/psbt.h"
+#include "wallet/crypter.h"
 
 #include <filesystem>
 #include <map>
@@ -17,6 +18,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <condition_variable>
+#include <thread>
 #include <vector>
 
 namespace sql {
@@ -28,7 +31,7 @@ constexpr int DEFAULT_KEYPOOL_SIZE = 1000;
 
 struct WalletDescriptor {
     int64_t id{0};
-    std::string text;  // as imported: with private keys when the wallet holds them
+    std::string text;  // public form (normalized: hardened steps moved into the key origin)
     bool active{false};
     bool internal{false};
     int64_t range_start{0};
@@ -36,7 +39,8 @@ struct WalletDescriptor {
     int64_t next_index{0};  // next position to hand out
     int64_t timestamp{0};
     std::string label;
-    std::unique_ptr<Descriptor> parsed;
+    std::unique_ptr<Descriptor> parsed;  // the public form: derives scripts without private keys
+    bool has_private{false};             // the wallet holds its private keys (encrypted or not)
 };
 
 struct WalletTx {
@@ -92,6 +96,16 @@ public:
     void Stop();
 
     const std::string& Name() const { return m_name; }
+    // Encryption (encryptwallet, walletpassphrase, walletlock, walletpassphrasechange).
+    bool IsEncrypted() const;
+    bool IsLocked() const;
+    /** Seconds since the epoch until which the wallet stays unlocked (0 when locked or not encrypted). */
+    int64_t UnlockedUntil() const;
+    bool EncryptWallet(std::string passphrase, std::string* error);
+    /** Decrypts the private keys into memory for `seconds`; they are wiped at the deadline or on Lock. */
+    bool Unlock(std::string passphrase, int64_t seconds, std::string* error);
+    void Lock();
+    bool ChangePassphrase(std::string old_passphrase, std::string new_passphrase, std::string* error);
     bool PrivateKeysDisabled() const { return m_disable_private_keys; }
     std::filesystem::path File() const { return m_file; }
 
@@ -164,6 +178,18 @@ private:
     std::map<OutPoint, uint256> m_spends;  // outpoint -> spending wallet tx
     std::map<std::string, std::string> m_labels;
     uint256 m_best_block;
+
+    // Private descriptors: parsed in memory for unencrypted wallets, or while an encrypted wallet is unlocked.
+    std::map<int64_t, std::unique_ptr<Descriptor>> m_private;
+    std::map<int64_t, std::vector<uint8_t>> m_sealed;  // encrypted private descriptors by id
+    std::optional<MasterKeyRecord> m_master_record;
+    SecureBytes m_master_key;  // while unlocked
+    int64_t m_unlocked_until{0};
+    std::thread m_relock_thread;
+    std::condition_variable_any m_relock_cv;
+    bool m_relock_stop{false};
+    void StopRelockThread();
+    bool LoadPrivate(int64_t id, const std::string& private_text, std::string* error);
 };
 
 /** The wallets of a running node (createwallet, loadwallet, unloadwallet, listwallets, -wallet). */

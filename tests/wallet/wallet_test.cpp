@@ -6,10 +6,13 @@
 #include "descriptor/bip32.h"
 #include "node/miner.h"
 #include "psbt/psbt_roles.h"
+#include "rpc/protocol.h"
 #include "wallet/wallet.h"
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <thread>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -205,4 +208,52 @@ TEST_F(WalletTest, TwoOfThreeReserveSignedByTwoOfficials)
     ASSERT_TRUE(accepted.IsValid()) << accepted.state.ToString();
     Mine(1, Script() << OP_TRUE);
     EXPECT_EQ(reserve->GetBalances().trusted, 43 * COIN - fee);
+}
+
+TEST_F(WalletTest, EncryptedWalletSignsOnlyWhileUnlocked)
+{
+    auto w = Create("vault");
+    const Script script = NewScript(*w);
+    Mine(1, script);
+    Mine(100, Script() << OP_TRUE);
+    std::string error;
+    int code;
+    ASSERT_TRUE(w->EncryptWallet("correct horse battery staple", &error)) << error;
+    EXPECT_TRUE(w->IsEncrypted());
+    EXPECT_TRUE(w->IsLocked());
+    EXPECT_FALSE(w->EncryptWallet("again", &error));
+
+    // No private key material is left readable in the file.
+    {
+        std::ifstream in(w->File(), std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+        EXPECT_EQ(bytes.find("tprv"), std::string::npos);
+    }
+    const Script payee = Script() << OP_0 << std::vector<uint8_t>(20, 0x33);
+    EXPECT_FALSE(w->Send({{payee, COIN, false}}, FeeRate(1000), &error, &code));
+    EXPECT_EQ(code, RPC_WALLET_UNLOCK_NEEDED);
+    EXPECT_FALSE(w->Unlock("wrong", 60, &error));
+    EXPECT_NE(error.find("incorrect"), std::string::npos);
+    ASSERT_TRUE(w->Unlock("correct horse battery staple", 60, &error)) << error;
+    EXPECT_FALSE(w->IsLocked());
+    ASSERT_TRUE(w->Send({{payee, COIN, false}}, FeeRate(1000), &error, &code)) << error;
+    w->Lock();
+    EXPECT_TRUE(w->IsLocked());
+
+    // A short unlock ends by itself.
+    ASSERT_TRUE(w->Unlock("correct horse battery staple", 1, &error));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    EXPECT_TRUE(w->IsLocked());
+
+    // A new passphrase replaces the old one, and survives reopening.
+    ASSERT_TRUE(w->ChangePassphrase("correct horse battery staple", "new words", &error)) << error;
+    ASSERT_TRUE(wallets->Unload("vault", &error, &code));
+    w.reset();
+    w = wallets->Load("vault", &error, &code);
+    ASSERT_TRUE(w) << error;
+    EXPECT_TRUE(w->IsLocked());
+    EXPECT_FALSE(w->Unlock("correct horse battery staple", 60, &error));
+    ASSERT_TRUE(w->Unlock("new words", 60, &error)) << error;
+    Mine(1, Script() << OP_TRUE);
+    ASSERT_TRUE(w->Send({{payee, COIN, false}}, FeeRate(1000), &error, &code)) << error;
 }
