@@ -400,7 +400,7 @@ bool Wallet::EncryptWallet(std::string passphrase, std::string* error)
     }
     if (!dbtx.Commit(error)) return false;
     // The plaintext copy may remain in free pages of the file: ask SQLite to wipe them.
-    m_db->Exec("PRAGMA secure_delete = ON; VACUUM;");
+    m_db->Exec("PRAGMA secure_delete = ON; VACUUM; PRAGMA wal_checkpoint(TRUNCATE);");
     m_master_record = record;
     m_private.clear();  // locked from now on
     m_master_key.Clear();
