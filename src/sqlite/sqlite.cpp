@@ -27,7 +27,7 @@ std::unique_ptr<Database> Database::Open(const std::filesystem::path& path, bool
         return fail(path.string() + " is not a readable database (" + why +
                     "); it was left untouched. Restore it from a backup or move it away.");
     }
-    if (!db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", &why)) {
+    if (!db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;", &why)) {
         return fail("cannot configure " + path.string() + ": " + why);
     }
     auto check = db->Prepare("PRAGMA quick_check;");
