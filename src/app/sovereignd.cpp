@@ -1,6 +1,7 @@
 // sovereignd: options, data directory, chainstate and mempool, the JSON-RPC server, and an orderly shutdown.
 #include "address/destination.h"
 #include "chain/params.h"
+#include "index/blockfilterindex.h"
 #include "node/context.h"
 #include "node/miner.h"
 #include "rpc/http_server.h"
@@ -11,10 +12,12 @@
 #include "util/logging.h"
 #include "util/strencodings.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,6 +61,10 @@ void SetupServerArgs(ArgsManager& args)
     args.AddArg("-reindex-chainstate",
                 "If enabled, wipe chain state, and rebuild it from blk*.dat files on disk.", A::ALLOW_ANY, OPT);
     args.AddArg("-txindex", "Maintain a full transaction index, used by the getrawtransaction rpc call (default: 0)",
+                A::ALLOW_ANY, OPT);
+    args.AddArg("-blockfilterindex=<type>",
+                "Maintain an index of compact filters by block (default: 0, values: " + ListBlockFilterTypes() +
+                    "). If <type> is not supplied or if <type> = 1, indexes for all known types are enabled.",
                 A::ALLOW_ANY, OPT);
     args.AddArg("-blocksxor",
                 "Whether an XOR-key applies to blocksdir *.dat files. The created XOR-key will be zeros for an "
@@ -208,6 +215,19 @@ int main(int argc, char** argv)
     node.request_shutdown = [] { g_shutdown_requested = true; };
     node.shutdown_requested = [] { return g_shutdown_requested.load(); };
 
+    // Enabled filter types (Core parses them before anything is loaded).
+    std::set<BlockFilterType> filter_types;
+    const std::string blockfilterindex = args.GetArg("-blockfilterindex", "0");
+    if (blockfilterindex == "" || blockfilterindex == "1") {
+        filter_types = AllBlockFilterTypes();
+    } else if (blockfilterindex != "0") {
+        for (const std::string& name : args.GetArgs("-blockfilterindex")) {
+            BlockFilterType type;
+            if (!BlockFilterTypeByName(name, type)) return Fail("Unknown -blockfilterindex value " + name + ".");
+            filter_types.insert(type);
+        }
+    }
+
     // Chainstate.
     int64_t dbcache_mib = std::max(args.GetIntArg("-dbcache", DEFAULT_DB_CACHE_MIB), MIN_DB_CACHE_MIB);
     const int64_t prune_mib = args.GetIntArg("-prune", 0);
@@ -261,6 +281,30 @@ int main(int argc, char** argv)
     }
     if (node.params->chain == Chain::REGTEST) MineFirstStart(node, static_cast<int>(args.GetIntArg("-minefirststart", 0)));
 
+    // Optional indexes: each catches up in its own thread, then follows the chain. -reindex rebuilds them.
+    std::vector<std::unique_ptr<BlockFilterIndex>> filter_indexes;
+    for (BlockFilterType type : filter_types) {
+        // Core gives the filter indexes together an eighth of -dbcache, at most 1 GiB.
+        const size_t cache = std::min<size_t>(static_cast<size_t>(dbcache_mib) << 20 >> 3, size_t{1} << 30) /
+                             filter_types.size();
+        auto index = std::make_unique<BlockFilterIndex>(
+            node, type, BlockFilterIndexOptions(node, type, cache, copts.reindex));
+        if (!index->Init(&error)) return Fail(error);
+        LogPrintf("* Using %.1f MiB for %s block filter index database\n", cache / double(1 << 20),
+                  BlockFilterTypeName(type).c_str());
+        index->Start();
+        node.indexes.push_back(index.get());
+        filter_indexes.push_back(std::move(index));
+    }
+    auto stop_indexes = [&] {
+        for (auto& index : filter_indexes) index->Stop();
+        std::erase_if(node.indexes, [&](BaseIndex* i) {
+            return std::any_of(filter_indexes.begin(), filter_indexes.end(),
+                               [&](const auto& f) { return f.get() == i; });
+        });
+        filter_indexes.clear();
+    };
+
     // RPC server.
     RpcTable table;
     table.SetShutdownHandler([] { g_shutdown_requested = true; });
@@ -293,6 +337,7 @@ int main(int argc, char** argv)
         DumpMempool(*node.mempool, node.data_dir / "mempool.dat");
     }
     node.fee_estimator->WriteFile(node.data_dir / "fee_estimates.dat");
+    stop_indexes();  // before the chainstate they read from goes away
     node.chainman->Flush();
     node.chainman.reset();
     fs::remove(pid_file, ec);

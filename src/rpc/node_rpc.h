@@ -9,6 +9,8 @@ void RegisterMiningRpcCommands(RpcTable& table, NodeContext& node);
 void RegisterMempoolRpcCommands(RpcTable& table, NodeContext& node);
 /** gettxoutproof and verifytxoutproof (called by RegisterBlockchainRpcCommands). */
 void RegisterTxOutProofRpcCommands(RpcTable& table, NodeContext& node);
+/** getblockfilter (called by RegisterBlockchainRpcCommands). */
+void RegisterBlockFilterRpcCommands(RpcTable& table, NodeContext& node);
 
 /** Throws RPC_CLIENT_NOT_CONNECTED-style errors when the node part is missing; returns the chainstate. */
 ChainstateManager& EnsureChainman(NodeContext& node);
