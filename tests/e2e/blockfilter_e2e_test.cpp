@@ -220,7 +220,9 @@ int ErrorCode(Node& node, const std::string& method, const json& params, std::st
     try {
         node.Rpc(method, params);
     } catch (const RpcError& e) {
+        // The harness prefixes the method name.
         *message = e.what();
+        if (message->rfind(method + ": ", 0) == 0) message->erase(0, method.size() + 2);
         return e.code;
     }
     return 0;
