@@ -4,6 +4,7 @@
 #include "index/txindex.h"
 #include "electrum/server.h"
 #include "index/scripthash_index.h"
+#include "index/blockfilterindex.h"
 #include "node/context.h"
 #include "node/miner.h"
 #include "pool/pool.h"
@@ -26,10 +27,12 @@
 #include "util/strencodings.h"
 #include "web/dashboard_service.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
@@ -87,6 +90,10 @@ void SetupServerArgs(ArgsManager& args)
                 "level 4 tries to reconnect the blocks, each level includes the checks of the previous levels "
                 "(0-4, default: 3)",
                 A::ALLOW_ANY | A::DEBUG_ONLY, DBG);
+    args.AddArg("-blockfilterindex=<type>",
+                "Maintain an index of compact filters by block (default: 0, values: " + ListBlockFilterTypes() +
+                    "). If <type> is not supplied or if <type> = 1, indexes for all known types are enabled.",
+                A::ALLOW_ANY, OPT);
     args.AddArg("-blocksxor",
                 "Whether an XOR-key applies to blocksdir *.dat files. The created XOR-key will be zeros for an "
                 "existing blocksdir or when `-blocksxor=0` is set, and random for a freshly initialized blocksdir. "
@@ -311,6 +318,19 @@ int main(int argc, char** argv)
     node.request_shutdown = [] { g_shutdown_requested = true; };
     node.shutdown_requested = [] { return g_shutdown_requested.load(); };
 
+    // Enabled filter types (Core parses them before anything is loaded).
+    std::set<BlockFilterType> filter_types;
+    const std::string blockfilterindex = args.GetArg("-blockfilterindex", "0");
+    if (blockfilterindex == "" || blockfilterindex == "1") {
+        filter_types = AllBlockFilterTypes();
+    } else if (blockfilterindex != "0") {
+        for (const std::string& name : args.GetArgs("-blockfilterindex")) {
+            BlockFilterType type;
+            if (!BlockFilterTypeByName(name, type)) return Fail("Unknown -blockfilterindex value " + name + ".");
+            filter_types.insert(type);
+        }
+    }
+
     // Chainstate.
     int64_t dbcache_mib = std::max(args.GetIntArg("-dbcache", DEFAULT_DB_CACHE_MIB), MIN_DB_CACHE_MIB);
     const int64_t prune_mib = args.GetIntArg("-prune", 0);
@@ -407,6 +427,29 @@ int main(int argc, char** argv)
         electrum_index->Start();
         for (uint16_t port : electrum->BoundPorts()) LogPrintf("Electrum server listening on port %u\n", port);
     }
+    // Optional indexes: each catches up in its own thread, then follows the chain. -reindex rebuilds them.
+    std::vector<std::unique_ptr<BlockFilterIndex>> filter_indexes;
+    for (BlockFilterType type : filter_types) {
+        // Core gives the filter indexes together an eighth of -dbcache, at most 1 GiB.
+        const size_t cache = std::min<size_t>(static_cast<size_t>(dbcache_mib) << 20 >> 3, size_t{1} << 30) /
+                             filter_types.size();
+        auto index = std::make_unique<BlockFilterIndex>(
+            node, type, BlockFilterIndexOptions(node, type, cache, copts.reindex));
+        if (!index->Init(&error)) return Fail(error);
+        LogPrintf("* Using %.1f MiB for %s block filter index database\n", cache / double(1 << 20),
+                  BlockFilterTypeName(type).c_str());
+        index->Start();
+        node.indexes.push_back(index.get());
+        filter_indexes.push_back(std::move(index));
+    }
+    auto stop_indexes = [&] {
+        for (auto& index : filter_indexes) index->Stop();
+        std::erase_if(node.indexes, [&](BaseIndex* i) {
+            return std::any_of(filter_indexes.begin(), filter_indexes.end(),
+                               [&](const auto& f) { return f.get() == i; });
+        });
+        filter_indexes.clear();
+    };
 
     // RPC server.
     RpcTable table;
@@ -538,6 +581,7 @@ int main(int argc, char** argv)
     node.indexes.clear();
     if (txindex) txindex->Stop();
     txindex.reset();
+    stop_indexes();  // before the chainstate they read from goes away
     node.chainman->Flush();
     node.chainman.reset();
     fs::remove(pid_file, ec);

@@ -1505,5 +1505,6 @@ void RegisterBlockchainRpcCommands(RpcTable& table, NodeContext& node)
     table.Register("util", GetIndexInfo(node));
     table.Register("rawtransactions", GetRawTransaction(node));
     RegisterTxOutProofRpcCommands(table, node);
+    RegisterBlockFilterRpcCommands(table, node);
 }
 

@@ -9,6 +9,8 @@ void RegisterMiningRpcCommands(RpcTable& table, NodeContext& node);
 void RegisterMempoolRpcCommands(RpcTable& table, NodeContext& node);
 /** gettxoutproof and verifytxoutproof (called by RegisterBlockchainRpcCommands). */
 void RegisterTxOutProofRpcCommands(RpcTable& table, NodeContext& node);
+/** getblockfilter (called by RegisterBlockchainRpcCommands). */
+void RegisterBlockFilterRpcCommands(RpcTable& table, NodeContext& node);
 
 /** verifychain's check (Core's VerifyDB, levels 0-3) with its log lines, for -checkblocks/-checklevel at startup. */
 bool VerifyChainAtStartup(ChainstateManager& cm, int level, int depth);
