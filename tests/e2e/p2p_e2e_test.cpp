@@ -220,9 +220,14 @@ TEST(E2eP2p, SyncRelayReorgAndChainOfNodes)
 TEST(E2eP2p, HostilePeersAreDisconnectedAndHonestPeerIsServed)
 {
     Node a;
-    ASSERT_TRUE(a.Start({"-listen=1"})) << a.LogTail();
+    // A short handshake timeout (-peertimeout, default 60 s) so the silent peer below is dropped quickly.
+    ASSERT_TRUE(a.Start({"-listen=1", "-peertimeout=5"})) << a.LogTail();
     a.Rpc("generatetoaddress", json::array({20, MINE_ADDRESS}));
     bool closed = false;
+    // 0. A peer that connects and never completes the handshake is dropped after the timeout.
+    RawPeer silent(a.P2pPort());
+    ASSERT_TRUE(silent.Connected());
+    const auto silent_start = std::chrono::steady_clock::now();
 
     // 1. A header announcing more than MAX_PROTOCOL_MESSAGE_LENGTH: disconnected at once.
     {
@@ -277,6 +282,9 @@ TEST(E2eP2p, HostilePeersAreDisconnectedAndHonestPeerIsServed)
         raw.Read(5s, closed);
         EXPECT_TRUE(closed) << "non-continuous headers did not end the connection";
     }
+    silent.Read(10s, closed);
+    EXPECT_TRUE(closed) << "handshake timeout did not drop the silent peer";
+    EXPECT_GE(std::chrono::steady_clock::now() - silent_start, 4s);
     // The node still serves an honest peer.
     Node b;
     ASSERT_TRUE(b.Start({Connect(a)})) << b.LogTail();
