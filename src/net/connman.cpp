@@ -169,7 +169,8 @@ void Connman::StartAccept(tcp::acceptor& acceptor)
             const Service addr = ep_ec ? Service{} : FromEndpoint(remote);
             int inbound = 0;
             for (auto& [id, p] : m_peers) inbound += p->IsInbound() && !p->disconnect;
-            const int max_inbound = std::max(0, m_opts.max_connections - 10);  // Core keeps ~10 slots outbound
+            // Core reserves min(8 full-relay + 2 block-relay + 1 feeler, max) of -maxconnections for outbound.
+            const int max_inbound = std::max(0, m_opts.max_connections - std::min(11, m_opts.max_connections));
             std::string refuse;
             if (!m_network_active) {
                 refuse = "network activity is disabled";
@@ -355,23 +356,23 @@ void Connman::OnTick()
 
 void Connman::CheckTimeouts(Peer& peer, int64_t now_us)
 {
+    // Core's InactivityCheck: nothing is judged before -peertimeout has passed since the connection opened.
     const int64_t age_s = (now_us - peer.conn_time_us) / 1'000'000;
-    // Core's InactivityCheck: the version handshake must complete within the timeout.
-    if (!peer.successfully_connected && age_s >= m_opts.handshake_timeout_s) {
-        LogPrintf("version handshake timeout, disconnecting peer=%lld\n", static_cast<long long>(peer.id));
-        Disconnect(peer, "version handshake timeout");
-        return;
-    }
+    if (age_s < m_opts.handshake_timeout_s) return;
     const int64_t now = m_now();
-    if (age_s >= m_opts.inactivity_timeout_s) {
-        if (peer.last_send == 0 || peer.last_recv == 0) {
-            Disconnect(peer, "socket no message in first timeout");
-        } else if (now - peer.last_send > m_opts.inactivity_timeout_s) {
-            Disconnect(peer, "socket sending timeout");
-        } else if (now - peer.last_recv > m_opts.inactivity_timeout_s) {
-            Disconnect(peer, "socket receive timeout");
-        }
+    std::string reason;
+    if (peer.last_send == 0 || peer.last_recv == 0) {
+        reason = "socket no message in first " + std::to_string(m_opts.handshake_timeout_s) + " seconds";
+    } else if (now - peer.last_send > m_opts.inactivity_timeout_s) {
+        reason = "socket sending timeout";
+    } else if (now - peer.last_recv > m_opts.inactivity_timeout_s) {
+        reason = "socket receive timeout";
+    } else if (!peer.successfully_connected) {
+        reason = "version handshake timeout";
     }
+    if (reason.empty()) return;
+    LogPrintf("%s, disconnecting peer=%lld\n", reason.c_str(), static_cast<long long>(peer.id));
+    Disconnect(peer, reason);
 }
 
 void Connman::MaintainOutbound()

@@ -19,6 +19,7 @@
 #include <future>
 #include <list>
 #include <map>
+#include <optional>
 #include <memory>
 #include <set>
 #include <string>
@@ -99,6 +100,18 @@ struct Peer {
     std::list<std::pair<uint256, int64_t>> blocks_in_flight;  // hash, request time (us)
     std::vector<const BlockIndex*> blocks_to_announce;
     std::deque<Inv> getdata_queue;  // requests served as the send queue drains
+
+    // BIP152 compact blocks.
+    bool provides_cmpct{false};  // sent sendcmpct version 2
+    bool cmpct_hb_from{false};   // asked us to push cmpctblock unsolicited
+    bool cmpct_hb_to{false};     // we asked it to
+    struct PartialBlock {
+        uint256 hash;
+        BlockHeader header;
+        std::vector<TransactionRef> txs;  // null where still missing
+        std::vector<uint16_t> missing;
+    };
+    std::optional<PartialBlock> partial_block;
 
     // Transaction relay.
     std::set<uint256> known_txs;         // wtxids (and txids for non-wtxid peers) the peer has or was sent

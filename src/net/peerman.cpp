@@ -1,6 +1,7 @@
 // Message processing: handshake, header and block sync, serving data, relay, misbehaviour (see peerman.h).
 #include "net/peerman.h"
 
+#include "consensus/merkle.h"
 #include "util/logging.h"
 
 #include <algorithm>
@@ -52,6 +53,7 @@ void PeerMan::FinalizePeer(Peer& peer)
     for (const auto& [hash, t] : peer.blocks_in_flight) m_blocks_in_flight.erase(hash);
     peer.blocks_in_flight.clear();
     std::erase_if(m_tx_requested, [&](const auto& kv) { return kv.second.first == peer.id; });
+    std::erase(m_hb_peers, peer.id);
     if (peer.sync_started) --m_sync_started;
     peer.sync_started = false;
     LogDebug("net", "Cleared nodestate for peer=%lld\n", Id(peer));
@@ -188,6 +190,10 @@ void PeerMan::ProcessMessage(Peer& peer, const NetMessage& m)
                   peer.version, peer.starting_height, Id(peer));
         // BIP130: ask for headers announcements.
         if (peer.send_version >= SENDHEADERS_VERSION) m_connman.PushMessage(peer, msg::SENDHEADERS, {});
+        // BIP152: we understand compact blocks (low bandwidth until we pick the peer).
+        if (peer.send_version >= SHORT_IDS_BLOCKS_VERSION) {
+            m_connman.PushMessage(peer, msg::SENDCMPCT, SerializeSendCmpct({false, 2}));
+        }
         // BIP133: our mempool's minimum relay feerate.
         if (peer.send_version >= FEEFILTER_VERSION && !m_opts.ignore_incoming_txs && m_node.mempool) {
             int64_t fee;
@@ -270,8 +276,10 @@ void PeerMan::ProcessMessage(Peer& peer, const NetMessage& m)
         return;
     }
     if (cmd == msg::SENDCMPCT) {
-        // BIP152 is not implemented: we never announce with cmpctblock, so the request is recorded only.
-        (void)ParseSendCmpct(payload);
+        auto c = ParseSendCmpct(payload);
+        if (!c || c->version != 2) return;  // only version 2 (wtxid short ids) is spoken
+        peer.provides_cmpct = true;
+        peer.cmpct_hb_from = c->high_bandwidth;
         return;
     }
     if (cmd == msg::FEEFILTER) {
@@ -376,6 +384,25 @@ void PeerMan::ProcessMessage(Peer& peer, const NetMessage& m)
             return;
         }
         ProcessTx(peer, *tx);
+        return;
+    }
+    if (cmd == msg::CMPCTBLOCK) {
+        auto c = ParseCompactBlock(payload);
+        if (!c) {
+            LogDebug("net", "ProcessMessages(cmpctblock): Exception '%s' caught, peer=%lld\n", c.error.c_str(), Id(peer));
+            return;
+        }
+        ProcessCompactBlock(peer, *c);
+        return;
+    }
+    if (cmd == msg::GETBLOCKTXN) {
+        auto r = ParseBlockTxnRequest(payload);
+        if (r) ProcessGetBlockTxn(peer, *r);
+        return;
+    }
+    if (cmd == msg::BLOCKTXN) {
+        auto b = ParseBlockTxn(payload);
+        if (b) ProcessBlockTxn(peer, *b);
         return;
     }
     LogDebug("net", "Unknown command \"%s\" from peer=%lld\n", cmd.c_str(), Id(peer));
@@ -491,9 +518,14 @@ void PeerMan::ProcessBlock(Peer& peer, const std::shared_ptr<const Block>& block
         MaybePunishNodeForBlock(peer, state, "");
         return;
     }
-    std::lock_guard lock(m_chainman.Mutex());
-    UpdateBlockAvailability(peer, hash);
+    bool became_tip = false;
+    {
+        std::lock_guard lock(m_chainman.Mutex());
+        UpdateBlockAvailability(peer, hash);
+        became_tip = new_block && m_chainman.Tip()->GetBlockHash() == hash && !m_chainman.IsInitialBlockDownload();
+    }
     if (new_block) m_stalling_timeout_s = std::max(m_opts.stalling_timeout_s, m_stalling_timeout_s * 85 / 100);
+    if (became_tip) MaybeSetPeerAsHighBandwidth(peer);
 }
 
 void PeerMan::RemoveBlockRequest(const uint256& hash, int64_t from_peer)
@@ -673,6 +705,14 @@ void PeerMan::ProcessGetData(Peer& peer)
                 // Serve the active chain and fully validated side branches only (Core's BlockRequestAllowed).
                 if (!m_chainman.Chain().Contains(idx) && !idx->IsValid(BLOCK_VALID_SCRIPTS)) continue;
                 if (inv.type == MSG_FILTERED_BLOCK || inv.type == MSG_FILTERED_WITNESS_BLOCK) continue;  // no BIP37
+                if (inv.type == MSG_CMPCT_BLOCK && idx->height >= m_chainman.Chain().Height() - MAX_CMPCTBLOCK_DEPTH) {
+                    auto block = m_chainman.ReadBlock(*idx);
+                    if (block) {
+                        m_connman.PushMessage(peer, msg::CMPCTBLOCK,
+                                              SerializeCompactBlock(CompactBlock::FromBlock(*block, Rng()())));
+                        continue;
+                    }
+                }
                 if (stripped) {
                     auto block = m_chainman.ReadBlock(*idx);
                     if (block) raw = EncodeBlock(*block, false);
@@ -844,6 +884,15 @@ void PeerMan::AnnounceBlocks(Peer& peer)
         return b && ((peer.best_known_block && peer.best_known_block->GetAncestor(b->height) == b) ||
                      (peer.best_header_sent && peer.best_header_sent->GetAncestor(b->height) == b));
     };
+    if (peer.cmpct_hb_from && fresh.size() == 1 && knows(parent)) {
+        // BIP152 high bandwidth: push the block itself as a compact block.
+        auto block = m_chainman.ReadBlock(*fresh.front());
+        if (block) {
+            peer.best_header_sent = fresh.front();
+            m_connman.PushMessage(peer, msg::CMPCTBLOCK, SerializeCompactBlock(CompactBlock::FromBlock(*block, Rng()())));
+            return;
+        }
+    }
     if (peer.prefers_headers && fresh.size() <= static_cast<size_t>(MAX_BLOCKS_TO_ANNOUNCE) && knows(parent)) {
         std::vector<BlockHeader> headers;
         for (const BlockIndex* b : fresh) headers.push_back(b->GetBlockHeader());
@@ -950,4 +999,178 @@ void PeerMan::BlockConnected(const Block& block, const BlockIndex& index)
     m_connman.Post([this, hashes] {
         for (const uint256& h : hashes) m_tx_requested.erase(h);
     });
+}
+
+// ---- BIP152 compact blocks ---------------------------------------------------------------------------------
+
+void PeerMan::MaybeSetPeerAsHighBandwidth(Peer& peer)
+{
+    if (!peer.provides_cmpct || peer.cmpct_hb_to) return;
+    // Core keeps the three peers that most recently gave us a new tip as high-bandwidth peers.
+    if (m_hb_peers.size() >= 3) {
+        if (Peer* old = m_connman.FindPeer(m_hb_peers.front())) {
+            old->cmpct_hb_to = false;
+            m_connman.PushMessage(*old, msg::SENDCMPCT, SerializeSendCmpct({false, 2}));
+        }
+        m_hb_peers.pop_front();
+    }
+    m_hb_peers.push_back(peer.id);
+    peer.cmpct_hb_to = true;
+    m_connman.PushMessage(peer, msg::SENDCMPCT, SerializeSendCmpct({true, 2}));
+}
+
+void PeerMan::RequestFullBlock(Peer& peer, const uint256& hash)
+{
+    m_blocks_in_flight[hash] = peer.id;
+    if (std::none_of(peer.blocks_in_flight.begin(), peer.blocks_in_flight.end(),
+                     [&](const auto& e) { return e.first == hash; })) {
+        peer.blocks_in_flight.emplace_back(hash, SteadyMicros());
+    }
+    m_connman.PushMessage(peer, msg::GETDATA, SerializeInvVector({Inv{MSG_WITNESS_BLOCK, hash}}));
+}
+
+void PeerMan::ProcessCompactBlock(Peer& peer, const CompactBlock& cmpct)
+{
+    const uint256 hash = cmpct.header.GetHash();
+    {
+        std::lock_guard lock(m_chainman.Mutex());
+        if (!m_chainman.LookupBlockIndex(cmpct.header.prev_block)) {
+            // Does not connect: ask for the headers in between (Core treats it as an unconnecting header).
+            const BlockIndex* best = m_chainman.BestHeader() ? m_chainman.BestHeader() : m_chainman.Tip();
+            SendGetHeaders(peer, best);
+            return;
+        }
+        BlockValidationState state;
+        const BlockIndex* index = nullptr;
+        const BlockHeader header = cmpct.header;
+        if (!m_chainman.ProcessNewBlockHeaders(std::span<const BlockHeader>(&header, 1), true, state, &index)) {
+            if (state.IsInvalid()) MaybePunishNodeForBlock(peer, state, "invalid header via cmpctblock");
+            return;
+        }
+        UpdateBlockAvailability(peer, hash);
+        if (!index || (index->status & BLOCK_HAVE_DATA)) return;  // nothing new
+        if (index->pprev != m_chainman.Tip()) {
+            // Not the next block on our tip: let the normal download logic fetch it (Core's behaviour in spirit).
+            return;
+        }
+    }
+    // Where each prefilled transaction goes, and which short id maps to which slot.
+    Peer::PartialBlock partial;
+    partial.hash = hash;
+    partial.header = cmpct.header;
+    const size_t count = cmpct.BlockTxCount();
+    partial.txs.assign(count, nullptr);
+    for (const PrefilledTx& p : cmpct.prefilled) {
+        if (p.index >= count || partial.txs[p.index]) {
+            Misbehaving(peer, "invalid compact block");
+            return;
+        }
+        partial.txs[p.index] = p.tx;
+    }
+    std::map<uint64_t, size_t> slot_of;
+    size_t next = 0;
+    for (uint64_t id : cmpct.short_ids) {
+        while (next < count && partial.txs[next]) ++next;
+        if (!slot_of.emplace(id, next).second) {
+            // Duplicate short ids: reconstruction is ambiguous, fall back to the full block (Core: READ_STATUS_FAILED).
+            RequestFullBlock(peer, hash);
+            return;
+        }
+        ++next;
+    }
+    std::set<size_t> collided;
+    if (m_node.mempool && !slot_of.empty()) {
+        std::lock_guard lock(m_node.mempool->m_mutex);
+        for (const uint256& txid : m_node.mempool->Txids()) {
+            TransactionRef tx = m_node.mempool->Get(txid);
+            if (!tx) continue;
+            auto it = slot_of.find(cmpct.ShortId(tx->GetWitnessHash()));
+            if (it == slot_of.end()) continue;
+            if (partial.txs[it->second]) collided.insert(it->second);  // two mempool matches: ask for it instead
+            partial.txs[it->second] = tx;
+        }
+    }
+    for (size_t i : collided) partial.txs[i] = nullptr;
+    for (size_t i = 0; i < count; ++i) {
+        if (!partial.txs[i]) partial.missing.push_back(static_cast<uint16_t>(i));
+    }
+    // The block is in flight from this peer until it is complete.
+    m_blocks_in_flight[hash] = peer.id;
+    if (std::none_of(peer.blocks_in_flight.begin(), peer.blocks_in_flight.end(),
+                     [&](const auto& e) { return e.first == hash; })) {
+        peer.blocks_in_flight.emplace_back(hash, SteadyMicros());
+    }
+    if (partial.missing.empty()) {
+        FinishCompactBlock(peer, partial);
+        return;
+    }
+    LogDebug("cmpctblock", "compact block %s: %zu of %zu transactions missing, requesting from peer=%lld\n",
+             hash.GetHex().c_str(), partial.missing.size(), count, Id(peer));
+    BlockTxnRequest req{hash, partial.missing};
+    peer.partial_block = std::move(partial);
+    m_connman.PushMessage(peer, msg::GETBLOCKTXN, SerializeBlockTxnRequest(req));
+}
+
+void PeerMan::FinishCompactBlock(Peer& peer, Peer::PartialBlock& partial)
+{
+    auto block = std::make_shared<Block>();
+    block->header = partial.header;
+    block->vtx = partial.txs;
+    bool mutated = false;
+    if (BlockMerkleRoot(*block, &mutated) != block->header.merkle_root || mutated) {
+        // A short id collision put the wrong transaction in: not the peer's fault (BIP152), fetch the block.
+        LogDebug("cmpctblock", "compact block %s reconstruction failed, requesting full block\n",
+                 partial.hash.GetHex().c_str());
+        RequestFullBlock(peer, partial.hash);
+        return;
+    }
+    ProcessBlock(peer, block);
+}
+
+void PeerMan::ProcessGetBlockTxn(Peer& peer, const BlockTxnRequest& req)
+{
+    std::shared_ptr<Block> block;
+    {
+        std::lock_guard lock(m_chainman.Mutex());
+        const BlockIndex* idx = m_chainman.LookupBlockIndex(req.block_hash);
+        if (!idx || !(idx->status & BLOCK_HAVE_DATA)) {
+            LogDebug("net", "Peer %lld sent us a getblocktxn for a block we don't have\n", Id(peer));
+            return;
+        }
+        if (idx->height < m_chainman.Chain().Height() - MAX_BLOCKTXN_DEPTH) {
+            // Too old for compact relay: answer with the whole block, as Core does.
+            peer.getdata_queue.push_back(Inv{MSG_WITNESS_BLOCK, req.block_hash});
+            ProcessGetData(peer);
+            return;
+        }
+        auto read = m_chainman.ReadBlock(*idx);
+        if (!read) return;
+        block = std::make_shared<Block>(std::move(*read));
+    }
+    BlockTxn resp;
+    resp.block_hash = req.block_hash;
+    for (uint16_t i : req.indexes) {
+        if (i >= block->vtx.size()) {
+            Misbehaving(peer, "getblocktxn with out-of-bounds tx indices");
+            return;
+        }
+        resp.txs.push_back(block->vtx[i]);
+    }
+    m_connman.PushMessage(peer, msg::BLOCKTXN, SerializeBlockTxn(resp));
+}
+
+void PeerMan::ProcessBlockTxn(Peer& peer, const BlockTxn& txn)
+{
+    if (!peer.partial_block || peer.partial_block->hash != txn.block_hash) {
+        LogDebug("net", "Peer %lld sent us block transactions for block we weren't expecting\n", Id(peer));
+        return;
+    }
+    Peer::PartialBlock partial = std::move(*peer.partial_block);
+    peer.partial_block.reset();
+    if (txn.txs.size() != partial.missing.size()) {
+        Misbehaving(peer, "invalid compact block/non-matching block transactions");
+        return;
+    }
+    for (size_t i = 0; i < partial.missing.size(); ++i) partial.txs[partial.missing[i]] = txn.txs[i];
+    FinishCompactBlock(peer, partial);
 }

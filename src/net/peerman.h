@@ -6,6 +6,7 @@
 #include "net/connman.h"
 #include "node/context.h"
 
+#include <deque>
 #include <map>
 #include <set>
 
@@ -84,6 +85,14 @@ private:
     void AnnounceBlocks(Peer& peer);
     void AnnounceTransactions(Peer& peer, int64_t now_us);
     bool AlreadyHaveTx(const uint256& hash, bool by_wtxid);
+    // BIP152.
+    void ProcessCompactBlock(Peer& peer, const CompactBlock& cmpct);
+    void ProcessGetBlockTxn(Peer& peer, const BlockTxnRequest& req);
+    void ProcessBlockTxn(Peer& peer, const BlockTxn& txn);
+    /** Hands a reconstructed block to validation; a mismatch (short id collision) falls back to the full block. */
+    void FinishCompactBlock(Peer& peer, Peer::PartialBlock& partial);
+    void MaybeSetPeerAsHighBandwidth(Peer& peer);
+    void RequestFullBlock(Peer& peer, const uint256& hash);
 
     NodeContext& m_node;
     ChainstateManager& m_chainman;
@@ -97,4 +106,5 @@ private:
     std::set<uint256> m_recent_rejects;  // wtxids (and txids) rejected since the last tip change
     int64_t m_stalling_timeout_s;
     int m_sync_started{0};
+    std::deque<int64_t> m_hb_peers;  // peers we asked for high-bandwidth compact blocks (at most 3)
 };

@@ -2,6 +2,7 @@
 #include "net/protocol.h"
 
 #include "crypto/hash.h"
+#include "crypto/siphash.h"
 
 #include <arpa/inet.h>
 #include <cstring>
@@ -377,6 +378,140 @@ Parsed<std::shared_ptr<const Block>> ParseBlockMessage(std::span<const uint8_t> 
 {
     return ParseWith<std::shared_ptr<const Block>>(
         payload, [](SpanReader& s) { return std::make_shared<const Block>(UnserializeBlock(s)); });
+}
+
+// ---- BIP152 ----------------------------------------------------------------------------------------------
+
+CompactBlock CompactBlock::FromBlock(const Block& block, uint64_t nonce)
+{
+    CompactBlock c;
+    c.header = block.header;
+    c.nonce = nonce;
+    if (!block.vtx.empty()) c.prefilled.push_back(PrefilledTx{0, block.vtx[0]});
+    for (size_t i = 1; i < block.vtx.size(); ++i) c.short_ids.push_back(c.ShortId(block.vtx[i]->GetWitnessHash()));
+    return c;
+}
+
+uint64_t CompactBlock::ShortId(const uint256& wtxid) const
+{
+    std::vector<uint8_t> buf;
+    VectorWriter w(buf);
+    SerializeHeader(w, header);
+    WriteLE(w, nonce);
+    const uint256 h = Sha256Hash(buf);
+    uint64_t k0 = 0, k1 = 0;
+    for (int i = 0; i < 8; ++i) {
+        k0 |= static_cast<uint64_t>(h.data()[i]) << (8 * i);
+        k1 |= static_cast<uint64_t>(h.data()[8 + i]) << (8 * i);
+    }
+    return SipHasher(k0, k1).Write(std::span<const uint8_t>(wtxid.data(), wtxid.size())).Finalize() &
+           0xffffffffffffULL;
+}
+
+std::vector<uint8_t> SerializeCompactBlock(const CompactBlock& c)
+{
+    return Build([&](VectorWriter& w) {
+        SerializeHeader(w, c.header);
+        WriteLE(w, c.nonce);
+        WriteCompactSize(w, c.short_ids.size());
+        for (uint64_t id : c.short_ids) {
+            WriteLE(w, static_cast<uint32_t>(id));
+            WriteLE(w, static_cast<uint16_t>(id >> 32));
+        }
+        WriteCompactSize(w, c.prefilled.size());
+        int prev = -1;
+        for (const PrefilledTx& p : c.prefilled) {
+            WriteCompactSize(w, static_cast<uint64_t>(p.index - prev - 1));  // differential encoding
+            prev = p.index;
+            SerializeTransaction(w, *p.tx, true);
+        }
+    });
+}
+
+Parsed<CompactBlock> ParseCompactBlock(std::span<const uint8_t> payload)
+{
+    return ParseWith<CompactBlock>(payload, [](SpanReader& s) {
+        CompactBlock c;
+        c.header = UnserializeHeader(s);
+        c.nonce = ReadLE<uint64_t>(s);
+        const uint64_t n = ReadCompactSize(s);
+        // Each short id is 6 bytes: the count cannot exceed what the payload holds.
+        if (n > s.remaining() / 6) throw DeserializeError("end of data");
+        c.short_ids.reserve(n);
+        for (uint64_t i = 0; i < n; ++i) {
+            const uint64_t lsb = ReadLE<uint32_t>(s);
+            const uint64_t msb = ReadLE<uint16_t>(s);
+            c.short_ids.push_back(lsb | (msb << 32));
+        }
+        const uint64_t np = ReadCompactSize(s);
+        int64_t prev = -1;
+        for (uint64_t i = 0; i < np; ++i) {
+            const uint64_t delta = ReadCompactSize(s);
+            const uint64_t index = static_cast<uint64_t>(prev + 1) + delta;
+            if (delta > 0xffff || index > 0xffff) throw DeserializeError("differential value overflow");
+            MutableTransaction mtx;
+            UnserializeTransaction(s, mtx, true);
+            c.prefilled.push_back(PrefilledTx{static_cast<uint16_t>(index), MakeTransactionRef(std::move(mtx))});
+            prev = static_cast<int64_t>(index);
+        }
+        if (c.BlockTxCount() > 0xffff) throw DeserializeError("indexes overflowed 16 bits");
+        return c;
+    });
+}
+
+std::vector<uint8_t> SerializeBlockTxnRequest(const BlockTxnRequest& r)
+{
+    return Build([&](VectorWriter& w) {
+        WriteBlob(w, r.block_hash);
+        WriteCompactSize(w, r.indexes.size());
+        int prev = -1;
+        for (uint16_t i : r.indexes) {
+            WriteCompactSize(w, static_cast<uint64_t>(i - prev - 1));
+            prev = i;
+        }
+    });
+}
+
+Parsed<BlockTxnRequest> ParseBlockTxnRequest(std::span<const uint8_t> payload)
+{
+    return ParseWith<BlockTxnRequest>(payload, [](SpanReader& s) {
+        BlockTxnRequest r;
+        r.block_hash = ReadUint256(s);
+        const uint64_t n = ReadCompactSize(s);
+        if (n > s.remaining()) throw DeserializeError("end of data");
+        int64_t prev = -1;
+        for (uint64_t i = 0; i < n; ++i) {
+            const uint64_t delta = ReadCompactSize(s);
+            const uint64_t index = static_cast<uint64_t>(prev + 1) + delta;
+            if (delta > 0xffff || index > 0xffff) throw DeserializeError("indexes overflowed 16 bits");
+            r.indexes.push_back(static_cast<uint16_t>(index));
+            prev = static_cast<int64_t>(index);
+        }
+        return r;
+    });
+}
+
+std::vector<uint8_t> SerializeBlockTxn(const BlockTxn& b)
+{
+    return Build([&](VectorWriter& w) {
+        WriteBlob(w, b.block_hash);
+        WriteCompactSize(w, b.txs.size());
+        for (const auto& tx : b.txs) SerializeTransaction(w, *tx, true);
+    });
+}
+
+Parsed<BlockTxn> ParseBlockTxn(std::span<const uint8_t> payload)
+{
+    return ParseWith<BlockTxn>(payload, [](SpanReader& s) {
+        BlockTxn b;
+        b.block_hash = ReadUint256(s);
+        b.txs = ReadVector<TransactionRef>(s, [](SpanReader& st) {
+            MutableTransaction mtx;
+            UnserializeTransaction(st, mtx, true);
+            return MakeTransactionRef(std::move(mtx));
+        });
+        return b;
+    });
 }
 
 // ---- transport ---------------------------------------------------------------------------------------------

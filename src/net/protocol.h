@@ -305,6 +305,51 @@ Parsed<std::vector<Address>> ParseAddrMessage(std::span<const uint8_t> payload, 
 Parsed<TransactionRef> ParseTxMessage(std::span<const uint8_t> payload);
 Parsed<std::shared_ptr<const Block>> ParseBlockMessage(std::span<const uint8_t> payload);
 
+// ---- BIP152 compact blocks ---------------------------------------------------------------------------------
+
+/** Blocks this deep or shallower are sent as cmpctblock on request (Core's MAX_CMPCTBLOCK_DEPTH). */
+constexpr int MAX_CMPCTBLOCK_DEPTH = 5;
+/** getblocktxn is answered for blocks this deep or shallower (Core's MAX_BLOCKTXN_DEPTH). */
+constexpr int MAX_BLOCKTXN_DEPTH = 10;
+
+/** A transaction sent in full inside a cmpctblock, at its absolute position in the block. */
+struct PrefilledTx {
+    uint16_t index{0};
+    TransactionRef tx;
+};
+
+/** cmpctblock (Core's CBlockHeaderAndShortTxIDs), version 2: short ids of wtxids. */
+struct CompactBlock {
+    BlockHeader header;
+    uint64_t nonce{0};
+    std::vector<uint64_t> short_ids;  // 48-bit values
+    std::vector<PrefilledTx> prefilled;
+
+    /** The coinbase prefilled, every other transaction by short id. */
+    static CompactBlock FromBlock(const Block& block, uint64_t nonce);
+    size_t BlockTxCount() const { return short_ids.size() + prefilled.size(); }
+    /** BIP152: SipHash-2-4 keyed with the first 16 bytes of SHA256(header || nonce), over the wtxid, 6 bytes. */
+    uint64_t ShortId(const uint256& wtxid) const;
+};
+
+struct BlockTxnRequest {  // getblocktxn
+    uint256 block_hash;
+    std::vector<uint16_t> indexes;  // absolute, increasing
+};
+
+struct BlockTxn {  // blocktxn
+    uint256 block_hash;
+    std::vector<TransactionRef> txs;
+};
+
+std::vector<uint8_t> SerializeCompactBlock(const CompactBlock& c);
+/** Fails with Core's texts ("indexes overflowed 16 bits", "differential value overflow", ...). */
+Parsed<CompactBlock> ParseCompactBlock(std::span<const uint8_t> payload);
+std::vector<uint8_t> SerializeBlockTxnRequest(const BlockTxnRequest& r);
+Parsed<BlockTxnRequest> ParseBlockTxnRequest(std::span<const uint8_t> payload);
+std::vector<uint8_t> SerializeBlockTxn(const BlockTxn& b);
+Parsed<BlockTxn> ParseBlockTxn(std::span<const uint8_t> payload);
+
 // ---- transport ---------------------------------------------------------------------------------------------
 
 /** One complete message off the wire. */

@@ -173,8 +173,8 @@ RpcMethod GetPeerInfo(NodeContext& node, NetRpcContext& net)
                     o.PushKV("version", p.version);
                     o.PushKV("subver", p.user_agent);
                     o.PushKV("inbound", p.IsInbound());
-                    o.PushKV("bip152_hb_to", false);
-                    o.PushKV("bip152_hb_from", false);
+                    o.PushKV("bip152_hb_to", p.cmpct_hb_to);
+                    o.PushKV("bip152_hb_from", p.cmpct_hb_from);
                     o.PushKV("startingheight", p.starting_height);
                     const PeerSyncStats s = peerman.GetSyncStats(p);
                     o.PushKV("presynced_headers", -1);

@@ -172,11 +172,23 @@ TEST(E2eP2p, SyncRelayReorgAndChainOfNodes)
         return std::find(pool.begin(), pool.end(), txid) != pool.end();
     }, 30s)) << "transaction did not reach B\n" << b.LogTail();
 
-    // A reorg on A: invalidate the last 6 blocks, mine a longer branch; B follows.
+    // BIP152: B picked A as a high-bandwidth peer when A gave it its tip; A's next block (with the transaction)
+    // arrives as a cmpctblock that B rebuilds from its mempool.
+    a.Rpc("generatetoaddress", json::array({1, MINE_ADDRESS}));
+    const std::string tip_201 = a.Rpc("getbestblockhash").get<std::string>();
+    ASSERT_TRUE(WaitFor([&] { return b.Rpc("getbestblockhash").get<std::string>() == tip_201; }, 30s)) << b.LogTail();
+    EXPECT_TRUE(b.Rpc("getrawmempool").empty());
+    const json peer_a = b.Rpc("getpeerinfo")[0];
+    EXPECT_TRUE(peer_a["bip152_hb_to"].get<bool>());
+    EXPECT_TRUE(peer_a["bytesrecv_per_msg"].contains("cmpctblock")) << peer_a.dump();
+    EXPECT_FALSE(peer_a["bytesrecv_per_msg"].contains("blocktxn")) << "the transaction was already in B's mempool";
+
+    // A reorg on A: invalidate the last 7 blocks, mine a longer branch; B follows.
     const std::string fork_hash = a.Rpc("getblockhash", json::array({195})).get<std::string>();
     a.Rpc("invalidateblock", json::array({fork_hash}));
     ASSERT_EQ(a.Rpc("getblockcount").get<int>(), 194);
-    a.Rpc("generatetoaddress", json::array({10, MINE_ADDRESS}));
+    // Another address, so the new branch cannot repeat an invalidated block byte for byte.
+    a.Rpc("generatetoaddress", json::array({10, key_address}));
     const std::string new_tip = a.Rpc("getbestblockhash").get<std::string>();
     ASSERT_TRUE(WaitFor([&] { return b.Rpc("getbestblockhash").get<std::string>() == new_tip; }))
         << "B did not follow the reorg\n" << b.LogTail();
@@ -208,9 +220,14 @@ TEST(E2eP2p, SyncRelayReorgAndChainOfNodes)
 TEST(E2eP2p, HostilePeersAreDisconnectedAndHonestPeerIsServed)
 {
     Node a;
-    ASSERT_TRUE(a.Start({"-listen=1"})) << a.LogTail();
+    // A short handshake timeout (-peertimeout, default 60 s) so the silent peer below is dropped quickly.
+    ASSERT_TRUE(a.Start({"-listen=1", "-peertimeout=5"})) << a.LogTail();
     a.Rpc("generatetoaddress", json::array({20, MINE_ADDRESS}));
     bool closed = false;
+    // 0. A peer that connects and never completes the handshake is dropped after the timeout.
+    RawPeer silent(a.P2pPort());
+    ASSERT_TRUE(silent.Connected());
+    const auto silent_start = std::chrono::steady_clock::now();
 
     // 1. A header announcing more than MAX_PROTOCOL_MESSAGE_LENGTH: disconnected at once.
     {
@@ -265,6 +282,9 @@ TEST(E2eP2p, HostilePeersAreDisconnectedAndHonestPeerIsServed)
         raw.Read(5s, closed);
         EXPECT_TRUE(closed) << "non-continuous headers did not end the connection";
     }
+    silent.Read(10s, closed);
+    EXPECT_TRUE(closed) << "handshake timeout did not drop the silent peer";
+    EXPECT_GE(std::chrono::steady_clock::now() - silent_start, 4s);
     // The node still serves an honest peer.
     Node b;
     ASSERT_TRUE(b.Start({Connect(a)})) << b.LogTail();

@@ -1,5 +1,6 @@
 // Fuzz target: every P2P payload parser (version, inv/getdata/notfound, getheaders, headers, addr, addrv2,
-// sendcmpct, ping/feefilter, tx, block). None may crash; what parses re-serializes and parses to the same value.
+// sendcmpct, ping/feefilter, tx, block, cmpctblock, getblocktxn, blocktxn). None may crash; what parses
+// re-serializes and parses to the same value.
 #include "fuzz_check.h"
 #include "net/protocol.h"
 
@@ -11,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     if (size < 1) return 0;
     const uint8_t which = data[0];
     const std::span<const uint8_t> payload(data + 1, size - 1);
-    switch (which % 10) {
+    switch (which % 13) {
     case 0: {
         auto v = ParseVersion(payload);
         if (v) {
@@ -47,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     }
     case 4:
     case 5: {
-        const bool v2 = which % 10 == 5;
+        const bool v2 = which % 13 == 5;
         auto a = ParseAddrMessage(payload, v2);
         if (a) {
             auto again = ParseAddrMessage(SerializeAddrMessage(*a, v2), v2);
@@ -74,6 +75,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     case 9: {
         auto b = ParseBlockMessage(payload);
         if (b) FUZZ_CHECK((*ParseBlockMessage(EncodeBlock(**b)))->GetHash() == (*b)->GetHash());
+        break;
+    }
+    case 10: {
+        auto c = ParseCompactBlock(payload);
+        if (c) {
+            FUZZ_CHECK(c->BlockTxCount() <= 0xffff);
+            auto again = ParseCompactBlock(SerializeCompactBlock(*c));
+            FUZZ_CHECK(again && again->short_ids == c->short_ids && again->prefilled.size() == c->prefilled.size());
+            for (size_t i = 0; i < c->prefilled.size(); ++i) FUZZ_CHECK(again->prefilled[i].index == c->prefilled[i].index);
+        }
+        break;
+    }
+    case 11: {
+        auto r = ParseBlockTxnRequest(payload);
+        if (r) FUZZ_CHECK(ParseBlockTxnRequest(SerializeBlockTxnRequest(*r))->indexes == r->indexes);
+        break;
+    }
+    case 12: {
+        auto b = ParseBlockTxn(payload);
+        if (b) FUZZ_CHECK(ParseBlockTxn(SerializeBlockTxn(*b))->txs.size() == b->txs.size());
         break;
     }
     }

@@ -291,3 +291,63 @@ TEST(NetBanMan, BanExpiryAndDiscouragement)
     EXPECT_TRUE(bm.IsDiscouraged(*NetAddr::Parse("8.8.8.8")));
     EXPECT_FALSE(bm.IsDiscouraged(*NetAddr::Parse("8.8.4.4")));
 }
+
+namespace {
+TransactionRef SimpleTx(uint32_t n, bool witness)
+{
+    MutableTransaction mtx;
+    mtx.vin.resize(1);
+    mtx.vin[0].prevout = OutPoint(uint256(), n);
+    mtx.vin[0].prevout.hash.data()[0] = 1;
+    if (witness) mtx.vin[0].witness.stack = {{static_cast<uint8_t>(n)}};
+    mtx.vout.emplace_back(1000 + n, Script());
+    return MakeTransactionRef(std::move(mtx));
+}
+}  // namespace
+
+TEST(NetCompactBlocks, RoundTripAndShortIds)
+{
+    Block block;
+    block.header.bits = 0x207fffff;
+    for (uint32_t i = 0; i < 5; ++i) block.vtx.push_back(SimpleTx(i, i % 2 == 1));
+    const CompactBlock c = CompactBlock::FromBlock(block, 0x0102030405060708ULL);
+    ASSERT_EQ(c.prefilled.size(), 1u);
+    EXPECT_EQ(c.prefilled[0].index, 0);
+    ASSERT_EQ(c.short_ids.size(), 4u);
+    for (size_t i = 1; i < block.vtx.size(); ++i) {
+        EXPECT_EQ(c.short_ids[i - 1], c.ShortId(block.vtx[i]->GetWitnessHash()));
+        EXPECT_LT(c.short_ids[i - 1], uint64_t{1} << 48);  // six bytes
+    }
+    // A different nonce gives different short ids (the keys depend on header and nonce).
+    EXPECT_NE(CompactBlock::FromBlock(block, 1).short_ids, c.short_ids);
+    const auto bytes = SerializeCompactBlock(c);
+    EXPECT_EQ(bytes.size(), 80 + 8 + 1 + 4 * 6 + 1 + 1 + EncodeTransaction(*block.vtx[0]).size());
+    auto back = ParseCompactBlock(bytes);
+    ASSERT_TRUE(back) << back.error;
+    EXPECT_EQ(back->short_ids, c.short_ids);
+    EXPECT_EQ(back->prefilled[0].tx->GetWitnessHash(), block.vtx[0]->GetWitnessHash());
+    EXPECT_EQ(back->header.GetHash(), block.GetHash());
+}
+
+TEST(NetCompactBlocks, DifferentialIndexes)
+{
+    BlockTxnRequest r;
+    r.indexes = {0, 1, 5, 300};
+    const auto bytes = SerializeBlockTxnRequest(r);
+    // 32-byte hash, count 4, then deltas 0, 0, 3, 294 (0xfd 0x26 0x01).
+    EXPECT_EQ(HexStr(std::span<const uint8_t>(bytes.data() + 32, bytes.size() - 32)), "04000003fd2601");
+    auto back = ParseBlockTxnRequest(bytes);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->indexes, r.indexes);
+    // An index past 65535 is rejected with Core's text.
+    std::vector<uint8_t> overflow(bytes.begin(), bytes.begin() + 32);
+    overflow.push_back(2);
+    overflow.insert(overflow.end(), {0xfd, 0xff, 0xff, 0x00});
+    auto bad = ParseBlockTxnRequest(overflow);
+    EXPECT_FALSE(bad);
+    EXPECT_EQ(bad.error, "indexes overflowed 16 bits");
+    BlockTxn txn{uint256(), {SimpleTx(7, true)}};
+    auto txn_back = ParseBlockTxn(SerializeBlockTxn(txn));
+    ASSERT_TRUE(txn_back);
+    EXPECT_EQ(txn_back->txs[0]->GetWitnessHash(), txn.txs[0]->GetWitnessHash());
+}
