@@ -431,7 +431,7 @@ RpcMethod DecodePsbt(Chain chain)
 {
     return RpcMethod{
         "decodepsbt",
-        "Return a JSON object representing the serialized, base64-encoded partially signed Bitcoin transaction.\n",
+        "Return a JSON object representing the serialized, base64-encoded partially signed Bitcoin transaction.",
         {Arg{"psbt", Arg::Type::STR, Arg::Optional::NO, "The PSBT base64 string"}},
         {Res{Res::Type::OBJ, "", "", {Res{Res::Type::ANY, "", "Core's decodepsbt fields"}}}},
         HelpExampleCli("decodepsbt", "\"psbt\""),
@@ -446,7 +446,32 @@ RpcMethod AnalyzePsbtRpc()
         "analyzepsbt",
         "Analyzes and provides information about the current status of a PSBT and its inputs\n",
         {Arg{"psbt", Arg::Type::STR, Arg::Optional::NO, "A base64 string of a PSBT"}},
-        {Res{Res::Type::OBJ, "", "", {Res{Res::Type::ANY, "", "Core's analyzepsbt fields"}}}},
+        {Res{Res::Type::OBJ, "", "",
+             {Res{Res::Type::ARR, "inputs", true, "",
+                  {Res{Res::Type::OBJ, "", "",
+                       {Res{Res::Type::BOOL, "has_utxo", "Whether a UTXO is provided"},
+                        Res{Res::Type::BOOL, "is_final", "Whether the input is finalized"},
+                        Res{Res::Type::OBJ, "missing", true,
+                            "Things that are missing that are required to complete this input",
+                            {Res{Res::Type::ARR, "pubkeys", true, "",
+                                 {Res{Res::Type::STR_HEX, "keyid",
+                                      "Public key ID, hash160 of the public key, of a public key whose BIP 32 "
+                                      "derivation path is missing"}}},
+                             Res{Res::Type::ARR, "signatures", true, "",
+                                 {Res{Res::Type::STR_HEX, "keyid",
+                                      "Public key ID, hash160 of the public key, of a public key whose signature is "
+                                      "missing"}}},
+                             Res{Res::Type::STR_HEX, "redeemscript", true, "Hash160 of the redeem script that is missing"},
+                             Res{Res::Type::STR_HEX, "witnessscript", true, "SHA256 of the witness script that is missing"}}},
+                        Res{Res::Type::STR, "next", true, "Role of the next person that this input needs to go to"}}}}},
+              Res{Res::Type::NUM, "estimated_vsize", true, "Estimated vsize of the final signed transaction"},
+              Res{Res::Type::STR_AMOUNT, "estimated_feerate", true,
+                  "Estimated feerate of the final signed transaction in BTC/kvB. Shown only if all UTXO slots in the "
+                  "PSBT have been filled"},
+              Res{Res::Type::STR_AMOUNT, "fee", true,
+                  "The transaction fee paid. Shown only if all UTXO slots in the PSBT have been filled"},
+              Res{Res::Type::STR, "next", "Role of the next person that this psbt needs to go to"},
+              Res{Res::Type::STR, "error", true, "Error message (if there is one)"}}}},
         HelpExampleCli("analyzepsbt", "\"psbt\""),
         [](const RpcMethod&, const JsonRpcRequest& req) -> JsonValue {
             return AnalyzePsbtJson(DecodeOrThrow(Param(req, 0)));
