@@ -427,13 +427,211 @@ std::vector<Arg> CreateTxArgs()
     };
 }
 
+/** Core's ElideGroup: the first field prints "..." with the summary, the rest are left out of help. */
+std::vector<Res> ElideGroup(std::vector<Res> fields, const std::string& summary)
+{
+    for (size_t i = 0; i < fields.size(); ++i) {
+        if (i == 0) {
+            fields[i].elision = summary;
+        } else {
+            fields[i].skip_in_help = true;
+        }
+    }
+    return fields;
+}
+
+std::vector<Res> ProprietaryDoc()
+{
+    return {Res{Res::Type::OBJ, "", "",
+                {Res{Res::Type::STR_HEX, "identifier", "The hex string for the proprietary identifier"},
+                 Res{Res::Type::NUM, "subtype", "The number for the subtype"},
+                 Res{Res::Type::STR_HEX, "key", "The hex for the key"},
+                 Res{Res::Type::STR_HEX, "value", "The hex for the value"}}}};
+}
+
+Res ScriptDoc(const std::string& name, const std::string& what)
+{
+    return Res{Res::Type::OBJ, name, true, "",
+               {Res{Res::Type::STR, "asm", "Disassembly of the " + what},
+                Res{Res::Type::STR_HEX, "hex", "The raw " + what + " bytes, hex-encoded"},
+                Res{Res::Type::STR, "type", "The type, eg 'pubkeyhash'"}}};
+}
+
+Res TapDerivsDoc()
+{
+    return Res{Res::Type::ARR, "taproot_bip32_derivs", true, "",
+               {Res{Res::Type::OBJ, "", "",
+                    {Res{Res::Type::STR, "pubkey", "The x-only public key this path corresponds to"},
+                     Res{Res::Type::STR, "master_fingerprint", "The fingerprint of the master key"},
+                     Res{Res::Type::STR, "path", "The path"},
+                     Res{Res::Type::ARR, "leaf_hashes", "The hashes of the leaves this pubkey appears in",
+                         {Res{Res::Type::STR_HEX, "hash", "The hash of a leaf this pubkey appears in"}}}}}}};
+}
+
+Res MuSigParticipantsDoc()
+{
+    return Res{Res::Type::ARR, "musig2_participant_pubkeys", true, "",
+               {Res{Res::Type::OBJ, "", "",
+                    {Res{Res::Type::STR_HEX, "aggregate_pubkey",
+                         "The compressed aggregate public key for which the participants create."},
+                     Res{Res::Type::ARR, "participant_pubkeys", "",
+                         {Res{Res::Type::STR_HEX, "pubkey",
+                              "The compressed public keys that are aggregated for aggregate_pubkey."}}}}}}};
+}
+
+const std::string LAYOUT_AS_DECODERAWTX = "The layout is the same as the output of decoderawtransaction.";
+
+Res DecodePsbtInputsDoc()
+{
+    auto preimages = [](const std::string& name) {
+        return Res{Res::Type::OBJ_DYN, name, true, "",
+                   {Res{Res::Type::STR, "hash", "The hash and preimage that corresponds to it."}}};
+    };
+    auto musig_entry = [](const std::string& what, const std::string& value_key, const std::string& value_desc) {
+        return Res{Res::Type::OBJ, "", "",
+                   {Res{Res::Type::STR_HEX, "participant_pubkey",
+                        "The compressed public key of the participant that created this " + what + "."},
+                    Res{Res::Type::STR_HEX, "aggregate_pubkey",
+                        "The compressed aggregate public key for which this " + what + " is for."},
+                    Res{Res::Type::STR_HEX, "leaf_hash", true,
+                        "The hash of the leaf script that contains the aggregate pubkey being signed for. Omitted "
+                        "when signing for the internal key."},
+                    Res{Res::Type::STR_HEX, value_key, value_desc}}};
+    };
+    return Res{
+        Res::Type::ARR, "inputs", "",
+        {Res{Res::Type::OBJ, "", "",
+             {Res{Res::Type::OBJ, "non_witness_utxo", true, "Decoded network transaction for non-witness UTXOs",
+                  ElideGroup(TxDoc(), LAYOUT_AS_DECODERAWTX)},
+              Res{Res::Type::OBJ, "witness_utxo", true, "Transaction output for witness UTXOs",
+                  {Res{Res::Type::NUM, "amount", "The value in BTC"},
+                   Res{Res::Type::OBJ, "scriptPubKey", "",
+                       {Res{Res::Type::STR, "asm", "Disassembly of the output script"},
+                        Res{Res::Type::STR, "desc", "Inferred descriptor for the output"},
+                        Res{Res::Type::STR_HEX, "hex", "The raw output script bytes, hex-encoded"},
+                        Res{Res::Type::STR, "type", "The type, eg 'pubkeyhash'"},
+                        Res{Res::Type::STR, "address", true,
+                            "The Bitcoin address (only if a well-defined address exists)"}}}}},
+              Res{Res::Type::OBJ_DYN, "partial_signatures", true, "",
+                  {Res{Res::Type::STR, "pubkey", "The public key and signature that corresponds to it."}}},
+              Res{Res::Type::STR, "sighash", true, "The sighash type to be used"},
+              ScriptDoc("redeem_script", "redeem script"),
+              ScriptDoc("witness_script", "witness script"),
+              Res{Res::Type::ARR, "bip32_derivs", true, "",
+                  {Res{Res::Type::OBJ, "", "",
+                       {Res{Res::Type::STR, "pubkey", "The public key with the derivation path as the value."},
+                        Res{Res::Type::STR, "master_fingerprint", "The fingerprint of the master key"},
+                        Res{Res::Type::STR, "path", "The path"}}}}},
+              Res{Res::Type::OBJ, "final_scriptSig", true, "",
+                  {Res{Res::Type::STR, "asm", "Disassembly of the final signature script"},
+                   Res{Res::Type::STR_HEX, "hex", "The raw final signature script bytes, hex-encoded"}}},
+              Res{Res::Type::ARR, "final_scriptwitness", true, "",
+                  {Res{Res::Type::STR_HEX, "", "hex-encoded witness data (if any)"}}},
+              preimages("ripemd160_preimages"),
+              preimages("sha256_preimages"),
+              preimages("hash160_preimages"),
+              preimages("hash256_preimages"),
+              Res{Res::Type::STR_HEX, "previous_txid", true,
+                  "TXID of the transaction containing the output being spent by this input"},
+              Res{Res::Type::NUM, "previous_vout", true, "Index of the output being spent"},
+              Res{Res::Type::NUM, "sequence", true, "Sequence number for this input"},
+              Res{Res::Type::NUM, "time_locktime", true, "Time-based locktime required for this input"},
+              Res{Res::Type::NUM, "height_locktime", true, "Height-based locktime required for this input"},
+              Res{Res::Type::STR_HEX, "taproot_key_path_sig", true,
+                  "hex-encoded signature for the Taproot key path spend"},
+              Res{Res::Type::ARR, "taproot_script_path_sigs", true, "",
+                  {Res{Res::Type::OBJ, "signature", true, "The signature for the pubkey and leaf hash combination",
+                       {Res{Res::Type::STR, "pubkey", "The x-only pubkey for this signature"},
+                        Res{Res::Type::STR, "leaf_hash", "The leaf hash for this signature"},
+                        Res{Res::Type::STR, "sig", "The signature itself"}}}}},
+              Res{Res::Type::ARR, "taproot_scripts", true, "",
+                  {Res{Res::Type::OBJ, "", "",
+                       {Res{Res::Type::STR_HEX, "script", "A leaf script"},
+                        Res{Res::Type::NUM, "leaf_ver", "The version number for the leaf script"},
+                        Res{Res::Type::ARR, "control_blocks", "The control blocks for this script",
+                            {Res{Res::Type::STR_HEX, "control_block",
+                                 "A hex-encoded control block for this script"}}}}}}},
+              TapDerivsDoc(),
+              Res{Res::Type::STR_HEX, "taproot_internal_key", true, "The hex-encoded Taproot x-only internal key"},
+              Res{Res::Type::STR_HEX, "taproot_merkle_root", true, "The hex-encoded Taproot merkle root"},
+              MuSigParticipantsDoc(),
+              Res{Res::Type::ARR, "musig2_pubnonces", true, "",
+                  {musig_entry("pubnonce", "pubnonce", "The public nonce itself.")}},
+              Res{Res::Type::ARR, "musig2_partial_sigs", true, "",
+                  {musig_entry("partial signature", "partial_sig", "The partial signature itself.")}},
+              Res{Res::Type::OBJ_DYN, "unknown", true, "The unknown input fields",
+                  {Res{Res::Type::STR_HEX, "key", "(key-value pair) An unknown key-value pair"}}},
+              Res{Res::Type::ARR, "proprietary", true, "The input proprietary map", ProprietaryDoc()}}}}};
+}
+
+Res DecodePsbtOutputsDoc()
+{
+    return Res{
+        Res::Type::ARR, "outputs", "",
+        {Res{Res::Type::OBJ, "", "",
+             {ScriptDoc("redeem_script", "redeem script"),
+              ScriptDoc("witness_script", "witness script"),
+              Res{Res::Type::ARR, "bip32_derivs", true, "",
+                  {Res{Res::Type::OBJ, "", "",
+                       {Res{Res::Type::STR, "pubkey", "The public key this path corresponds to"},
+                        Res{Res::Type::STR, "master_fingerprint", "The fingerprint of the master key"},
+                        Res{Res::Type::STR, "path", "The path"}}}}},
+              Res{Res::Type::NUM, "amount", true, "The amount (nValue) for this output"},
+              Res{Res::Type::OBJ, "script", true, "The output script (scriptPubKey) for this output",
+                  ElideGroup(ScriptPubKeyDoc(),
+                             "The layout is the same as the output of scriptPubKeys in decoderawtransaction.")},
+              Res{Res::Type::STR_HEX, "taproot_internal_key", true, "The hex-encoded Taproot x-only internal key"},
+              Res{Res::Type::ARR, "taproot_tree", true,
+                  "The tuples that make up the Taproot tree, in depth first search order",
+                  {Res{Res::Type::OBJ, "tuple", true, "A single leaf script in the taproot tree",
+                       {Res{Res::Type::NUM, "depth", "The depth of this element in the tree"},
+                        Res{Res::Type::NUM, "leaf_ver", "The version of this leaf"},
+                        Res{Res::Type::STR, "script", "The hex-encoded script itself"}}}}},
+              TapDerivsDoc(),
+              MuSigParticipantsDoc(),
+              Res{Res::Type::OBJ_DYN, "unknown", true, "The unknown output fields",
+                  {Res{Res::Type::STR_HEX, "key", "(key-value pair) An unknown key-value pair"}}},
+              Res{Res::Type::ARR, "proprietary", true, "The output proprietary map", ProprietaryDoc()}}}}};
+}
+
+std::vector<Res> DecodePsbtDoc()
+{
+    return {Res{
+        Res::Type::OBJ, "", "",
+        {Res{Res::Type::OBJ, "tx", true, "The decoded network-serialized unsigned transaction.",
+             ElideGroup(TxDoc(), LAYOUT_AS_DECODERAWTX)},
+         Res{Res::Type::ARR, "global_xpubs", "",
+             {Res{Res::Type::OBJ, "", "",
+                  {Res{Res::Type::STR, "xpub", "The extended public key this path corresponds to"},
+                   Res{Res::Type::STR_HEX, "master_fingerprint", "The fingerprint of the master key"},
+                   Res{Res::Type::STR, "path", "The path"}}}}},
+         Res{Res::Type::NUM, "tx_version", true,
+             "The version number of the unsigned transaction. Not to be confused with PSBT version"},
+         Res{Res::Type::NUM, "fallback_locktime", true,
+             "The locktime to fallback to if no inputs specify a required locktime."},
+         Res{Res::Type::NUM, "input_count", true, "The number of inputs in this psbt"},
+         Res{Res::Type::NUM, "output_count", true, "The number of outputs in this psbt."},
+         Res{Res::Type::BOOL, "inputs_modifiable", true, "Whether inputs can be modified"},
+         Res{Res::Type::BOOL, "outputs_modifiable", true, "Whether outputs can be modified"},
+         Res{Res::Type::BOOL, "has_sighash_single", true, "Whether this PSBT has SIGHASH_SINGLE inputs"},
+         Res{Res::Type::NUM, "psbt_version", true,
+             "The PSBT version number. Not to be confused with the unsigned transaction version"},
+         Res{Res::Type::ARR, "proprietary", "The global proprietary map", ProprietaryDoc()},
+         Res{Res::Type::OBJ_DYN, "unknown", "The unknown global fields",
+             {Res{Res::Type::STR_HEX, "key", "(key-value pair) An unknown key-value pair"}}},
+         DecodePsbtInputsDoc(),
+         DecodePsbtOutputsDoc(),
+         Res{Res::Type::STR_AMOUNT, "fee", true,
+             "The transaction fee paid if all UTXOs slots in the PSBT have been filled."}}}};
+}
+
 RpcMethod DecodePsbt(Chain chain)
 {
     return RpcMethod{
         "decodepsbt",
-        "Return a JSON object representing the serialized, base64-encoded partially signed Bitcoin transaction.\n",
+        "Return a JSON object representing the serialized, base64-encoded partially signed Bitcoin transaction.",
         {Arg{"psbt", Arg::Type::STR, Arg::Optional::NO, "The PSBT base64 string"}},
-        {Res{Res::Type::OBJ, "", "", {Res{Res::Type::ANY, "", "Core's decodepsbt fields"}}}},
+        DecodePsbtDoc(),
         HelpExampleCli("decodepsbt", "\"psbt\""),
         [chain](const RpcMethod&, const JsonRpcRequest& req) -> JsonValue {
             return DecodePsbtJson(DecodeOrThrow(Param(req, 0)), chain);
@@ -446,7 +644,32 @@ RpcMethod AnalyzePsbtRpc()
         "analyzepsbt",
         "Analyzes and provides information about the current status of a PSBT and its inputs\n",
         {Arg{"psbt", Arg::Type::STR, Arg::Optional::NO, "A base64 string of a PSBT"}},
-        {Res{Res::Type::OBJ, "", "", {Res{Res::Type::ANY, "", "Core's analyzepsbt fields"}}}},
+        {Res{Res::Type::OBJ, "", "",
+             {Res{Res::Type::ARR, "inputs", true, "",
+                  {Res{Res::Type::OBJ, "", "",
+                       {Res{Res::Type::BOOL, "has_utxo", "Whether a UTXO is provided"},
+                        Res{Res::Type::BOOL, "is_final", "Whether the input is finalized"},
+                        Res{Res::Type::OBJ, "missing", true,
+                            "Things that are missing that are required to complete this input",
+                            {Res{Res::Type::ARR, "pubkeys", true, "",
+                                 {Res{Res::Type::STR_HEX, "keyid",
+                                      "Public key ID, hash160 of the public key, of a public key whose BIP 32 "
+                                      "derivation path is missing"}}},
+                             Res{Res::Type::ARR, "signatures", true, "",
+                                 {Res{Res::Type::STR_HEX, "keyid",
+                                      "Public key ID, hash160 of the public key, of a public key whose signature is "
+                                      "missing"}}},
+                             Res{Res::Type::STR_HEX, "redeemscript", true, "Hash160 of the redeem script that is missing"},
+                             Res{Res::Type::STR_HEX, "witnessscript", true, "SHA256 of the witness script that is missing"}}},
+                        Res{Res::Type::STR, "next", true, "Role of the next person that this input needs to go to"}}}}},
+              Res{Res::Type::NUM, "estimated_vsize", true, "Estimated vsize of the final signed transaction"},
+              Res{Res::Type::STR_AMOUNT, "estimated_feerate", true,
+                  "Estimated feerate of the final signed transaction in BTC/kvB. Shown only if all UTXO slots in the "
+                  "PSBT have been filled"},
+              Res{Res::Type::STR_AMOUNT, "fee", true,
+                  "The transaction fee paid. Shown only if all UTXO slots in the PSBT have been filled"},
+              Res{Res::Type::STR, "next", "Role of the next person that this psbt needs to go to"},
+              Res{Res::Type::STR, "error", true, "Error message (if there is one)"}}}},
         HelpExampleCli("analyzepsbt", "\"psbt\""),
         [](const RpcMethod&, const JsonRpcRequest& req) -> JsonValue {
             return AnalyzePsbtJson(DecodeOrThrow(Param(req, 0)));
