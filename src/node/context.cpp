@@ -57,9 +57,10 @@ void NodeNotifications::TransactionAddedToMempool(const TransactionRef& tx)
 
 void NodeNotifications::BlockConnected(const Block& block, const BlockIndex& index)
 {
-    if (!m_node.mempool) return;
-    std::lock_guard lock(m_node.mempool->m_mutex);
-    m_node.mempool->RemoveForBlock(block.vtx, static_cast<unsigned int>(index.height), m_node.Now());
+    if (m_node.mempool) {
+        std::lock_guard lock(m_node.mempool->m_mutex);
+        m_node.mempool->RemoveForBlock(block.vtx, static_cast<unsigned int>(index.height), m_node.Now());
+    }
     // Transactions of a disconnected block that the new chain confirms need not come back.
     if (!m_disconnected.empty()) {
         std::set<uint256> mined;

@@ -16,6 +16,7 @@
 #include <vector>
 
 class ArgsManager;
+class BaseIndex;
 
 /** The mempool's view of the active chain. */
 class ChainMempoolContext : public MempoolChainContext
@@ -81,6 +82,9 @@ struct NodeContext {
     std::unique_ptr<BlockPolicyEstimator> fee_estimator;
     std::unique_ptr<ChainMempoolContext> mempool_context;
     std::unique_ptr<NodeNotifications> notifications;
+    /** Running optional indexes (txindex, block filters, Electrum history), owned by whoever started them;
+     *  getindexinfo lists them. */
+    std::vector<BaseIndex*> indexes;
     std::function<void()> request_shutdown;
     /** True once shutdown began: long RPC loops (generate*) stop early. */
     std::function<bool()> shutdown_requested = [] { return false; };

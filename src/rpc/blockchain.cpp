@@ -3,6 +3,7 @@
 #include "consensus/consensus.h"
 #include "crypto/muhash.h"
 #include "node/mempool.h"
+#include "index/base_index.h"
 #include "rpc/node_rpc.h"
 #include "rpc/protocol.h"
 #include "rpc/util.h"
@@ -1258,7 +1259,6 @@ RpcMethod PruneBlockchain(NodeContext& node)
 
 RpcMethod GetIndexInfo(NodeContext& node)
 {
-    (void)node;
     return RpcMethod{
         "getindexinfo",
         "Returns the status of one or all available indices currently running in the node.\n",
@@ -1271,9 +1271,18 @@ RpcMethod GetIndexInfo(NodeContext& node)
                   }}}}},
         HelpExampleCli("getindexinfo", "") + HelpExampleRpc("getindexinfo", "") +
             HelpExampleCli("getindexinfo", "txindex") + HelpExampleRpc("getindexinfo", "txindex"),
-        [](const RpcMethod&, const JsonRpcRequest&) -> JsonValue {
-            // No optional indexes (txindex, coinstatsindex, blockfilterindex) exist yet.
-            return JsonValue::Object();
+        [&node](const RpcMethod&, const JsonRpcRequest& req) -> JsonValue {
+            const std::string filter = req.params.size() > 0 && !req.params[0].IsNull() ? req.params[0].GetValStr() : "";
+            JsonValue result = JsonValue::Object();
+            for (const BaseIndex* index : node.indexes) {
+                const IndexSummary s = index->GetSummary();
+                if (!filter.empty() && filter != s.name) continue;
+                JsonValue entry = JsonValue::Object();
+                entry.PushKV("synced", s.synced);
+                entry.PushKV("best_block_height", s.best_block_height);
+                result.PushKV(s.name, entry);
+            }
+            return result;
         }};
 }
 
