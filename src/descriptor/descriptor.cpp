@@ -8,6 +8,8 @@
 #include "script/interpreter.h"
 #include "util/hex.h"
 
+#include <secp256k1.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstring>
@@ -148,6 +150,8 @@ public:
     virtual bool ToPrivateString(std::string& out) const = 0;
     virtual bool ToNormalizedString(std::string& out) const = 0;
     virtual bool HasPrivateKey() const = 0;
+    /** An xpub/xprv (possibly with an origin): what musig() derivation needs of its participants. */
+    virtual bool IsBIP32() const { return false; }
     virtual std::unique_ptr<PubkeyProvider> Clone() const = 0;
     uint32_t m_expr_index;
 };
@@ -324,6 +328,7 @@ public:
         return true;
     }
     bool HasPrivateKey() const override { return m_root_priv.has_value(); }
+    bool IsBIP32() const override { return true; }
     std::unique_ptr<PubkeyProvider> Clone() const override
     {
         return std::make_unique<Bip32PubkeyProvider>(m_expr_index, m_root, m_root_priv, m_path, m_derive,
@@ -404,6 +409,7 @@ public:
         return true;
     }
     bool HasPrivateKey() const override { return m_provider->HasPrivateKey(); }
+    bool IsBIP32() const override { return m_provider->IsBIP32(); }
     std::unique_ptr<PubkeyProvider> Clone() const override
     {
         return std::make_unique<OriginPubkeyProvider>(m_expr_index, m_origin, m_provider->Clone(), m_apostrophe);
@@ -418,6 +424,181 @@ private:
     KeyOriginInfo m_origin;
     std::unique_ptr<PubkeyProvider> m_provider;
     bool m_apostrophe;
+};
+
+/** BIP327 KeyAgg of compressed keys (in the given order); nullopt on failure. */
+std::optional<PubKey> MuSig2AggregatePubkeys(const std::vector<PubKey>& keys)
+{
+    static const std::array<uint8_t, 32> ORDER = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                                  0xff, 0xff, 0xff, 0xff, 0xfe, 0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48,
+                                                  0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41};
+    if (keys.empty()) return std::nullopt;
+    for (const auto& k : keys) {
+        if (!k.IsCompressed()) return std::nullopt;
+    }
+    HashWriter list = TaggedHashWriter("KeyAgg list");
+    for (const auto& k : keys) list.write(k.bytes());
+    const uint256 l_hash = list.GetSha256();
+    // The second distinct key gets coefficient 1 (BIP327 GetSecondKey).
+    const PubKey* second = nullptr;
+    for (const auto& k : keys) {
+        if (!(k == keys[0])) {
+            second = &k;
+            break;
+        }
+    }
+    static secp256k1_context* ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+    std::vector<secp256k1_pubkey> points(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) {
+        if (!secp256k1_ec_pubkey_parse(ctx, &points[i], keys[i].data(), keys[i].size())) return std::nullopt;
+        if (second && keys[i] == *second) continue;
+        HashWriter coef = TaggedHashWriter("KeyAgg coefficient");
+        coef.write({l_hash.begin(), 32});
+        coef.write(keys[i].bytes());
+        uint256 a = coef.GetSha256();
+        // Reduce modulo the group order (a >= n has negligible probability but must be handled).
+        if (!std::lexicographical_compare(a.begin(), a.end(), ORDER.begin(), ORDER.end())) {
+            int borrow = 0;
+            for (int j = 31; j >= 0; --j) {
+                int d = int(a.begin()[j]) - ORDER[j] - borrow;
+                borrow = d < 0;
+                a.begin()[j] = uint8_t(d + (borrow ? 256 : 0));
+            }
+        }
+        if (!secp256k1_ec_pubkey_tweak_mul(ctx, &points[i], a.begin())) return std::nullopt;
+    }
+    std::vector<const secp256k1_pubkey*> ptrs;
+    for (const auto& p : points) ptrs.push_back(&p);
+    secp256k1_pubkey sum;
+    if (!secp256k1_ec_pubkey_combine(ctx, &sum, ptrs.data(), ptrs.size())) return std::nullopt;
+    uint8_t out[33];
+    size_t len = sizeof(out);
+    secp256k1_ec_pubkey_serialize(ctx, out, &len, &sum, SECP256K1_EC_COMPRESSED);
+    return PubKey(std::span<const uint8_t>(out, len));
+}
+
+/** BIP328: the aggregate key as a depth-0 xpub with a fixed chain code, so it can be derived from. */
+ExtPubKey MuSig2SyntheticXpub(const PubKey& aggregate)
+{
+    static constexpr ChainCode CHAINCODE = {0x86, 0x80, 0x87, 0xca, 0x02, 0xa6, 0xf9, 0x74, 0xc4, 0x59, 0x89,
+                                            0x24, 0xc3, 0x6b, 0x57, 0x76, 0x2d, 0x32, 0xcb, 0x45, 0x71, 0x71,
+                                            0x67, 0xe3, 0x00, 0x62, 0x2c, 0x71, 0x67, 0xe3, 0x89, 0x65};
+    ExtPubKey x;
+    x.chaincode = CHAINCODE;
+    x.pubkey = aggregate;
+    return x;
+}
+
+/** musig(KEY,...) with optional unhardened path and range (BIP390): the sorted participants aggregated with
+ *  KeyAgg, then derived from the BIP328 synthetic xpub. */
+class MuSigPubkeyProvider final : public PubkeyProvider
+{
+public:
+    MuSigPubkeyProvider(uint32_t idx, std::vector<std::unique_ptr<PubkeyProvider>> participants, KeyPath path,
+                        bool ranged, Chain chain)
+        : PubkeyProvider(idx), m_participants(std::move(participants)), m_path(std::move(path)), m_ranged(ranged),
+          m_chain(chain)
+    {
+    }
+    std::optional<PubKey> GetPubKey(int pos, KeyOriginInfo& info) const override
+    {
+        std::vector<PubKey> keys;
+        for (const auto& p : m_participants) {
+            KeyOriginInfo sub;
+            auto pk = p->GetPubKey(pos, sub);
+            if (!pk) return std::nullopt;
+            keys.push_back(*pk);
+        }
+        std::sort(keys.begin(), keys.end());
+        auto agg = MuSig2AggregatePubkeys(keys);
+        if (!agg) return std::nullopt;
+        if (!m_ranged && m_path.empty()) {
+            info.fingerprint = KeyFingerprint(*agg);
+            info.path.clear();
+            return agg;
+        }
+        ExtPubKey x = MuSig2SyntheticXpub(*agg);
+        info.fingerprint = x.Fingerprint();
+        info.path.clear();
+        for (uint32_t i : m_path) {
+            ExtPubKey next;
+            if (!x.Derive(next, i)) return std::nullopt;
+            x = next;
+            info.path.push_back(i);
+        }
+        if (m_ranged) {
+            if (pos < 0) return std::nullopt;
+            ExtPubKey next;
+            if (!x.Derive(next, uint32_t(pos))) return std::nullopt;
+            x = next;
+            info.path.push_back(uint32_t(pos));
+        }
+        return x.pubkey;
+    }
+    bool GetPrivKey(int, Key&) const override { return false; }
+    bool IsRange() const override
+    {
+        if (m_ranged) return true;
+        for (const auto& p : m_participants) {
+            if (p->IsRange()) return true;
+        }
+        return false;
+    }
+    size_t GetSize() const override { return 32; }
+    std::string ToString(StringType type) const override
+    {
+        std::string out = "musig(";
+        for (size_t i = 0; i < m_participants.size(); ++i) {
+            if (i) out += ',';
+            out += m_participants[i]->ToString(type);
+        }
+        return out + ")" + Suffix();
+    }
+    bool ToPrivateString(std::string& out) const override
+    {
+        bool any = false;
+        out = "musig(";
+        for (size_t i = 0; i < m_participants.size(); ++i) {
+            if (i) out += ',';
+            std::string tmp;
+            any = m_participants[i]->ToPrivateString(tmp) || any;
+            out += tmp;
+        }
+        out += ")" + Suffix();
+        return any;
+    }
+    bool ToNormalizedString(std::string& out) const override
+    {
+        out = "musig(";
+        for (size_t i = 0; i < m_participants.size(); ++i) {
+            if (i) out += ',';
+            std::string tmp;
+            if (!m_participants[i]->ToNormalizedString(tmp)) return false;
+            out += tmp;
+        }
+        out += ")" + Suffix();
+        return true;
+    }
+    bool HasPrivateKey() const override
+    {
+        for (const auto& p : m_participants) {
+            if (p->HasPrivateKey()) return true;
+        }
+        return false;
+    }
+    std::unique_ptr<PubkeyProvider> Clone() const override
+    {
+        std::vector<std::unique_ptr<PubkeyProvider>> parts;
+        for (const auto& p : m_participants) parts.push_back(p->Clone());
+        return std::make_unique<MuSigPubkeyProvider>(m_expr_index, std::move(parts), m_path, m_ranged, m_chain);
+    }
+
+private:
+    std::string Suffix() const { return FormatHDKeypath(m_path) + (m_ranged ? "/*" : ""); }
+    std::vector<std::unique_ptr<PubkeyProvider>> m_participants;
+    KeyPath m_path;
+    bool m_ranged;
+    Chain m_chain;
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1092,7 +1273,7 @@ protected:
 // ---------------------------------------------------------------------------------------------------------------
 // Parsing.
 
-enum class ParseContext { TOP, P2SH, P2WPKH, P2WSH, P2TR };
+enum class ParseContext { TOP, P2SH, P2WPKH, P2WSH, P2TR, MUSIG };
 
 struct ParseState {
     Chain chain;
@@ -1283,14 +1464,144 @@ Providers ParsePubkeyInner(ParseState& st, Span sp, ParseContext ctx, bool& apos
     return ret;
 }
 
+Providers ParsePubkey(ParseState& st, Span sp, ParseContext ctx);
+
+/** Clone single entries so every list has n entries; false when a list has another length. */
+template <typename T>
+bool EqualizeMultipath(std::vector<std::vector<std::unique_ptr<T>>>& lists, size_t n)
+{
+    for (auto& v : lists) {
+        if (v.size() == 1) {
+            for (size_t i = 1; i < n; ++i) v.push_back(v[0]->Clone());
+        } else if (v.size() != n) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/** Split after each sep, keeping it in the piece before (Core's Split with include_sep). */
+std::vector<Span> SplitKeep(Span sp, char sep)
+{
+    std::vector<Span> ret;
+    size_t start = 0;
+    for (size_t i = 0; i < sp.size(); ++i) {
+        if (sp[i] == sep) {
+            ret.push_back(sp.subspan(start, i + 1 - start));
+            start = i + 1;
+        }
+    }
+    ret.push_back(sp.subspan(start));
+    return ret;
+}
+
+/** musig(KEY,KEY,...) with an optional path and range (BIP390), with Core's rules and messages. */
+Providers ParseMuSig(ParseState& st, Span sp, ParseContext ctx)
+{
+    std::string& error = st.error;
+    if (ctx != ParseContext::P2TR) {
+        error = "musig() is only allowed in tr() and rawtr()";
+        return {};
+    }
+    auto split = SplitKeep(sp, ')');
+    if (split.size() > 2) {
+        error = "Too many ')' in musig() expression";
+        return {};
+    }
+    Span expr = split.at(0);
+    if (!Func("musig", expr)) {
+        error = "Invalid musig() expression";
+        return {};
+    }
+    bool any_ranged = false, all_bip32 = true, any_key = false;
+    std::vector<Providers> providers;
+    size_t max_multipath = 0;
+    while (!expr.empty()) {
+        if (any_key && !Const(",", expr)) {
+            error = std::string("musig(): expected ',', got '") + expr[0] + "'";
+            return {};
+        }
+        auto arg = Expr(expr);
+        auto pk = ParsePubkey(st, arg, ParseContext::MUSIG);
+        if (pk.empty()) {
+            error = "musig(): " + error;
+            return {};
+        }
+        any_key = true;
+        any_ranged = any_ranged || pk.at(0)->IsRange();
+        all_bip32 = all_bip32 && pk.at(0)->IsBIP32();
+        max_multipath = std::max(max_multipath, pk.size());
+        providers.push_back(std::move(pk));
+    }
+    if (!any_key) {
+        error = "musig(): Must contain key expressions";
+        return {};
+    }
+    bool ranged = false;
+    std::vector<KeyPath> paths;
+    if (split.size() == 2 && !split[1].empty() && split[1][0] == '/') {
+        if (!all_bip32) {
+            error = "musig(): derivation requires all participants to be xpubs or xprvs";
+            return {};
+        }
+        if (any_ranged) {
+            error = "musig(): Cannot have ranged participant keys if musig() also has derivation";
+            return {};
+        }
+        bool dummy = false;
+        auto deriv_split = Split(split[1], '/');
+        const DeriveType type = ParseDeriveType(deriv_split, dummy);
+        if (type == DeriveType::HARDENED_RANGED) {
+            error = "musig(): Cannot have hardened child derivation";
+            return {};
+        }
+        ranged = type == DeriveType::UNHARDENED_RANGED;
+        std::string path_error;
+        if (!ParseKeyPath(deriv_split, paths, dummy, path_error, /*allow_multipath=*/true)) {
+            error = "musig(): " + path_error;
+            return {};
+        }
+        for (const auto& p : paths) {
+            for (uint32_t i : p) {
+                if (i >> 31) {
+                    error = "musig(): cannot have hardened derivation steps";
+                    return {};
+                }
+            }
+        }
+    } else {
+        paths.emplace_back();
+    }
+    Providers ret;
+    auto emplace = [&](size_t vec_idx, size_t path_idx) {
+        Providers parts;
+        for (auto& v : providers) parts.push_back(std::move(v.at(vec_idx)));
+        ret.push_back(std::make_unique<MuSigPubkeyProvider>(st.key_exp_index, std::move(parts), paths.at(path_idx),
+                                                            ranged, st.chain));
+    };
+    if (max_multipath > 1 && paths.size() > 1) {
+        error = "musig(): Cannot have multipath participant keys if musig() is also multipath";
+        return {};
+    } else if (max_multipath > 1) {
+        if (!EqualizeMultipath(providers, max_multipath)) {
+            error = "musig(): Multipath derivation paths have mismatched lengths";
+            return {};
+        }
+        for (size_t i = 0; i < max_multipath; ++i) emplace(i, 0);
+    } else if (paths.size() > 1) {
+        EqualizeMultipath(providers, paths.size());
+        for (size_t i = 0; i < paths.size(); ++i) emplace(i, i);
+    } else {
+        emplace(0, 0);
+    }
+    ++st.key_exp_index;
+    return ret;
+}
+
 Providers ParsePubkey(ParseState& st, Span sp, ParseContext ctx)
 {
     std::string& error = st.error;
-    if (Str(sp).rfind("musig(", 0) == 0) {
-        // BIP390 aggregate keys are not implemented (no MuSig2 key aggregation here yet).
-        error = "musig() is not supported";
-        return {};
-    }
+    if (Str(sp).rfind("musig(", 0) == 0) return ParseMuSig(st, sp, ctx);
     auto origin_split = Split(sp, ']');
     if (origin_split.size() > 2) {
         error = "Multiple ']' characters found for a single pubkey";
@@ -1330,19 +1641,6 @@ Providers ParsePubkey(ParseState& st, Span sp, ParseContext ctx)
     return ret;
 }
 
-/** Clone single entries so every list has n entries; false when a list has another length. */
-template <typename T>
-bool EqualizeMultipath(std::vector<std::vector<std::unique_ptr<T>>>& lists, size_t n)
-{
-    for (auto& v : lists) {
-        if (v.size() == 1) {
-            for (size_t i = 1; i < n; ++i) v.push_back(v[0]->Clone());
-        } else if (v.size() != n) {
-            return false;
-        }
-    }
-    return true;
-}
 
 Descs ParseScript(ParseState& st, Span& sp, ParseContext ctx)
 {

@@ -1,4 +1,4 @@
-// Output descriptors against the BIP380-389 vectors (descriptors_vectors.json) and BIP67 sortedmulti
+// Output descriptors against the BIP380-390 vectors (descriptors_vectors.json) and BIP67 sortedmulti
 // (rpc_bip67.json), plus Core's error messages and string forms.
 #include "address/destination.h"
 #include "descriptor/descriptor.h"
@@ -94,7 +94,7 @@ TEST(Descriptor, BipVectors)
         EXPECT_TRUE(ok) << e["reason"];
         passed += ok;
     }
-    for (const std::string bip : {"bip381", "bip382", "bip383", "bip384", "bip385", "bip386", "bip387"}) {
+    for (const std::string bip : {"bip381", "bip382", "bip383", "bip384", "bip385", "bip386", "bip387", "bip390"}) {
         for (const auto& e : j[bip]["valid"]) {
             ++total;
             passed += CheckValid(e);
@@ -134,9 +134,9 @@ TEST(Descriptor, BipVectors)
         EXPECT_TRUE(ok) << "bip389 " << e["reason"];
         passed += ok;
     }
-    ReportVectorCount("descriptors_vectors.json (bip380-389)", passed, total);
+    ReportVectorCount("descriptors_vectors.json", passed, total);
     EXPECT_EQ(passed, total);
-    EXPECT_EQ(total, 8u + 21 + 16 + 21 + 23 + 13 + 7 + 10 + 10 + 13 + 14);
+    EXPECT_EQ(total, 8u + 21 + 16 + 21 + 23 + 13 + 7 + 10 + 10 + 13 + 14 + 20);
 }
 
 TEST(Descriptor, Bip67SortedMulti)

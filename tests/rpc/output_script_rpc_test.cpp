@@ -130,7 +130,8 @@ TEST(OutputScriptRpc, DeriveAddressesAndDescriptorInfo)
     EXPECT_TRUE(mi["isrange"].GetBool());
 
     // P2PK has no address.
-    EXPECT_EQ(t.Error("deriveaddresses", Params({"pk(0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798)#axav5m0j"})).second,
+    const std::string pk = "pk(0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798)";
+    EXPECT_EQ(t.Error("deriveaddresses", Params({pk + "#" + GetDescriptorChecksum(pk)})).second,
               "Descriptor does not have a corresponding address");
     EXPECT_EQ(t.Error("getdescriptorinfo", Params({"wpkh(foo)"})),
               std::make_pair(int(RPC_INVALID_ADDRESS_OR_KEY), std::string("wpkh(): key 'foo' is not valid")));
