@@ -34,7 +34,7 @@ function drawChart(series, cur) {
   new uPlot({
     width: Math.min(1000, el.clientWidth || 900), height: 300,
     series: [{}, {label: 'Holdings (BTC)', stroke: '#0b3d2e', scale: 'btc'}, {label: 'Value (' + cur + ')', stroke: '#c77d00', scale: 'fiat'}],
-    axes: [{}, {scale: 'btc'}, {scale: 'fiat', side: 1, grid: {show: false}}],
+    axes: [{}, {scale: 'btc', size: 60}, {scale: 'fiat', side: 1, size: 100, grid: {show: false}}],
   }, [xs, btc, value], el);
 }
 
