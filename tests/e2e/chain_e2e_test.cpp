@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <list>
 #include <map>
@@ -126,11 +127,12 @@ public:
     }
 
     /** Builds, signs and locally verifies a spend of up to n_in spendable coins; nullopt when none are left. */
-    std::optional<BuiltTx> Build(int tip, int n_in, int n_out, bool op_return, int max_height = -1)
+    std::optional<BuiltTx> Build(int tip, int n_in, int n_out, bool op_return, int max_height = -1,
+                                 const std::function<bool(const WalletCoin&)>& filter = nullptr)
     {
         BuiltTx b;
         for (auto it = m_pool.begin(); it != m_pool.end() && static_cast<int>(b.inputs.size()) < n_in;) {
-            if (Spendable(*it, tip) && (max_height < 0 || it->height <= max_height)) {
+            if (Spendable(*it, tip) && (max_height < 0 || it->height <= max_height) && (!filter || filter(*it))) {
                 b.inputs.push_back(*it);
                 it = m_pool.erase(it);
             } else {
@@ -433,12 +435,22 @@ TEST_F(ChainE2e, ThousandsOfSpendsReorgsRestartsAndKills)
     int fork_height = 0;
     {
         // A few more rounds so the 100 blocks about to be disconnected all hold our transactions.
+        // Each round also spends the coinbase that has just matured: after the reorg those are immature again, so
+        // (but for the first) they must not return to the mempool (Core's removeForReorg).
+        std::set<std::string> young_coinbase_spends;
         for (int r = 0; r < 100; ++r) {
             const int tip = Tip();
             std::vector<BuiltTx> pending;
             for (int i = 0; i < 3; ++i) {
                 auto b = m_wallet.Build(tip, 1 + static_cast<int>(rng() % 2), 2, false);
                 if (b) pending.push_back(std::move(*b));
+            }
+            auto young = m_wallet.Build(tip, 1, 2, false, -1, [tip](const WalletCoin& c) {
+                return c.coinbase && c.height == tip + 1 - MATURITY;
+            });
+            if (young) {  // the blocks replaced in the depth-1 reorg paid another key: no coinbase of ours there
+                young_coinbase_spends.insert(young->txid);
+                pending.push_back(std::move(*young));
             }
             SendAll(pending);
             ASSERT_FALSE(HasFatalFailure());
@@ -479,6 +491,14 @@ TEST_F(ChainE2e, ThousandsOfSpendsReorgsRestartsAndKills)
             if (!reason) ++unexplained;
         }
         EXPECT_EQ(unexplained, 0u) << "of " << dropped.size() << " transactions not returned to the mempool";
+        std::set<std::string> young_dropped;
+        for (const auto& txid : young_coinbase_spends) {
+            // Spending a coinbase of height c in the block after the fork needs fork_height + 1 - c >= 100.
+            const bool still_mature = m_height_of[txid] == fork_height + 1;
+            EXPECT_EQ(back.count(txid) > 0, still_mature) << txid << " confirmed at " << m_height_of[txid];
+            if (!still_mature) young_dropped.insert(txid);
+        }
+        EXPECT_GE(young_dropped.size(), 90u);
         EXPECT_GT(back.size(), old_branch.size() / 2) << "most of the old branch should return to the mempool";
         std::cout << "[ reorg ] depth 100: " << old_branch.size() << " transactions disconnected, " << back.size()
                   << " back in the mempool, " << dropped.size() << " dropped (immature/timelocked or descendants)\n";
@@ -517,6 +537,11 @@ TEST_F(ChainE2e, ThousandsOfSpendsReorgsRestartsAndKills)
         m_node.Rpc("reconsiderblock", json::array({alt[0]}), 300s);
         EXPECT_EQ(m_node.Rpc("getbestblockhash"), alt[100]);
         EXPECT_EQ(Snapshot(m_node), fork_new);
+        // The old branch's transactions that the new branch lacks return to the mempool where valid now: the
+        // coinbase spends dropped above are mature again at this height.
+        const std::set<std::string> pool_now = Mempool(m_node);
+        for (const auto& txid : young_dropped) EXPECT_TRUE(pool_now.count(txid)) << txid << " not back";
+        for (const auto& txid : pool_now) EXPECT_TRUE(dropped.count(txid)) << txid << " was not a dropped one";
         tips = m_node.Rpc("getchaintips");
         EXPECT_EQ(TipEntry(tips, old_tip).value("status", ""), "valid-fork");
         EXPECT_EQ(TipEntry(tips, alt[100]).value("status", ""), "active");
