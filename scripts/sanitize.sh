@@ -1,36 +1,37 @@
 #!/usr/bin/env bash
-# The sanitizer and fuzz job (scripts/test.sh --sanitize): clang-16 with ASan+UBSan runs every CTest test, then every
-# libFuzzer target runs for FUZZ_SECONDS seconds on a temporary copy of its seed corpus. Any failure fails the script.
-#   FUZZ_SECONDS  seconds per fuzz target (default 30)
+# The sanitizer and fuzz job (scripts/test.sh --sanitize): one clang-16 build with ASan+UBSan and libFuzzer's coverage
+# instrumentation runs every CTest test, then every libFuzzer target for FUZZ_SECONDS seconds on a temporary copy of
+# its seed corpus. Any failure fails the script.
+#   FUZZ_SECONDS  seconds per fuzz target (default 20)
 #   JOBS          parallel build/test jobs (default 2)
 # Tests labelled `sanitize_slow` (set_tests_properties(... LABELS sanitize_slow)) are skipped here only: they are
 # too slow under ASan and still run in the plain build of scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 JOBS=${JOBS:-2}
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 CLANG=(-DCMAKE_C_COMPILER=clang-16 -DCMAKE_CXX_COMPILER=clang++-16 -DCMAKE_BUILD_TYPE=RelWithDebInfo)
 
-echo "== sanitize: ASan+UBSan build and tests (build-asan)"
-cmake -S . -B build-asan -G Ninja "${CLANG[@]}" -DSOV_SANITIZE=ON -DSOV_FUZZ=OFF >/dev/null
+echo "== sanitize: ASan+UBSan build (with fuzz targets) and tests (build-asan)"
+# The libraries carry libFuzzer's coverage hooks too (-fsanitize=fuzzer-no-link); the ASan runtime supplies their
+# defaults for ordinary test binaries, so one build serves both the tests and the fuzz targets.
+cmake -S . -B build-asan -G Ninja "${CLANG[@]}" -DSOV_SANITIZE=ON -DSOV_FUZZ=ON >/dev/null
 cmake --build build-asan -j "$JOBS"
 ctest --test-dir build-asan --output-on-failure -j "$JOBS" -LE sanitize_slow
 
-echo "== sanitize: fuzz targets (build-fuzz), ${FUZZ_SECONDS}s each"
-cmake -S . -B build-fuzz -G Ninja "${CLANG[@]}" -DSOV_SANITIZE=ON -DSOV_FUZZ=ON >/dev/null
-mapfile -t TARGETS < <(grep -v '^$' build-fuzz/fuzz_targets.txt)
+echo "== sanitize: fuzz targets, ${FUZZ_SECONDS}s each"
+mapfile -t TARGETS < <(grep -v '^$' build-asan/fuzz_targets.txt)
 if ((${#TARGETS[@]} == 0)); then
   echo "sanitize: no fuzz targets configured" >&2
   exit 1
 fi
-cmake --build build-fuzz -j "$JOBS" --target "${TARGETS[@]/#/fuzz_}"
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-ARTIFACTS="$PWD/build-fuzz/artifacts"
+ARTIFACTS="$PWD/build-asan/artifacts"
 mkdir -p "$ARTIFACTS"
 failed=()
 for t in "${TARGETS[@]}"; do
@@ -38,7 +39,7 @@ for t in "${TARGETS[@]}"; do
   mkdir -p "$WORK/$t"
   if [[ -d tests/fuzz/corpus/$t ]]; then cp -r "tests/fuzz/corpus/$t/." "$WORK/$t/"; fi
   echo "-- fuzz_$t: $(find "$WORK/$t" -type f | wc -l) seeds, ${FUZZ_SECONDS}s"
-  if ! "build-fuzz/tests/fuzz/fuzz_$t" "$WORK/$t" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=60 \
+  if ! "build-asan/tests/fuzz/fuzz_$t" "$WORK/$t" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=60 \
       -artifact_prefix="$ARTIFACTS/$t-" -print_final_stats=1 >"$WORK/$t.log" 2>&1; then
     tail -n 60 "$WORK/$t.log"
     failed+=("$t")
