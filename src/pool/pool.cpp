@@ -619,7 +619,17 @@ std::unique_ptr<StratumPool> StratumPool::Start(NodeContext& node, const PoolOpt
     impl.RefreshJob(true);
     impl.Accept();
     impl.Tick();
-    impl.thread = std::thread([&impl] { impl.io.run(); });
+    impl.thread = std::thread([&impl] {
+        // A handler that throws must not take the node down: log it and keep serving.
+        while (true) {
+            try {
+                impl.io.run();
+                return;
+            } catch (const std::exception& e) {
+                LogPrintf("pool: network thread error: %s\n", e.what());
+            }
+        }
+    });
     node.notifications->Register(pool.get());
     LogPrintf("Stratum pool listening on %s:%u, paying %s\n", options.bind.c_str(), pool->m_port,
               options.payout_address.c_str());

@@ -211,3 +211,32 @@ TEST(PoolE2e, PlanMiningThroughCli)
     EXPECT_NE(bad.exit_code, 0);
     EXPECT_NE(bad.err.find("megawatts must be positive"), std::string::npos) << bad.err;
 }
+
+TEST(PoolE2e, VardiffRaisesForFastAndLowersForQuietConnections)
+{
+    e2e::Node node;
+    const uint16_t port = e2e::FreeLoopbackPort();
+    std::vector<std::string> args = PoolArgs(port);
+    args.push_back("-stratumsharetarget=1");
+    args.push_back("-stratumjobinterval=1");
+    ASSERT_TRUE(node.Start(args)) << node.LogTail();
+    Client c(port);
+    c.Subscribe();
+    ASSERT_EQ(c.Authorize("site3.m1").result, true);
+    // Below regtest's network difficulty (4.66e-10) so that shares need not be blocks.
+    ASSERT_EQ(c.Call("mining.suggest_difficulty", {1e-11}).result, true);
+    c.Pump(std::chrono::seconds(1));
+    EXPECT_DOUBLE_EQ(c.Difficulty(), 1e-11);
+    // Eight shares far faster than one a second: the difficulty goes up by the 4x cap.
+    const Job job = *c.CurrentJob();
+    for (int i = 0; i < 8; ++i) {
+        Share s = c.Mine(job, NotBlock, std::nullopt, 1000 * (i + 1));
+        Response r = c.Submit("site3.m1", job, s);
+        ASSERT_TRUE(r.error.is_null()) << r.error;
+    }
+    EXPECT_DOUBLE_EQ(c.Difficulty(), 4e-11);
+    // Then silence: after four share times without shares it is halved (checked on the 1 s refresh).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (c.Difficulty() >= 4e-11 && std::chrono::steady_clock::now() < deadline) c.Pump(std::chrono::seconds(1));
+    EXPECT_DOUBLE_EQ(c.Difficulty(), 2e-11);
+}

@@ -212,7 +212,8 @@ Share Client::Mine(const Job& job, const std::function<bool(const std::array<uin
     Share s;
     s.ntime = job.ntime;
     s.version_bits = version_bits;
-    for (uint64_t en2 = extranonce2_start;; ++en2) {
+    // At most 20 million hashes: a predicate nothing meets must fail the test, not hang it.
+    for (uint64_t en2 = extranonce2_start; en2 < extranonce2_start + 200; ++en2) {
         s.extranonce2 = Extranonce2Hex(en2);
         std::vector<uint8_t> header = BuildHeader(job, m_extranonce1, s);
         for (uint32_t nonce = 0; nonce < 100000; ++nonce) {
@@ -227,6 +228,7 @@ Share Client::Mine(const Job& job, const std::function<bool(const std::array<uin
             }
         }
     }
+    throw std::runtime_error("no share found in 20 million hashes");
 }
 
 }  // namespace stratum_test
