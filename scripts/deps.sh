@@ -7,6 +7,10 @@ PACKAGES=(
   libssl-dev libsecp256k1-dev libleveldb-dev libsqlite3-dev nlohmann-json3-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
+# Browser tests of the dashboard (headless Chromium driven by playwright-core from web/package-lock.json).
+if [[ "${SOVEREIGN_WITH_BROWSER:-0}" == 1 ]]; then
+  PACKAGES+=(chromium nodejs)
+fi
 if [[ "${SOVEREIGN_WITH_CLANG:-0}" == 1 ]]; then
   PACKAGES+=(clang-16 libclang-rt-16-dev llvm-16)
 fi
@@ -19,4 +23,16 @@ if ((${#missing[@]})); then
   SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Front-end packages, pinned by web/package-lock.json (uPlot is embedded into sovereignd at build time).
+ROOT_DIR="$(cd "$(dirname "$0")/.." && pwd)"
+if [[ ! -f "$ROOT_DIR/web/node_modules/.package-lock.json" ]] || \
+   [[ "$ROOT_DIR/web/package-lock.json" -nt "$ROOT_DIR/web/node_modules/.package-lock.json" ]]; then
+  if ! command -v npm >/dev/null; then
+    SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  echo "sovereign: installing web packages (npm ci in web/)"
+  (cd "$ROOT_DIR/web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi

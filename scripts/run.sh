@@ -22,7 +22,7 @@ for a in "$@"; do
   case "$a" in -rpcport=*) CLI_CMD="$CLI_CMD $a" ;; esac  # the cli must use the same port
 done
 
-"$DAEMON" -regtest -datadir="$DATADIR" -minefirststart=101 -printtoconsole "$@" &
+"$DAEMON" -regtest -datadir="$DATADIR" -minefirststart=101 -dashboard -demoreserve -printtoconsole "$@" &
 NODE_PID=$!
 stop_node() { kill -TERM "$NODE_PID" 2>/dev/null || true; }
 trap stop_node INT TERM
@@ -47,6 +47,9 @@ First-start address (its key is in $DATADIR/regtest/first-start-key.txt):
   ${ADDRESS:-(none: this data dir was not started fresh)}
 Mine more to it:
   $CLI_CMD generatetoaddress 1 ${ADDRESS:-<address>}
+Transparency dashboard (public view; operator view at /operator, password in
+$DATADIR/regtest/dashboard-password):
+  $(grep -o 'Dashboard at http[^ ]*' "$DATADIR/regtest/debug.log" | tail -1 | sed 's/Dashboard at //')
 Stop with Ctrl-C or:
   $CLI_CMD stop
 ================================================================================

@@ -11,6 +11,7 @@
 #include "util/hex.h"
 #include "util/logging.h"
 #include "util/strencodings.h"
+#include "web/dashboard_service.h"
 
 #include <csignal>
 #include <cstdio>
@@ -109,6 +110,7 @@ void SetupServerArgs(ArgsManager& args)
                 "first-start-key.txt in the data directory (default: 0)",
                 A::ALLOW_ANY, DBG);
     RegisterRpcServerArgs(args, 8332, 18332, 48332, 38332, 18443);
+    RegisterDashboardArgs(args);
 }
 
 int Fail(const std::string& message)
@@ -316,6 +318,10 @@ int main(int argc, char** argv)
     HttpRpcServer server(table, auth, http_opts);
     if (!server.Start(error)) return Fail(error);
     for (uint16_t port : server.BoundPorts()) LogPrintf("RPC server listening on port %u\n", port);
+    // Transparency dashboard (-dashboard): ledger, custody and the public reserve pages.
+    std::string dashboard_error;
+    std::unique_ptr<DashboardService> dashboard = DashboardService::Start(args, node, dashboard_error);
+    if (!dashboard && !dashboard_error.empty()) return Fail("Dashboard: " + dashboard_error);
     LogPrintf("Sovereign is ready: height %d\n", node.chainman->Chain().Height());
 
     while (!g_shutdown_requested) {
@@ -324,6 +330,7 @@ int main(int argc, char** argv)
     }
 
     LogPrintf("Shutdown: In progress...\n");
+    dashboard.reset();
     server.Stop();
     auth.DeleteCookie();
     if (persist_mempool) {

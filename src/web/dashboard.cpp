@@ -1,0 +1,257 @@
+// Transparency dashboard; see dashboard.h.
+#include "web/dashboard.h"
+
+#include "custody/policy.h"
+#include "json/json_value.h"
+#include "util/hex.h"
+#include "util/strencodings.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+namespace {
+constexpr size_t MAX_FAILED_LOGINS_PER_MINUTE = 5;
+
+std::string RandomHex(size_t bytes)
+{
+    std::vector<uint8_t> b(bytes);
+    RAND_bytes(b.data(), static_cast<int>(b.size()));
+    return HexStr(b);
+}
+
+bool ConstantTimeEqual(const std::string& a, const std::string& b)
+{
+    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+JsonValue OptionalNumber(const std::optional<int64_t>& v) { return v ? JsonValue(*v) : JsonValue(); }
+
+JsonValue ReportJson(const PnlReport& r)
+{
+    JsonValue j = JsonValue::Object();
+    j.PushKV("holdings_sat", r.holdings);
+    j.PushKV("cost_basis", r.cost_basis);
+    j.PushKV("realized", r.realized);
+    j.PushKV("price", OptionalNumber(r.price));
+    j.PushKV("price_date", r.price_date);
+    j.PushKV("market_value", OptionalNumber(r.market_value));
+    j.PushKV("unrealized", OptionalNumber(r.unrealized));
+    return j;
+}
+
+WebResponse Asset(std::string_view name)
+{
+    const auto* a = FindWebAsset(name);
+    if (!a) return WebResponse::Error(404, "not found");
+    WebResponse r;
+    r.content_type = std::string(a->first);
+    r.body = std::string(a->second);
+    r.headers.emplace_back("Cache-Control", "no-cache");
+    return r;
+}
+}  // namespace
+
+Dashboard::Dashboard(DashboardOptions options, DashboardSources sources)
+    : m_opts(std::move(options)), m_src(std::move(sources))
+{
+}
+
+WebResponse Dashboard::Handle(const WebRequest& req)
+{
+    if (req.method != "GET" && req.method != "POST") return WebResponse::Error(405, "method not allowed");
+    if (req.method == "GET") {
+        if (req.path == "/" || req.path == "/index.html") return Asset("index.html");
+        if (req.path == "/operator") return Asset("operator.html");
+        if (req.path.rfind("/assets/", 0) == 0) return Asset(std::string_view(req.path).substr(8));
+        if (req.path == "/api/public") return PublicJson();
+        if (req.path.rfind("/api/operator/", 0) == 0) return Operator(req);
+        return WebResponse::Error(404, "not found");
+    }
+    if (req.path == "/api/login") return Login(req);
+    if (req.path == "/api/logout") {
+        if (!Authenticate(req, true)) return WebResponse::Error(403, "not signed in");
+        std::lock_guard lock(m_mutex);
+        m_sessions.erase(req.Cookie("sov_session"));
+        WebResponse r = WebResponse::Json("{}");
+        r.headers.emplace_back("Set-Cookie", "sov_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+        return r;
+    }
+    if (req.path.rfind("/api/operator/", 0) == 0) return Operator(req);
+    return WebResponse::Error(404, "not found");
+}
+
+WebResponse Dashboard::PublicJson()
+{
+    JsonValue j = JsonValue::Object();
+    j.PushKV("institution", m_opts.institution);
+    j.PushKV("currency", m_opts.currency);
+    j.PushKV("chain", m_src.chain ? m_src.chain() : JsonValue::Object());
+    const std::string today = DateOf(m_src.now());
+    j.PushKV("holdings", m_src.ledger ? ReportJson(m_src.ledger->Report(m_opts.cost_method, today, m_opts.currency))
+                                      : ReportJson(PnlReport{}));
+    JsonValue series = JsonValue::Array();
+    if (m_src.ledger) {
+        for (const HoldingPoint& p : m_src.ledger->HoldingsOverTime(m_opts.cost_method, m_opts.currency)) {
+            JsonValue x = ReportJson(p.report);
+            x.PushKV("date", p.date);
+            x.PushKV("time", *ParseDate(p.date));
+            series.PushBack(std::move(x));
+        }
+    }
+    j.PushKV("series", std::move(series));
+    JsonValue descs = JsonValue::Array();
+    for (const auto& d : m_opts.descriptors) descs.PushBack(d);
+    j.PushKV("descriptors", std::move(descs));
+    return WebResponse::Json(j.Write());
+}
+
+WebResponse Dashboard::Login(const WebRequest& req)
+{
+    if (m_opts.operator_password.empty()) return WebResponse::Error(403, "the operator view is disabled on this node");
+    const int64_t now = m_src.now();
+    {
+        std::lock_guard lock(m_mutex);
+        std::erase_if(m_failed_logins, [&](int64_t t) { return t < now - 60; });
+        if (m_failed_logins.size() >= MAX_FAILED_LOGINS_PER_MINUTE) {
+            return WebResponse::Error(429, "too many failed sign-ins; wait a minute");
+        }
+    }
+    auto body = JsonValue::Parse(req.body);
+    if (!body || !body->IsObject() || !(*body)["password"].IsStr()) return WebResponse::Error(400, "expected {\"password\": ...}");
+    if (!ConstantTimeEqual((*body)["password"].GetValStr(), m_opts.operator_password)) {
+        std::lock_guard lock(m_mutex);
+        m_failed_logins.push_back(now);
+        return WebResponse::Error(401, "wrong password");
+    }
+    const std::string token = RandomHex(32);
+    Session s{RandomHex(32), now + m_opts.session_seconds};
+    {
+        std::lock_guard lock(m_mutex);
+        std::erase_if(m_sessions, [&](const auto& kv) { return kv.second.expires <= now; });
+        m_sessions[token] = s;
+    }
+    WebResponse r = WebResponse::Json("{\"csrf\":\"" + s.csrf + "\"}");
+    r.headers.emplace_back("Set-Cookie", "sov_session=" + token + "; Path=/; Max-Age=" +
+                                             std::to_string(m_opts.session_seconds) + "; HttpOnly; SameSite=Strict");
+    return r;
+}
+
+const Dashboard::Session* Dashboard::Authenticate(const WebRequest& req, bool state_changing)
+{
+    const std::string token = req.Cookie("sov_session");
+    if (token.empty()) return nullptr;
+    std::lock_guard lock(m_mutex);
+    auto it = m_sessions.find(token);
+    if (it == m_sessions.end() || it->second.expires <= m_src.now()) return nullptr;
+    // Double protection against cross-site requests: SameSite cookies, and a token only our own page knows.
+    if (state_changing && !ConstantTimeEqual(req.Header("x-csrf-token"), it->second.csrf)) return nullptr;
+    return &it->second;
+}
+
+WebResponse Dashboard::Operator(const WebRequest& req)
+{
+    const bool post = req.method == "POST";
+    if (!Authenticate(req, post)) {
+        return WebResponse::Error(post && !req.Cookie("sov_session").empty() ? 403 : 401,
+                                  post ? "not signed in, or the request lacks the page's CSRF token" : "not signed in");
+    }
+    const int64_t now = m_src.now();
+    if (!post && req.path == "/api/operator/overview") {
+        JsonValue j = JsonValue::Object();
+        JsonValue proposals = JsonValue::Array();
+        JsonValue audit = JsonValue::Array();
+        if (m_src.custody) {
+            auto policy = m_src.custody->Policy();
+            j.PushKV("policy", policy ? CustodyPolicyToJson(*policy) : JsonValue());
+            for (const SpendProposal& p : m_src.custody->Proposals(now)) {
+                JsonValue x = SpendProposalToJson(p);
+                x.PushKV("blocked_by", m_src.custody->BroadcastBlocker(p.id, now));
+                proposals.PushBack(std::move(x));
+            }
+            for (const AuditEntry& e : m_src.custody->Audit().Entries()) {
+                JsonValue x = JsonValue::Object();
+                x.PushKV("seq", e.seq);
+                x.PushKV("time", e.time);
+                x.PushKV("actor", e.actor);
+                x.PushKV("action", e.action);
+                x.PushKV("details", e.details);
+                x.PushKV("hash", HexStr(e.hash));
+                audit.PushBack(std::move(x));
+            }
+        } else {
+            j.PushKV("policy", JsonValue());
+        }
+        j.PushKV("proposals", std::move(proposals));
+        j.PushKV("audit", std::move(audit));
+        JsonValue ledger = JsonValue::Array();
+        JsonValue recon = JsonValue::Array();
+        if (m_src.ledger) {
+            const auto entries = m_src.ledger->Entries();
+            for (const LedgerEntry& e : entries) {
+                JsonValue x = JsonValue::Object();
+                x.PushKV("id", e.id);
+                x.PushKV("date", DateOf(e.time));
+                x.PushKV("kind", EntryKindName(e.kind));
+                x.PushKV("amount_btc", FormatMoney(e.amount));
+                x.PushKV("fiat", FormatFiat(e.fiat));
+                x.PushKV("currency", e.currency);
+                x.PushKV("venue", e.venue);
+                x.PushKV("source", e.source);
+                x.PushKV("txid", e.txid.value_or(""));
+                ledger.PushBack(std::move(x));
+            }
+            for (const Discrepancy& d : Reconcile(entries, m_src.movements ? m_src.movements() : std::vector<ChainMovement>{})) {
+                JsonValue x = JsonValue::Object();
+                x.PushKV("kind", d.kind);
+                x.PushKV("txid", d.txid);
+                x.PushKV("detail", d.detail);
+                recon.PushBack(std::move(x));
+            }
+        }
+        j.PushKV("ledger", std::move(ledger));
+        j.PushKV("reconciliation", std::move(recon));
+        return WebResponse::Json(j.Write());
+    }
+    if (post && req.path == "/api/operator/audit/verify") {
+        if (!m_src.custody) return WebResponse::Error(404, "no custody store on this node");
+        const AuditVerification v = m_src.custody->Audit().Verify();
+        JsonValue j = JsonValue::Object();
+        j.PushKV("ok", v.ok);
+        j.PushKV("entries", v.entries);
+        j.PushKV("first_bad_seq", OptionalNumber(v.first_bad_seq));
+        j.PushKV("reason", v.reason);
+        j.PushKV("head", HexStr(v.head));
+        return WebResponse::Json(j.Write());
+    }
+    if (post && req.path == "/api/operator/ledger/add") {
+        if (!m_src.ledger) return WebResponse::Error(404, "no ledger on this node");
+        auto body = JsonValue::Parse(req.body);
+        if (!body || !body->IsObject()) return WebResponse::Error(400, "expected a JSON object");
+        const JsonValue& b = *body;
+        LedgerEntry e;
+        auto kind = ParseEntryKind(b["kind"].GetValStr());
+        if (!kind) return WebResponse::Error(400, "unknown kind");
+        e.kind = *kind;
+        auto day = ParseDate(b["date"].GetValStr());
+        if (!day) return WebResponse::Error(400, "date must be YYYY-MM-DD");
+        e.time = *day + 12 * 3600;
+        auto sats = ParseFixedPoint(b["amount_btc"].GetValStr(), 8);
+        if (!sats) return WebResponse::Error(400, "amount must be a BTC amount such as 0.5");
+        e.amount = *sats;
+        auto fiat = ParseFixedPoint(b["fiat"].GetValStr(), 2);
+        if (!fiat) return WebResponse::Error(400, "fiat must be an amount such as 1234.56");
+        e.fiat = *fiat;
+        e.currency = m_opts.currency;
+        e.venue = b["venue"].GetValStr();
+        e.source = b["source"].GetValStr();
+        if (!b["txid"].GetValStr().empty()) e.txid = b["txid"].GetValStr();
+        std::string error;
+        auto id = m_src.ledger->AddEntry(e, &error);
+        if (!id) return WebResponse::Error(422, error);
+        if (m_src.custody) {
+            m_src.custody->Record("operator", "ledger.add", "{\"entry\":" + std::to_string(*id) + "}", now, nullptr);
+        }
+        return WebResponse::Json("{\"id\":" + std::to_string(*id) + "}");
+    }
+    return WebResponse::Error(404, "not found");
+}
