@@ -1333,11 +1333,13 @@ void ChainstateManager::LogTipUpdate(const char* func, const BlockIndex* tip)
         return;
     }
     if (now - m_last_progress_log < SYNC_LOG_INTERVAL) return;
+    const int target = m_best_header ? std::max(m_best_header->height, tip->height) : tip->height;
+    // Only while catching up (behind the best header, or still in initial block download).
+    if (target == tip->height && m_ibd_latched) return;
     m_last_progress_log = now;
     const double elapsed = now - m_sync_start_time;
     const int done = tip->height - m_sync_start_height;
     const double rate = elapsed > 0 ? done / elapsed : 0;
-    const int target = m_best_header ? std::max(m_best_header->height, tip->height) : tip->height;
     const double eta = rate > 0 ? (target - tip->height) / rate : -1;
     LogPrintf("Sync progress: height %d of %d (%.2f%%, progress=%f), %.1f blocks/s, ETA %s\n", tip->height, target,
               target > 0 ? 100.0 * tip->height / target : 100.0, progress, rate, FormatEta(eta).c_str());

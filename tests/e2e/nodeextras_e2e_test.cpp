@@ -25,13 +25,17 @@ std::string ReadLog(const Node& node)
     return ss.str();
 }
 
-/** The RPC error message of a call expected to fail. */
+/** The RPC error message of a call expected to fail with RPC_INVALID_ADDRESS_OR_KEY (-5). */
 std::string RpcErrorMessage(Node& node, const std::string& method, const json& params)
 {
     try {
         node.Rpc(method, params);
     } catch (const RpcError& e) {
-        return e.what();
+        // The harness prefixes the method name.
+        std::string msg = e.what();
+        const std::string prefix = method + ": ";
+        if (msg.rfind(prefix, 0) == 0) msg = msg.substr(prefix.size());
+        return e.code == -5 ? msg : "code " + std::to_string(e.code) + ": " + msg;
     }
     return "(no error)";
 }
