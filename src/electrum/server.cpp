@@ -250,7 +250,7 @@ public:
     }
 
     /** Runs on the session's strand: sends what changed for this session. */
-    void Notify(std::shared_ptr<const std::map<ScriptHash, std::optional<std::string>>> statuses,
+    void Notify(std::shared_ptr<const std::map<ElectrumScripthash, std::optional<std::string>>> statuses,
                 std::shared_ptr<const JsonValue> tip)
     {
         asio::post(m_socket.get_executor(), [self = shared_from_this(), statuses, tip] {
@@ -276,7 +276,7 @@ public:
     // State used by the method handlers (strand only).
     bool m_version_negotiated{false};
     bool m_headers_subscribed{false};
-    std::map<ScriptHash, std::optional<std::string>> m_subs;
+    std::map<ElectrumScripthash, std::optional<std::string>> m_subs;
 
 private:
     void Read()
@@ -542,12 +542,12 @@ bool ElectrumServer::Start(std::string& error)
         m_impl->acceptors.push_back(std::move(acceptor));
     }
     {
-        std::set<ScriptHash> ignored;
+        std::set<ElectrumScripthash> ignored;
         SyncMempool(ignored);
     }
     m_node.notifications->Register(this);
     m_registered = true;
-    m_index.m_on_change = [this](const std::set<ScriptHash>& changed) {
+    m_index.m_on_change = [this](const std::set<ElectrumScripthash>& changed) {
         std::lock_guard lock(m_notify_mutex);
         m_changed.insert(changed.begin(), changed.end());
         m_mempool_dirty = true;
@@ -631,13 +631,13 @@ void ElectrumServer::RemoveSession(ElectrumSession* session)
     m_sessions.erase(session);
 }
 
-void ElectrumServer::AddSubscriber(const ScriptHash& sh)
+void ElectrumServer::AddSubscriber(const ElectrumScripthash& sh)
 {
     std::lock_guard lock(m_sessions_mutex);
     ++m_subscribers[sh];
 }
 
-void ElectrumServer::RemoveSubscriber(const ScriptHash& sh)
+void ElectrumServer::RemoveSubscriber(const ElectrumScripthash& sh)
 {
     std::lock_guard lock(m_sessions_mutex);
     auto it = m_subscribers.find(sh);
@@ -665,7 +665,7 @@ void ElectrumServer::TransactionAddedToMempool(const TransactionRef&) { WakeNoti
 
 void ElectrumServer::BlockConnected(const Block&, const BlockIndex&) { WakeNotifier(); }
 
-void ElectrumServer::SyncMempool(std::set<ScriptHash>& changed)
+void ElectrumServer::SyncMempool(std::set<ElectrumScripthash>& changed)
 {
     ChainstateManager& cm = *m_node.chainman;
     std::lock_guard chain_lock(cm.Mutex());
@@ -677,7 +677,7 @@ void ElectrumServer::SyncMempool(std::set<ScriptHash>& changed)
     if (m_mempool_seen && *m_mempool_seen == seen) return;
     m_mempool_seen = seen;
     auto forget = [&](std::map<uint256, MempoolTx>::iterator it) {
-        for (const ScriptHash& sh : it->second.touched) {
+        for (const ElectrumScripthash& sh : it->second.touched) {
             changed.insert(sh);
             auto s = m_mempool_by_sh.find(sh);
             if (s != m_mempool_by_sh.end()) {
@@ -718,17 +718,17 @@ void ElectrumServer::SyncMempool(std::set<ScriptHash>& changed)
                 spent = coin->out;
             }
             if (!spent) continue;
-            const ScriptHash sh = ComputeScriptHash(spent->script_pubkey);
+            const ElectrumScripthash sh = ComputeScriptHash(spent->script_pubkey);
             info.inputs.push_back({sh, {in.prevout, spent->value}});
             info.touched.insert(sh);
             m_mempool_spends[in.prevout] = txid;
         }
         for (size_t n = 0; n < tx.vout.size(); ++n) {
-            const ScriptHash sh = ComputeScriptHash(tx.vout[n].script_pubkey);
+            const ElectrumScripthash sh = ComputeScriptHash(tx.vout[n].script_pubkey);
             info.outputs.push_back({sh, {static_cast<uint32_t>(n), tx.vout[n].value}});
             info.touched.insert(sh);
         }
-        for (const ScriptHash& sh : info.touched) {
+        for (const ElectrumScripthash& sh : info.touched) {
             m_mempool_by_sh[sh].insert(txid);
             changed.insert(sh);
         }
@@ -738,7 +738,7 @@ void ElectrumServer::SyncMempool(std::set<ScriptHash>& changed)
 
 void ElectrumServer::RefreshMempool()
 {
-    std::set<ScriptHash> changed;
+    std::set<ElectrumScripthash> changed;
     SyncMempool(changed);
     if (changed.empty()) return;
     // Subscribers learn about these through the notifier, as if it had seen the change first.
@@ -747,7 +747,7 @@ void ElectrumServer::RefreshMempool()
     m_notify_cv.notify_one();
 }
 
-std::vector<ElectrumServer::MempoolRow> ElectrumServer::MempoolHistory(const ScriptHash& sh)
+std::vector<ElectrumServer::MempoolRow> ElectrumServer::MempoolHistory(const ElectrumScripthash& sh)
 {
     std::vector<MempoolRow> rows;
     std::lock_guard lock(m_mempool_mutex);
@@ -765,7 +765,7 @@ std::vector<ElectrumServer::MempoolRow> ElectrumServer::MempoolHistory(const Scr
     return rows;
 }
 
-std::vector<HistoryRow> ElectrumServer::ConfirmedHistory(const ScriptHash& sh)
+std::vector<HistoryRow> ElectrumServer::ConfirmedHistory(const ElectrumScripthash& sh)
 {
     std::vector<HistoryRow> rows;
     if (!m_index.GetHistory(sh, m_opts.max_history, rows)) {
@@ -775,7 +775,7 @@ std::vector<HistoryRow> ElectrumServer::ConfirmedHistory(const ScriptHash& sh)
     return rows;
 }
 
-std::optional<std::string> ElectrumServer::StatusOf(const ScriptHash& sh)
+std::optional<std::string> ElectrumServer::StatusOf(const ElectrumScripthash& sh)
 {
     const std::vector<HistoryRow> confirmed = ConfirmedHistory(sh);
     const std::vector<MempoolRow> mempool = MempoolHistory(sh);
@@ -806,7 +806,7 @@ void ElectrumServer::NotifierThread()
     while (!m_stop) {
         m_notify_cv.wait_for(lock, MEMPOOL_POLL, [this] { return m_stop || m_new_tip || m_mempool_dirty || !m_changed.empty(); });
         if (m_stop) break;
-        std::set<ScriptHash> changed = std::move(m_changed);
+        std::set<ElectrumScripthash> changed = std::move(m_changed);
         m_changed.clear();
         const bool new_tip = m_new_tip;
         m_new_tip = false;
@@ -814,15 +814,15 @@ void ElectrumServer::NotifierThread()
         lock.unlock();
         try {
             SyncMempool(changed);
-            std::vector<ScriptHash> wanted;
+            std::vector<ElectrumScripthash> wanted;
             {
                 std::lock_guard slock(m_sessions_mutex);
-                for (const ScriptHash& sh : changed) {
+                for (const ElectrumScripthash& sh : changed) {
                     if (m_subscribers.count(sh)) wanted.push_back(sh);
                 }
             }
-            auto statuses = std::make_shared<std::map<ScriptHash, std::optional<std::string>>>();
-            for (const ScriptHash& sh : wanted) {
+            auto statuses = std::make_shared<std::map<ElectrumScripthash, std::optional<std::string>>>();
+            for (const ElectrumScripthash& sh : wanted) {
                 try {
                     (*statuses)[sh] = StatusOf(sh);
                 } catch (const ElectrumRpcError&) {
@@ -839,7 +839,7 @@ void ElectrumServer::NotifierThread()
                         if (auto s = w.lock()) sessions.push_back(std::move(s));
                     }
                 }
-                std::shared_ptr<const std::map<ScriptHash, std::optional<std::string>>> st;
+                std::shared_ptr<const std::map<ElectrumScripthash, std::optional<std::string>>> st;
                 if (!statuses->empty()) st = statuses;
                 for (auto& s : sessions) s->Notify(st, tip);
             }
@@ -905,7 +905,7 @@ public:
         if (!v->IsBool()) InvalidParams(m_names[i] + " must be a boolean");
         return v->GetBool();
     }
-    ScriptHash Hash(size_t i) const
+    ElectrumScripthash Hash(size_t i) const
     {
         const std::string s = Str(i);
         auto sh = ScriptHashFromHex(s);
@@ -1142,7 +1142,7 @@ JsonValue ElectrumServer::Dispatch(ElectrumSession& session, const std::string& 
     }
     if (method == "blockchain.scripthash.get_balance") {
         Params p(raw, {"scripthash"});
-        const ScriptHash sh = p.Hash(0);
+        const ElectrumScripthash sh = p.Hash(0);
         index_ready();
         std::vector<UnspentRow> utxos;
         if (!m_index.GetUnspent(sh, m_opts.max_history, utxos)) {
@@ -1167,7 +1167,7 @@ JsonValue ElectrumServer::Dispatch(ElectrumSession& session, const std::string& 
     }
     if (method == "blockchain.scripthash.get_history" || method == "blockchain.scripthash.get_mempool") {
         Params p(raw, {"scripthash"});
-        const ScriptHash sh = p.Hash(0);
+        const ElectrumScripthash sh = p.Hash(0);
         index_ready();
         JsonValue r = JsonValue::Array();
         size_t n = 0;
@@ -1187,7 +1187,7 @@ JsonValue ElectrumServer::Dispatch(ElectrumSession& session, const std::string& 
     }
     if (method == "blockchain.scripthash.listunspent") {
         Params p(raw, {"scripthash"});
-        const ScriptHash sh = p.Hash(0);
+        const ElectrumScripthash sh = p.Hash(0);
         index_ready();
         std::vector<UnspentRow> utxos;
         if (!m_index.GetUnspent(sh, m_opts.max_history, utxos)) {
@@ -1218,7 +1218,7 @@ JsonValue ElectrumServer::Dispatch(ElectrumSession& session, const std::string& 
     }
     if (method == "blockchain.scripthash.subscribe") {
         Params p(raw, {"scripthash"});
-        const ScriptHash sh = p.Hash(0);
+        const ElectrumScripthash sh = p.Hash(0);
         index_ready();
         const bool known = session.m_subs.count(sh) > 0;
         if (!known && session.m_subs.size() >= m_opts.max_subscriptions) {
@@ -1237,7 +1237,7 @@ JsonValue ElectrumServer::Dispatch(ElectrumSession& session, const std::string& 
     }
     if (method == "blockchain.scripthash.unsubscribe") {
         Params p(raw, {"scripthash"});
-        const ScriptHash sh = p.Hash(0);
+        const ElectrumScripthash sh = p.Hash(0);
         auto it = session.m_subs.find(sh);
         if (it == session.m_subs.end()) return JsonValue(false);
         session.m_subs.erase(it);
