@@ -329,7 +329,30 @@ private:
     {
         m_closing = true;
         m_inbuf.clear();
-        if (!m_writing) DoClose();
+        if (!m_writing) Linger();
+    }
+
+    /** Half-closes and discards what the client still sends (for up to 2 s): closing with unread input would
+     *  reset the connection and the client could lose the final error message. */
+    void Linger()
+    {
+        if (m_closed || m_lingering) return;
+        m_lingering = true;
+        boost::system::error_code ec;
+        m_socket.shutdown(tcp::socket::shutdown_send, ec);
+        m_linger_timer = std::make_unique<asio::steady_timer>(m_socket.get_executor(), std::chrono::seconds(2));
+        m_linger_timer->async_wait([self = shared_from_this()](boost::system::error_code) { self->DoClose(); });
+        Drain();
+    }
+    void Drain()
+    {
+        m_socket.async_read_some(asio::buffer(m_readbuf), [self = shared_from_this()](boost::system::error_code ec, size_t) {
+            if (ec) {
+                self->DoClose();
+                return;
+            }
+            self->Drain();
+        });
     }
 
     /** Token bucket: max_requests_per_second per second, bursts up to the same number. */
@@ -439,7 +462,7 @@ private:
     {
         if (m_outq.empty() || m_closed) {
             m_writing = false;
-            if (m_closing) DoClose();
+            if (m_closing) Linger();
             return;
         }
         m_writing = true;
@@ -463,6 +486,7 @@ private:
     {
         if (m_closed) return;
         m_closed = true;
+        if (m_linger_timer) m_linger_timer->cancel();
         boost::system::error_code ec;
         m_socket.shutdown(tcp::socket::shutdown_both, ec);
         m_socket.close(ec);
@@ -480,6 +504,8 @@ private:
     bool m_closing{false};
     bool m_closed{false};
     bool m_read_paused{false};
+    bool m_lingering{false};
+    std::unique_ptr<asio::steady_timer> m_linger_timer;
     double m_tokens{0};
     std::chrono::steady_clock::time_point m_last_refill;
 };
@@ -664,6 +690,15 @@ void ElectrumServer::UpdatedBlockTip(const BlockIndex&, const BlockIndex*, bool)
 void ElectrumServer::TransactionAddedToMempool(const TransactionRef&) { WakeNotifier(); }
 
 void ElectrumServer::BlockConnected(const Block&, const BlockIndex&) { WakeNotifier(); }
+
+void ElectrumServer::BlockDisconnected(const Block&, const BlockIndex&)
+{
+    // invalidateblock moves the tip back without an UpdatedBlockTip: subscribers still learn the new tip.
+    std::lock_guard lock(m_notify_mutex);
+    m_new_tip = true;
+    m_mempool_dirty = true;
+    m_notify_cv.notify_one();
+}
 
 void ElectrumServer::SyncMempool(std::set<ElectrumScripthash>& changed)
 {

@@ -82,6 +82,7 @@ public:
     void UpdatedBlockTip(const BlockIndex& tip, const BlockIndex* fork, bool initial_download) override;
     void TransactionAddedToMempool(const TransactionRef& tx) override;
     void BlockConnected(const Block& block, const BlockIndex& index) override;
+    void BlockDisconnected(const Block& block, const BlockIndex& index) override;
 
     const ElectrumOptions& Options() const { return m_opts; }
     size_t SessionCount() const;
