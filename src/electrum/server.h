@@ -58,6 +58,8 @@ uint16_t ElectrumDefaultPort(Chain chain);
 /** Status of a history (Electrum protocol): hex SHA-256 of the concatenated "txid:height:" entries; nullopt
  *  for an empty history. */
 std::optional<std::string> ElectrumStatusHash(const std::vector<std::pair<uint256, int>>& history);
+/** Appends {"tx_hash":..,"height":..[,"fee":..]} to out, written directly (long histories: no JSON tree). */
+void AppendHistoryJson(std::string& out, const uint256& txid, int height, std::optional<Amount> fee);
 /** Merkle branch (hashes bottom-up) of leaf index under Bitcoin's merkle construction. */
 std::vector<uint256> MerkleBranch(std::vector<uint256> leaves, size_t index, uint256* root = nullptr);
 
