@@ -130,6 +130,27 @@ std::optional<std::string> ElectrumStatusHash(const std::vector<std::pair<uint25
     return HexStr(std::span<const uint8_t>(out, 32));
 }
 
+void AppendHistoryJson(std::string& out, const uint256& txid, int height, std::optional<Amount> fee)
+{
+    static constexpr char HEX[] = "0123456789abcdef";
+    out += "{\"tx_hash\":\"";
+    const size_t at = out.size();
+    out.resize(at + 64);
+    // Display order: the hash bytes reversed.
+    for (size_t i = 0; i < 32; ++i) {
+        const uint8_t b = txid.begin()[31 - i];
+        out[at + 2 * i] = HEX[b >> 4];
+        out[at + 2 * i + 1] = HEX[b & 15];
+    }
+    out += "\",\"height\":";
+    out += std::to_string(height);
+    if (fee) {
+        out += ",\"fee\":";
+        out += std::to_string(*fee);
+    }
+    out += '}';
+}
+
 std::vector<uint256> MerkleBranch(std::vector<uint256> level, size_t index, uint256* root)
 {
     std::vector<uint256> branch;
@@ -250,7 +271,7 @@ public:
     }
 
     /** Runs on the session's strand: sends what changed for this session. */
-    void Notify(std::shared_ptr<const std::map<ScriptHash, std::optional<std::string>>> statuses,
+    void Notify(std::shared_ptr<const std::map<ElectrumScripthash, std::optional<std::string>>> statuses,
                 std::shared_ptr<const JsonValue> tip)
     {
         asio::post(m_socket.get_executor(), [self = shared_from_this(), statuses, tip] {
@@ -276,7 +297,7 @@ public:
     // State used by the method handlers (strand only).
     bool m_version_negotiated{false};
     bool m_headers_subscribed{false};
-    std::map<ScriptHash, std::optional<std::string>> m_subs;
+    std::map<ElectrumScripthash, std::optional<std::string>> m_subs;
 
 private:
     void Read()
@@ -329,7 +350,30 @@ private:
     {
         m_closing = true;
         m_inbuf.clear();
-        if (!m_writing) DoClose();
+        if (!m_writing) Linger();
+    }
+
+    /** Half-closes and discards what the client still sends (for up to 2 s): closing with unread input would
+     *  reset the connection and the client could lose the final error message. */
+    void Linger()
+    {
+        if (m_closed || m_lingering) return;
+        m_lingering = true;
+        boost::system::error_code ec;
+        m_socket.shutdown(tcp::socket::shutdown_send, ec);
+        m_linger_timer = std::make_unique<asio::steady_timer>(m_socket.get_executor(), std::chrono::seconds(2));
+        m_linger_timer->async_wait([self = shared_from_this()](boost::system::error_code) { self->DoClose(); });
+        Drain();
+    }
+    void Drain()
+    {
+        m_socket.async_read_some(asio::buffer(m_readbuf), [self = shared_from_this()](boost::system::error_code ec, size_t) {
+            if (ec) {
+                self->DoClose();
+                return;
+            }
+            self->Drain();
+        });
     }
 
     /** Token bucket: max_requests_per_second per second, bursts up to the same number. */
@@ -439,7 +483,7 @@ private:
     {
         if (m_outq.empty() || m_closed) {
             m_writing = false;
-            if (m_closing) DoClose();
+            if (m_closing) Linger();
             return;
         }
         m_writing = true;
@@ -463,6 +507,7 @@ private:
     {
         if (m_closed) return;
         m_closed = true;
+        if (m_linger_timer) m_linger_timer->cancel();
         boost::system::error_code ec;
         m_socket.shutdown(tcp::socket::shutdown_both, ec);
         m_socket.close(ec);
@@ -480,6 +525,8 @@ private:
     bool m_closing{false};
     bool m_closed{false};
     bool m_read_paused{false};
+    bool m_lingering{false};
+    std::unique_ptr<asio::steady_timer> m_linger_timer;
     double m_tokens{0};
     std::chrono::steady_clock::time_point m_last_refill;
 };
@@ -542,12 +589,12 @@ bool ElectrumServer::Start(std::string& error)
         m_impl->acceptors.push_back(std::move(acceptor));
     }
     {
-        std::set<ScriptHash> ignored;
+        std::set<ElectrumScripthash> ignored;
         SyncMempool(ignored);
     }
     m_node.notifications->Register(this);
     m_registered = true;
-    m_index.m_on_change = [this](const std::set<ScriptHash>& changed) {
+    m_index.m_on_change = [this](const std::set<ElectrumScripthash>& changed) {
         std::lock_guard lock(m_notify_mutex);
         m_changed.insert(changed.begin(), changed.end());
         m_mempool_dirty = true;
@@ -631,13 +678,13 @@ void ElectrumServer::RemoveSession(ElectrumSession* session)
     m_sessions.erase(session);
 }
 
-void ElectrumServer::AddSubscriber(const ScriptHash& sh)
+void ElectrumServer::AddSubscriber(const ElectrumScripthash& sh)
 {
     std::lock_guard lock(m_sessions_mutex);
     ++m_subscribers[sh];
 }
 
-void ElectrumServer::RemoveSubscriber(const ScriptHash& sh)
+void ElectrumServer::RemoveSubscriber(const ElectrumScripthash& sh)
 {
     std::lock_guard lock(m_sessions_mutex);
     auto it = m_subscribers.find(sh);
@@ -665,7 +712,16 @@ void ElectrumServer::TransactionAddedToMempool(const TransactionRef&) { WakeNoti
 
 void ElectrumServer::BlockConnected(const Block&, const BlockIndex&) { WakeNotifier(); }
 
-void ElectrumServer::SyncMempool(std::set<ScriptHash>& changed)
+void ElectrumServer::BlockDisconnected(const Block&, const BlockIndex&)
+{
+    // invalidateblock moves the tip back without an UpdatedBlockTip: subscribers still learn the new tip.
+    std::lock_guard lock(m_notify_mutex);
+    m_new_tip = true;
+    m_mempool_dirty = true;
+    m_notify_cv.notify_one();
+}
+
+void ElectrumServer::SyncMempool(std::set<ElectrumScripthash>& changed)
 {
     ChainstateManager& cm = *m_node.chainman;
     std::lock_guard chain_lock(cm.Mutex());
@@ -677,7 +733,7 @@ void ElectrumServer::SyncMempool(std::set<ScriptHash>& changed)
     if (m_mempool_seen && *m_mempool_seen == seen) return;
     m_mempool_seen = seen;
     auto forget = [&](std::map<uint256, MempoolTx>::iterator it) {
-        for (const ScriptHash& sh : it->second.touched) {
+        for (const ElectrumScripthash& sh : it->second.touched) {
             changed.insert(sh);
             auto s = m_mempool_by_sh.find(sh);
             if (s != m_mempool_by_sh.end()) {
@@ -718,17 +774,17 @@ void ElectrumServer::SyncMempool(std::set<ScriptHash>& changed)
                 spent = coin->out;
             }
             if (!spent) continue;
-            const ScriptHash sh = ComputeScriptHash(spent->script_pubkey);
+            const ElectrumScripthash sh = ComputeScriptHash(spent->script_pubkey);
             info.inputs.push_back({sh, {in.prevout, spent->value}});
             info.touched.insert(sh);
             m_mempool_spends[in.prevout] = txid;
         }
         for (size_t n = 0; n < tx.vout.size(); ++n) {
-            const ScriptHash sh = ComputeScriptHash(tx.vout[n].script_pubkey);
+            const ElectrumScripthash sh = ComputeScriptHash(tx.vout[n].script_pubkey);
             info.outputs.push_back({sh, {static_cast<uint32_t>(n), tx.vout[n].value}});
             info.touched.insert(sh);
         }
-        for (const ScriptHash& sh : info.touched) {
+        for (const ElectrumScripthash& sh : info.touched) {
             m_mempool_by_sh[sh].insert(txid);
             changed.insert(sh);
         }
@@ -738,7 +794,7 @@ void ElectrumServer::SyncMempool(std::set<ScriptHash>& changed)
 
 void ElectrumServer::RefreshMempool()
 {
-    std::set<ScriptHash> changed;
+    std::set<ElectrumScripthash> changed;
     SyncMempool(changed);
     if (changed.empty()) return;
     // Subscribers learn about these through the notifier, as if it had seen the change first.
@@ -747,7 +803,7 @@ void ElectrumServer::RefreshMempool()
     m_notify_cv.notify_one();
 }
 
-std::vector<ElectrumServer::MempoolRow> ElectrumServer::MempoolHistory(const ScriptHash& sh)
+std::vector<ElectrumServer::MempoolRow> ElectrumServer::MempoolHistory(const ElectrumScripthash& sh)
 {
     std::vector<MempoolRow> rows;
     std::lock_guard lock(m_mempool_mutex);
@@ -765,7 +821,7 @@ std::vector<ElectrumServer::MempoolRow> ElectrumServer::MempoolHistory(const Scr
     return rows;
 }
 
-std::vector<HistoryRow> ElectrumServer::ConfirmedHistory(const ScriptHash& sh)
+std::vector<HistoryRow> ElectrumServer::ConfirmedHistory(const ElectrumScripthash& sh)
 {
     std::vector<HistoryRow> rows;
     if (!m_index.GetHistory(sh, m_opts.max_history, rows)) {
@@ -775,7 +831,7 @@ std::vector<HistoryRow> ElectrumServer::ConfirmedHistory(const ScriptHash& sh)
     return rows;
 }
 
-std::optional<std::string> ElectrumServer::StatusOf(const ScriptHash& sh)
+std::optional<std::string> ElectrumServer::StatusOf(const ElectrumScripthash& sh)
 {
     const std::vector<HistoryRow> confirmed = ConfirmedHistory(sh);
     const std::vector<MempoolRow> mempool = MempoolHistory(sh);
@@ -806,7 +862,7 @@ void ElectrumServer::NotifierThread()
     while (!m_stop) {
         m_notify_cv.wait_for(lock, MEMPOOL_POLL, [this] { return m_stop || m_new_tip || m_mempool_dirty || !m_changed.empty(); });
         if (m_stop) break;
-        std::set<ScriptHash> changed = std::move(m_changed);
+        std::set<ElectrumScripthash> changed = std::move(m_changed);
         m_changed.clear();
         const bool new_tip = m_new_tip;
         m_new_tip = false;
@@ -814,15 +870,15 @@ void ElectrumServer::NotifierThread()
         lock.unlock();
         try {
             SyncMempool(changed);
-            std::vector<ScriptHash> wanted;
+            std::vector<ElectrumScripthash> wanted;
             {
                 std::lock_guard slock(m_sessions_mutex);
-                for (const ScriptHash& sh : changed) {
+                for (const ElectrumScripthash& sh : changed) {
                     if (m_subscribers.count(sh)) wanted.push_back(sh);
                 }
             }
-            auto statuses = std::make_shared<std::map<ScriptHash, std::optional<std::string>>>();
-            for (const ScriptHash& sh : wanted) {
+            auto statuses = std::make_shared<std::map<ElectrumScripthash, std::optional<std::string>>>();
+            for (const ElectrumScripthash& sh : wanted) {
                 try {
                     (*statuses)[sh] = StatusOf(sh);
                 } catch (const ElectrumRpcError&) {
@@ -839,7 +895,7 @@ void ElectrumServer::NotifierThread()
                         if (auto s = w.lock()) sessions.push_back(std::move(s));
                     }
                 }
-                std::shared_ptr<const std::map<ScriptHash, std::optional<std::string>>> st;
+                std::shared_ptr<const std::map<ElectrumScripthash, std::optional<std::string>>> st;
                 if (!statuses->empty()) st = statuses;
                 for (auto& s : sessions) s->Notify(st, tip);
             }
@@ -905,7 +961,7 @@ public:
         if (!v->IsBool()) InvalidParams(m_names[i] + " must be a boolean");
         return v->GetBool();
     }
-    ScriptHash Hash(size_t i) const
+    ElectrumScripthash Hash(size_t i) const
     {
         const std::string s = Str(i);
         auto sh = ScriptHashFromHex(s);
@@ -925,14 +981,6 @@ private:
     std::vector<std::string> m_names;
 };
 
-JsonValue HistoryEntry(const uint256& txid, int height, std::optional<Amount> fee)
-{
-    JsonValue e = JsonValue::Object();
-    e.PushKV("tx_hash", txid.GetHex());
-    e.PushKV("height", height);
-    if (fee) e.PushKV("fee", *fee);
-    return e;
-}
 }  // namespace
 
 JsonValue ElectrumServer::HeaderProof(int height, int cp_height)
@@ -1142,7 +1190,7 @@ JsonValue ElectrumServer::Dispatch(ElectrumSession& session, const std::string& 
     }
     if (method == "blockchain.scripthash.get_balance") {
         Params p(raw, {"scripthash"});
-        const ScriptHash sh = p.Hash(0);
+        const ElectrumScripthash sh = p.Hash(0);
         index_ready();
         std::vector<UnspentRow> utxos;
         if (!m_index.GetUnspent(sh, m_opts.max_history, utxos)) {
@@ -1167,27 +1215,33 @@ JsonValue ElectrumServer::Dispatch(ElectrumSession& session, const std::string& 
     }
     if (method == "blockchain.scripthash.get_history" || method == "blockchain.scripthash.get_mempool") {
         Params p(raw, {"scripthash"});
-        const ScriptHash sh = p.Hash(0);
+        const ElectrumScripthash sh = p.Hash(0);
         index_ready();
-        JsonValue r = JsonValue::Array();
+        // Long histories are written straight to text (a JSON tree of 100,000 objects costs several times the
+        // index read); the text is passed through as a verbatim JSON value.
+        std::string text = "[";
         size_t n = 0;
         if (method == "blockchain.scripthash.get_history") {
-            for (const HistoryRow& row : ConfirmedHistory(sh)) {
-                r.PushBack(HistoryEntry(row.txid, row.height, std::nullopt));
-                ++n;
+            const std::vector<HistoryRow> rows = ConfirmedHistory(sh);
+            text.reserve(rows.size() * 90 + 2);
+            for (const HistoryRow& row : rows) {
+                if (n++) text += ',';
+                AppendHistoryJson(text, row.txid, row.height, std::nullopt);
             }
         }
         for (const MempoolRow& row : MempoolHistory(sh)) {
-            if (++n > m_opts.max_history) {
+            if (n + 1 > m_opts.max_history) {
                 BadRequest("history too large: more than " + std::to_string(m_opts.max_history) + " entries (-electrummaxhistory)");
             }
-            r.PushBack(HistoryEntry(row.txid, row.height, row.fee));
+            if (n++) text += ',';
+            AppendHistoryJson(text, row.txid, row.height, row.fee);
         }
-        return r;
+        text += ']';
+        return JsonValue::Number(std::move(text));
     }
     if (method == "blockchain.scripthash.listunspent") {
         Params p(raw, {"scripthash"});
-        const ScriptHash sh = p.Hash(0);
+        const ElectrumScripthash sh = p.Hash(0);
         index_ready();
         std::vector<UnspentRow> utxos;
         if (!m_index.GetUnspent(sh, m_opts.max_history, utxos)) {
@@ -1218,7 +1272,7 @@ JsonValue ElectrumServer::Dispatch(ElectrumSession& session, const std::string& 
     }
     if (method == "blockchain.scripthash.subscribe") {
         Params p(raw, {"scripthash"});
-        const ScriptHash sh = p.Hash(0);
+        const ElectrumScripthash sh = p.Hash(0);
         index_ready();
         const bool known = session.m_subs.count(sh) > 0;
         if (!known && session.m_subs.size() >= m_opts.max_subscriptions) {
@@ -1237,7 +1291,7 @@ JsonValue ElectrumServer::Dispatch(ElectrumSession& session, const std::string& 
     }
     if (method == "blockchain.scripthash.unsubscribe") {
         Params p(raw, {"scripthash"});
-        const ScriptHash sh = p.Hash(0);
+        const ElectrumScripthash sh = p.Hash(0);
         auto it = session.m_subs.find(sh);
         if (it == session.m_subs.end()) return JsonValue(false);
         session.m_subs.erase(it);

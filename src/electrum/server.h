@@ -58,6 +58,8 @@ uint16_t ElectrumDefaultPort(Chain chain);
 /** Status of a history (Electrum protocol): hex SHA-256 of the concatenated "txid:height:" entries; nullopt
  *  for an empty history. */
 std::optional<std::string> ElectrumStatusHash(const std::vector<std::pair<uint256, int>>& history);
+/** Appends {"tx_hash":..,"height":..[,"fee":..]} to out, written directly (long histories: no JSON tree). */
+void AppendHistoryJson(std::string& out, const uint256& txid, int height, std::optional<Amount> fee);
 /** Merkle branch (hashes bottom-up) of leaf index under Bitcoin's merkle construction. */
 std::vector<uint256> MerkleBranch(std::vector<uint256> leaves, size_t index, uint256* root = nullptr);
 
@@ -82,17 +84,18 @@ public:
     void UpdatedBlockTip(const BlockIndex& tip, const BlockIndex* fork, bool initial_download) override;
     void TransactionAddedToMempool(const TransactionRef& tx) override;
     void BlockConnected(const Block& block, const BlockIndex& index) override;
+    void BlockDisconnected(const Block& block, const BlockIndex& index) override;
 
     const ElectrumOptions& Options() const { return m_opts; }
     size_t SessionCount() const;
     void AddSession(const std::shared_ptr<ElectrumSession>& session);
     void RemoveSession(ElectrumSession* session);
     /** Global subscriber counts per scripthash, so the notifier only computes statuses someone waits for. */
-    void AddSubscriber(const ScriptHash& sh);
-    void RemoveSubscriber(const ScriptHash& sh);
+    void AddSubscriber(const ElectrumScripthash& sh);
+    void RemoveSubscriber(const ElectrumScripthash& sh);
 
     /** Status of a scripthash now (confirmed from the index, then the mempool); throws when over the limit. */
-    std::optional<std::string> StatusOf(const ScriptHash& sh);
+    std::optional<std::string> StatusOf(const ElectrumScripthash& sh);
     /** {hex, height} of the tip. */
     JsonValue TipHeaderJson();
 
@@ -100,9 +103,9 @@ public:
 
 private:
     struct MempoolTx {
-        std::vector<std::pair<ScriptHash, std::pair<uint32_t, Amount>>> outputs;  // sh, (vout, value)
-        std::vector<std::pair<ScriptHash, std::pair<OutPoint, Amount>>> inputs;   // sh of the spent coin
-        std::set<ScriptHash> touched;
+        std::vector<std::pair<ElectrumScripthash, std::pair<uint32_t, Amount>>> outputs;  // sh, (vout, value)
+        std::vector<std::pair<ElectrumScripthash, std::pair<OutPoint, Amount>>> inputs;   // sh of the spent coin
+        std::set<ElectrumScripthash> touched;
         Amount fee{0};
         bool unconfirmed_parents{false};
     };
@@ -112,13 +115,13 @@ private:
         Amount fee{0};
     };
     /** Brings the mempool view up to date; adds the scripthashes of added, removed and changed entries. */
-    void SyncMempool(std::set<ScriptHash>& changed);
+    void SyncMempool(std::set<ElectrumScripthash>& changed);
     /** SyncMempool, handing what changed to the notifier. */
     void RefreshMempool();
-    std::vector<MempoolRow> MempoolHistory(const ScriptHash& sh);
+    std::vector<MempoolRow> MempoolHistory(const ElectrumScripthash& sh);
     void NotifierThread();
     void WakeNotifier();
-    std::vector<HistoryRow> ConfirmedHistory(const ScriptHash& sh);
+    std::vector<HistoryRow> ConfirmedHistory(const ElectrumScripthash& sh);
     JsonValue HeaderProof(int height, int cp_height);
 
     NodeContext& m_node;
@@ -128,19 +131,19 @@ private:
 
     mutable std::mutex m_sessions_mutex;
     std::map<ElectrumSession*, std::weak_ptr<ElectrumSession>> m_sessions;
-    std::map<ScriptHash, size_t> m_subscribers;
+    std::map<ElectrumScripthash, size_t> m_subscribers;
 
     // The mempool as Electrum sees it, kept by SyncMempool. Guarded by m_mempool_mutex.
     std::mutex m_mempool_mutex;
     std::map<uint256, MempoolTx> m_mempool;
-    std::map<ScriptHash, std::set<uint256>> m_mempool_by_sh;
+    std::map<ElectrumScripthash, std::set<uint256>> m_mempool_by_sh;
     std::map<OutPoint, uint256> m_mempool_spends;
     std::optional<std::pair<uint64_t, uint256>> m_mempool_seen;  // (pool update counter, tip) at the last pass
 
     // Notifier state. Guarded by m_notify_mutex.
     std::mutex m_notify_mutex;
     std::condition_variable m_notify_cv;
-    std::set<ScriptHash> m_changed;
+    std::set<ElectrumScripthash> m_changed;
     bool m_new_tip{false};
     bool m_mempool_dirty{true};
     bool m_stop{false};

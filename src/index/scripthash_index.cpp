@@ -23,14 +23,14 @@ uint32_t GetBE32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]
 
 void PutBlob(Bytes& out, std::span<const uint8_t> b) { out.insert(out.end(), b.begin(), b.end()); }
 
-Bytes Prefix(uint8_t tag, const ScriptHash& sh)
+Bytes Prefix(uint8_t tag, const ElectrumScripthash& sh)
 {
     Bytes k{tag};
     PutBlob(k, sh);
     return k;
 }
 
-Bytes UnspentKey(const ScriptHash& sh, int height, const uint256& txid, uint32_t vout)
+Bytes UnspentKey(const ElectrumScripthash& sh, int height, const uint256& txid, uint32_t vout)
 {
     Bytes k = Prefix(DB_UNSPENT, sh);
     PutBE32(k, static_cast<uint32_t>(height));
@@ -49,34 +49,34 @@ Bytes EncodeAmount(Amount v)
 }
 }  // namespace
 
-ScriptHash ComputeScriptHash(const Script& script)
+ElectrumScripthash ComputeScriptHash(const Script& script)
 {
     const uint256 h = Sha256Hash(std::span<const uint8_t>(script.data(), script.size()));
-    ScriptHash sh;
+    ElectrumScripthash sh;
     std::copy(h.begin(), h.end(), sh.begin());
     return sh;
 }
 
-std::optional<ScriptHash> ScriptHashFromHex(std::string_view hex)
+std::optional<ElectrumScripthash> ScriptHashFromHex(std::string_view hex)
 {
     if (hex.size() != 64) return std::nullopt;
     auto bytes = TryParseHex(hex);
     if (!bytes || bytes->size() != 32) return std::nullopt;
-    ScriptHash sh;
+    ElectrumScripthash sh;
     std::reverse_copy(bytes->begin(), bytes->end(), sh.begin());
     return sh;
 }
 
-std::string ScriptHashToHex(const ScriptHash& sh)
+std::string ScriptHashToHex(const ElectrumScripthash& sh)
 {
-    ScriptHash rev;
+    ElectrumScripthash rev;
     std::reverse_copy(sh.begin(), sh.end(), rev.begin());
     return HexStr(rev);
 }
 
 ScripthashIndex::ScripthashIndex(NodeContext& node, Options options) : BaseIndex(node, NAME, std::move(options)) {}
 
-Bytes ScripthashIndex::HistoryKey(const ScriptHash& sh, int height, uint32_t pos)
+Bytes ScripthashIndex::HistoryKey(const ElectrumScripthash& sh, int height, uint32_t pos)
 {
     Bytes k = Prefix(DB_HISTORY, sh);
     PutBE32(k, static_cast<uint32_t>(height));
@@ -97,23 +97,23 @@ bool ScripthashIndex::CustomAppend(DbBatch& batch, const Block& block, const Blo
     for (size_t i = 0; i < block.vtx.size(); ++i) {
         const Transaction& tx = *block.vtx[i];
         const uint256& txid = tx.GetHash();
-        std::set<ScriptHash> touched;
+        std::set<ElectrumScripthash> touched;
         if (i > 0) {
             const TxUndo& tu = undo->vtxundo[i - 1];
             if (tu.prevout.size() != tx.vin.size()) return false;
             for (size_t j = 0; j < tx.vin.size(); ++j) {
                 const Coin& coin = tu.prevout[j];
-                const ScriptHash sh = ComputeScriptHash(coin.out.script_pubkey);
+                const ElectrumScripthash sh = ComputeScriptHash(coin.out.script_pubkey);
                 touched.insert(sh);
                 batch.Erase(UnspentKey(sh, static_cast<int>(coin.height), tx.vin[j].prevout.hash, tx.vin[j].prevout.n));
             }
         }
         for (size_t n = 0; n < tx.vout.size(); ++n) {
-            const ScriptHash sh = ComputeScriptHash(tx.vout[n].script_pubkey);
+            const ElectrumScripthash sh = ComputeScriptHash(tx.vout[n].script_pubkey);
             touched.insert(sh);
             batch.Put(UnspentKey(sh, height, txid, static_cast<uint32_t>(n)), EncodeAmount(tx.vout[n].value));
         }
-        for (const ScriptHash& sh : touched) {
+        for (const ElectrumScripthash& sh : touched) {
             batch.Put(HistoryKey(sh, height, static_cast<uint32_t>(i)),
                       std::span<const uint8_t>(txid.begin(), txid.size()));
             m_touched.insert(sh);
@@ -140,9 +140,9 @@ bool ScripthashIndex::CustomRemove(DbBatch& batch, const Block& block, const Blo
     for (size_t i = block.vtx.size(); i-- > 0;) {
         const Transaction& tx = *block.vtx[i];
         const uint256& txid = tx.GetHash();
-        std::set<ScriptHash> touched;
+        std::set<ElectrumScripthash> touched;
         for (size_t n = 0; n < tx.vout.size(); ++n) {
-            const ScriptHash sh = ComputeScriptHash(tx.vout[n].script_pubkey);
+            const ElectrumScripthash sh = ComputeScriptHash(tx.vout[n].script_pubkey);
             touched.insert(sh);
             batch.Erase(UnspentKey(sh, height, txid, static_cast<uint32_t>(n)));
         }
@@ -151,13 +151,13 @@ bool ScripthashIndex::CustomRemove(DbBatch& batch, const Block& block, const Blo
             if (tu.prevout.size() != tx.vin.size()) return false;
             for (size_t j = 0; j < tx.vin.size(); ++j) {
                 const Coin& coin = tu.prevout[j];
-                const ScriptHash sh = ComputeScriptHash(coin.out.script_pubkey);
+                const ElectrumScripthash sh = ComputeScriptHash(coin.out.script_pubkey);
                 touched.insert(sh);
                 batch.Put(UnspentKey(sh, static_cast<int>(coin.height), tx.vin[j].prevout.hash, tx.vin[j].prevout.n),
                           EncodeAmount(coin.out.value));
             }
         }
-        for (const ScriptHash& sh : touched) {
+        for (const ElectrumScripthash& sh : touched) {
             batch.Erase(HistoryKey(sh, height, static_cast<uint32_t>(i)));
             m_touched.insert(sh);
         }
@@ -181,7 +181,7 @@ void ScripthashIndex::BlockDisconnected(const Block& block, const BlockIndex& in
     m_touched.clear();
 }
 
-bool ScripthashIndex::GetHistory(const ScriptHash& sh, size_t limit, std::vector<HistoryRow>& out) const
+bool ScripthashIndex::GetHistory(const ElectrumScripthash& sh, size_t limit, std::vector<HistoryRow>& out) const
 {
     const Bytes prefix = Prefix(DB_HISTORY, sh);
     for (auto it = Db().Seek(prefix); it->Valid(); it->Next()) {
@@ -198,7 +198,7 @@ bool ScripthashIndex::GetHistory(const ScriptHash& sh, size_t limit, std::vector
     return true;
 }
 
-bool ScripthashIndex::GetUnspent(const ScriptHash& sh, size_t limit, std::vector<UnspentRow>& out) const
+bool ScripthashIndex::GetUnspent(const ElectrumScripthash& sh, size_t limit, std::vector<UnspentRow>& out) const
 {
     const Bytes prefix = Prefix(DB_UNSPENT, sh);
     for (auto it = Db().Seek(prefix); it->Valid(); it->Next()) {

@@ -12,13 +12,13 @@
 #include <string>
 #include <vector>
 
-using ScriptHash = std::array<uint8_t, 32>;
+using ElectrumScripthash = std::array<uint8_t, 32>;
 
 /** SHA-256 of a scriptPubKey, as Electrum clients compute it (byte order as hashed). */
-ScriptHash ComputeScriptHash(const Script& script);
+ElectrumScripthash ComputeScriptHash(const Script& script);
 /** Electrum's hex form: the hash bytes reversed. nullopt unless exactly 64 hex digits. */
-std::optional<ScriptHash> ScriptHashFromHex(std::string_view hex);
-std::string ScriptHashToHex(const ScriptHash& sh);
+std::optional<ElectrumScripthash> ScriptHashFromHex(std::string_view hex);
+std::string ScriptHashToHex(const ElectrumScripthash& sh);
 
 struct HistoryRow {
     int height{0};
@@ -52,24 +52,24 @@ public:
 
     /** Streams the confirmed history of sh in chain order into out. Stops (returns false) once more than
      *  limit rows exist (limit 0: no limit). */
-    bool GetHistory(const ScriptHash& sh, size_t limit, std::vector<HistoryRow>& out) const;
+    bool GetHistory(const ElectrumScripthash& sh, size_t limit, std::vector<HistoryRow>& out) const;
     /** Unspent confirmed outputs of sh, by height; false beyond limit. */
-    bool GetUnspent(const ScriptHash& sh, size_t limit, std::vector<UnspentRow>& out) const;
+    bool GetUnspent(const ElectrumScripthash& sh, size_t limit, std::vector<UnspentRow>& out) const;
     std::optional<TxPosition> FindTx(const uint256& txid) const;
 
     /** Called after a block was applied to (connected) or rewound from (disconnected) the index while it follows
      *  the chain, with every scripthash whose history changed. Set before Start. */
-    std::function<void(const std::set<ScriptHash>&)> m_on_change;
+    std::function<void(const std::set<ElectrumScripthash>&)> m_on_change;
 
     void BlockConnected(const Block& block, const BlockIndex& index) override;
     void BlockDisconnected(const Block& block, const BlockIndex& index) override;
 
-    static Bytes HistoryKey(const ScriptHash& sh, int height, uint32_t pos);
+    static Bytes HistoryKey(const ElectrumScripthash& sh, int height, uint32_t pos);
 
 protected:
     bool CustomAppend(DbBatch& batch, const Block& block, const BlockIndex& index) override;
     bool CustomRemove(DbBatch& batch, const Block& block, const BlockIndex& index) override;
 
 private:
-    std::set<ScriptHash> m_touched;  // scripthashes of the block being appended/removed
+    std::set<ElectrumScripthash> m_touched;  // scripthashes of the block being appended/removed
 };

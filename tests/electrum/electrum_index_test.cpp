@@ -216,7 +216,7 @@ TEST(ElectrumHelpers, MerkleBranchRebuildsTheRoot)
 TEST(ElectrumHelpers, ScripthashHexIsReversed)
 {
     const Script s = Script() << OP_TRUE;
-    const ScriptHash sh = ComputeScriptHash(s);
+    const ElectrumScripthash sh = ComputeScriptHash(s);
     const std::string hex = ScriptHashToHex(sh);
     ASSERT_EQ(hex.size(), 64u);
     EXPECT_EQ(hex.substr(0, 2), HexStr(std::span<const uint8_t>(&sh[31], 1)));
