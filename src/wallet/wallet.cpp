@@ -910,7 +910,8 @@ std::optional<Psbt> Wallet::CreateFundedPsbt(const std::vector<Recipient>& recip
     }
     std::vector<WalletCoin> coins;
     for (WalletCoin& c : ListCoins()) {
-        if (c.spendable && (c.depth >= 1 || c.from_me)) coins.push_back(std::move(c));
+        // Solvable coins (we know their scripts): watch-only reserves fund PSBTs that the officials sign.
+        if (c.depth >= 1 || c.from_me) coins.push_back(std::move(c));
     }
     // Largest first keeps the input count (and fee) low; Core's Branch-and-Bound and knapsack are not used yet.
     std::sort(coins.begin(), coins.end(), [](const WalletCoin& a, const WalletCoin& b) { return a.out.value > b.out.value; });
