@@ -57,13 +57,13 @@ TEST(ReserveE2E, MultisigCustodyFlowAuditAndProofOfReserves)
     json import = json::array();
     import.push_back({{"desc", ReserveDescriptor(officials, 0)}, {"active", true}, {"timestamp", now}});
     import.push_back({{"desc", ReserveDescriptor(officials, 1)}, {"active", true}, {"internal", true}, {"timestamp", now}});
-    for (const auto& r : node.WalletRpc("reserve", "importdescriptors", {import})) ASSERT_TRUE(r["success"].get<bool>()) << r.dump();
+    for (const auto& r : node.WalletRpc("reserve", "importdescriptors", json::array({import}))) ASSERT_TRUE(r["success"].get<bool>()) << r.dump();
     const std::vector<std::string> wallets = {"minister", "governor", "auditor"};
     for (int i = 0; i < 3; ++i) {
         node.Rpc("createwallet", {wallets[i], false, true});
         json req = json::array({{{"desc", ReserveDescriptor(officials, 0, i)}, {"timestamp", now}},
                                 {{"desc", ReserveDescriptor(officials, 1, i)}, {"timestamp", now}}});
-        for (const auto& r : node.WalletRpc(wallets[i], "importdescriptors", {req})) ASSERT_TRUE(r["success"].get<bool>()) << r.dump();
+        for (const auto& r : node.WalletRpc(wallets[i], "importdescriptors", json::array({req}))) ASSERT_TRUE(r["success"].get<bool>()) << r.dump();
     }
 
     const std::string payee = node.Rpc("createwallet", {"payee"})["name"];
@@ -71,7 +71,7 @@ TEST(ReserveE2E, MultisigCustodyFlowAuditAndProofOfReserves)
     json policy = {{"signers", json::array()}, {"threshold", 2}, {"change_quorum", 2}, {"max_per_spend_sat", 1000000000},
                    {"allowlist", json::array({payee_address})}};
     for (const auto& o : officials) policy["signers"].push_back({{"name", o.name}, {"key", o.tpub}});
-    node.WalletRpc("reserve", "reservesetpolicy", {policy});
+    node.WalletRpc("reserve", "reservesetpolicy", json::array({policy}));
 
     // Fund the reserve: 101 blocks to its address.
     const std::string reserve_address = node.WalletRpc("reserve", "getnewaddress");
@@ -123,7 +123,7 @@ TEST(ReserveE2E, MultisigCustodyFlowAuditAndProofOfReserves)
     json proof = node.WalletRpc("reserve", "createreserveproof", {"National Bitcoin Office", "2026-11-28", "e2e-nonce"});
     json pm = node.WalletRpc("minister", "walletprocesspsbt", {proof["psbt"], true, "ALL", true, false});
     json pg = node.WalletRpc("governor", "walletprocesspsbt", {proof["psbt"], true, "ALL", true, false});
-    const json combined = node.Rpc("combinepsbt", {json::array({pm["psbt"], pg["psbt"]})});
+    const json combined = node.Rpc("combinepsbt", json::array({json::array({pm["psbt"], pg["psbt"]})}));
     json published = node.WalletRpc("reserve", "finalizereserveproof", {combined, proof["statement"]});
     const std::filesystem::path proof_file = node.DataDir() / "reserves-proof.json";
     { std::ofstream(proof_file) << published.dump(2); }
@@ -165,14 +165,14 @@ TEST(ReserveE2E, MultisigCustodyFlowAuditAndProofOfReserves)
     // Spending a reserve coin (all of it, to the payee) makes the old proof fail with the reason.
     node.Rpc("generatetoaddress", {1, e2e::MINE_ADDRESS});
     json unfrozen = json(policy);
-    node.WalletRpc("reserve", "reserveproposepolicy", {unfrozen, "Central Bank Governor"});
-    node.WalletRpc("reserve", "reserveapprovepolicy", {3, "Minister of Finance"});
+    const json unfreeze = node.WalletRpc("reserve", "reserveproposepolicy", {unfrozen, "Central Bank Governor"});
+    node.WalletRpc("reserve", "reserveapprovepolicy", {unfreeze["change"], "Minister of Finance"});
     json p2 = node.WalletRpc("reserve", "reservepropose", {{{payee_address, 9}}, "final payment", "treasury"});
     for (const char* w : {"minister", "governor"}) {
         json s = node.WalletRpc(w, "walletprocesspsbt", {p2["psbt"], true, "ALL", true, false});
         node.WalletRpc("reserve", "reservesign", {p2["id"], s["psbt"]});
     }
-    node.WalletRpc("reserve", "reservebroadcast", {p2["id"]});
+    node.WalletRpc("reserve", "reservebroadcast", json::array({p2["id"]}));
     node.Rpc("generatetoaddress", {1, e2e::MINE_ADDRESS});
     json stale = json::parse(node.Cli({"verifyreserves", proof_file.string()}).out);
     EXPECT_FALSE(stale["valid"].get<bool>());
