@@ -4,7 +4,7 @@
 #include "crypto/hash.h"
 #include "electrum/server.h"
 #include "index/scripthash_index.h"
-#include "node/miner.h"
+#include "testutil/regtest_chain.h"
 #include "util/hex.h"
 
 #include <gtest/gtest.h>
@@ -29,49 +29,15 @@ public:
     }
 };
 
-class ElectrumIndexTest : public ::testing::Test
+class ElectrumIndexTest : public RegtestChainTest
 {
 protected:
-    std::unique_ptr<const ChainParams> params = CreateChainParams(Chain::REGTEST);
-    fs::path dir = fs::temp_directory_path() / ("sov_electrum_index_" + std::to_string(::getpid()));
-    int64_t clock = 1'700'000'000;
-    NodeContext node;
     Script spk = Script() << OP_TRUE;
     Script x_spk = Script() << OP_2 << OP_DROP << OP_TRUE;
     Script y_spk = Script() << OP_3 << OP_DROP << OP_TRUE;
     int fresh_count = 0;
 
-    void SetUp() override
-    {
-        fs::remove_all(dir);
-        node.params = params.get();
-        node.notifications = std::make_unique<NodeNotifications>(node);
-        ChainstateOptions opts;
-        opts.data_dir = dir;
-        opts.params = params.get();
-        opts.now = [this] { return clock; };
-        opts.notifications = node.notifications.get();
-        std::string error;
-        node.chainman = ChainstateManager::Load(opts, &error);
-        ASSERT_TRUE(node.chainman) << error;
-    }
-    void TearDown() override
-    {
-        node.chainman.reset();
-        fs::remove_all(dir);
-    }
-    void MineWith(const std::vector<TransactionRef>& txs)
-    {
-        clock += 600;
-        std::string error;
-        auto tmpl = CreateNewBlock(*node.chainman, spk, txs, &error);
-        ASSERT_TRUE(tmpl) << error;
-        ASSERT_TRUE(GrindNonce(tmpl->block, params->consensus));
-        bool new_block = false;
-        BlockValidationState state;
-        ASSERT_TRUE(node.chainman->ProcessNewBlock(std::make_shared<const Block>(tmpl->block), true, true, &new_block, &state))
-            << state.ToString();
-    }
+    void MineWith(const std::vector<TransactionRef>& txs) { MineBlock(spk, txs); }
     void Mine(int n)
     {
         for (int i = 0; i < n; ++i) MineWith({});

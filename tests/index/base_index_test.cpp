@@ -1,13 +1,12 @@
 // BaseIndex: catch-up from genesis, following new blocks, rewinding on reorgs (live and while stopped), and
 // resuming from the recorded best block after a restart.
 #include "index/base_index.h"
-#include "node/miner.h"
+#include "testutil/regtest_chain.h"
+
+namespace fs = std::filesystem;
 
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
-namespace fs = std::filesystem;
 
 namespace {
 /** Records block hash -> height, so the test can compare the index with the active chain. */
@@ -44,59 +43,16 @@ protected:
     }
 };
 
-class BaseIndexTest : public ::testing::Test
+class BaseIndexTest : public RegtestChainTest
 {
 protected:
-    std::unique_ptr<const ChainParams> params = CreateChainParams(Chain::REGTEST);
-    fs::path dir = fs::temp_directory_path() / ("sov_index_" + std::to_string(::getpid()));
-    int64_t clock = 1'700'000'000;
-    NodeContext node;
     Script spk = Script() << OP_TRUE;
 
-    void SetUp() override
-    {
-        fs::remove_all(dir);
-        LoadChain();
-    }
-    void LoadChain()
-    {
-        node.params = params.get();
-        node.notifications = std::make_unique<NodeNotifications>(node);
-        ChainstateOptions opts;
-        opts.data_dir = dir;
-        opts.params = params.get();
-        opts.now = [this] { return clock; };
-        opts.notifications = node.notifications.get();
-        std::string error;
-        node.chainman = ChainstateManager::Load(opts, &error);
-        ASSERT_TRUE(node.chainman) << error;
-    }
-    void TearDown() override
-    {
-        node.chainman.reset();
-        fs::remove_all(dir);
-    }
     void Mine(int n)
     {
-        for (int i = 0; i < n; ++i) {
-            clock += 600;
-            std::string error;
-            auto tmpl = CreateNewBlock(*node.chainman, spk, {}, &error);
-            ASSERT_TRUE(tmpl) << error;
-            ASSERT_TRUE(GrindNonce(tmpl->block, params->consensus));
-            bool new_block = false;
-            BlockValidationState state;
-            ASSERT_TRUE(node.chainman->ProcessNewBlock(std::make_shared<const Block>(tmpl->block), true, true,
-                                                       &new_block, &state))
-                << state.ToString();
-        }
+        for (int i = 0; i < n; ++i) MineBlock(spk);
     }
-    void Invalidate(int height)
-    {
-        std::lock_guard lock(node.chainman->Mutex());
-        BlockValidationState state;
-        ASSERT_TRUE(node.chainman->InvalidateBlock(state, node.chainman->Chain()[height]));
-    }
+    void Invalidate(int height) { InvalidateAt(height); }
     std::unique_ptr<HeightIndex> Open()
     {
         BaseIndex::Options o;

@@ -2,7 +2,7 @@
 // found by replaying the chain, not from undo data), across catch-up, live blocks, reorgs and restarts;
 // filters of blocks reorganized away stay retrievable; range lookups; the on-disk layout.
 #include "index/blockfilterindex.h"
-#include "node/miner.h"
+#include "testutil/regtest_chain.h"
 
 #include <gtest/gtest.h>
 
@@ -14,37 +14,13 @@
 namespace fs = std::filesystem;
 
 namespace {
-class BlockFilterIndexTest : public ::testing::Test
+class BlockFilterIndexTest : public RegtestChainTest
 {
 protected:
-    std::unique_ptr<const ChainParams> params = CreateChainParams(Chain::REGTEST);
-    fs::path dir = fs::temp_directory_path() / ("sov_bfindex_" + std::to_string(::getpid()));
-    int64_t clock = 1'700'000'000;
-    NodeContext node;
     Script spk = Script() << OP_TRUE;
     /** Mature coinbase outputs not yet spent by our transactions. */
     std::vector<OutPoint> spendable;
 
-    void SetUp() override
-    {
-        fs::remove_all(dir);
-        node.params = params.get();
-        node.data_dir = dir;
-        node.notifications = std::make_unique<NodeNotifications>(node);
-        ChainstateOptions opts;
-        opts.data_dir = dir;
-        opts.params = params.get();
-        opts.now = [this] { return clock; };
-        opts.notifications = node.notifications.get();
-        std::string error;
-        node.chainman = ChainstateManager::Load(opts, &error);
-        ASSERT_TRUE(node.chainman) << error;
-    }
-    void TearDown() override
-    {
-        node.chainman.reset();
-        fs::remove_all(dir);
-    }
 
     /** A transaction spending a coinbase (OP_TRUE) to several kinds of scripts, including OP_RETURN and empty
      *  ones that BIP158 leaves out. */

@@ -1,7 +1,7 @@
 // TxIndex: every transaction of the active chain (not the genesis coinbase) is found with its block, including
 // one larger than the first read; entries survive a restart and -reindex (wipe) rebuilds them.
 #include "index/txindex.h"
-#include "node/miner.h"
+#include "testutil/regtest_chain.h"
 
 #include <gtest/gtest.h>
 
@@ -10,47 +10,12 @@
 namespace fs = std::filesystem;
 
 namespace {
-class TxIndexTest : public ::testing::Test
+class TxIndexTest : public RegtestChainTest
 {
 protected:
-    std::unique_ptr<const ChainParams> params = CreateChainParams(Chain::REGTEST);
-    fs::path dir = fs::temp_directory_path() / ("sov_txindex_" + std::to_string(::getpid()));
-    int64_t clock = 1'700'000'000;
-    NodeContext node;
     Script spk = Script() << OP_TRUE;
 
-    void SetUp() override
-    {
-        fs::remove_all(dir);
-        node.params = params.get();
-        node.notifications = std::make_unique<NodeNotifications>(node);
-        ChainstateOptions opts;
-        opts.data_dir = dir;
-        opts.params = params.get();
-        opts.now = [this] { return clock; };
-        opts.notifications = node.notifications.get();
-        std::string error;
-        node.chainman = ChainstateManager::Load(opts, &error);
-        ASSERT_TRUE(node.chainman) << error;
-    }
-    void TearDown() override
-    {
-        node.chainman.reset();
-        fs::remove_all(dir);
-    }
-    void Mine(const std::vector<TransactionRef>& txs = {})
-    {
-        clock += 600;
-        std::string error;
-        auto tmpl = CreateNewBlock(*node.chainman, spk, txs, &error);
-        ASSERT_TRUE(tmpl) << error;
-        ASSERT_TRUE(GrindNonce(tmpl->block, params->consensus));
-        bool new_block = false;
-        BlockValidationState state;
-        ASSERT_TRUE(node.chainman->ProcessNewBlock(std::make_shared<const Block>(tmpl->block), true, true,
-                                                   &new_block, &state))
-            << state.ToString();
-    }
+    void Mine(const std::vector<TransactionRef>& txs = {}) { MineBlock(spk, txs); }
     std::unique_ptr<TxIndex> Open(bool wipe = false)
     {
         BaseIndex::Options o;

@@ -3,17 +3,14 @@
 // statement, a spent UTXO, a forged signature, a UTXO younger than the stated height and a malformed file.
 #include "address/destination.h"
 #include "json/json_value.h"
-#include "node/miner.h"
-#include "node/validation.h"
 #include "psbt/psbt_roles.h"
 #include "reserves/proof_of_reserves.h"
 #include "script/solver.h"
+#include "testutil/regtest_chain.h"
 
 #include <gtest/gtest.h>
 
 #include <unistd.h>
-
-namespace fs = std::filesystem;
 
 namespace {
 Key MakeKey(uint8_t fill)
@@ -23,27 +20,16 @@ Key MakeKey(uint8_t fill)
     return k;
 }
 
-class ProofOfReservesTest : public ::testing::Test
+class ProofOfReservesTest : public RegtestChainTest
 {
 protected:
-    std::unique_ptr<const ChainParams> params = CreateChainParams(Chain::REGTEST);
-    fs::path dir = fs::temp_directory_path() / ("sov_por_" + std::to_string(::getpid()));
-    int64_t clock = 1'700'000'000;
-    std::unique_ptr<ChainstateManager> cm;
     Key single = MakeKey(1), off1 = MakeKey(2), off2 = MakeKey(3), off3 = MakeKey(4), tap = MakeKey(5);
     Script multisig;
     std::vector<std::pair<OutPoint, TxOut>> utxos;
 
     void SetUp() override
     {
-        fs::remove_all(dir);
-        ChainstateOptions o;
-        o.data_dir = dir;
-        o.params = params.get();
-        o.now = [this] { return clock; };
-        std::string error;
-        cm = ChainstateManager::Load(o, &error);
-        ASSERT_TRUE(cm) << error;
+        RegtestChainTest::SetUp();
         auto bytes = [](const Key& k) { auto p = k.GetPubKey(); return std::vector<uint8_t>(p.begin(), p.end()); };
         multisig = GetScriptForMultisig(2, {bytes(off1), bytes(off2), bytes(off3)});
         uint256 wsh;
@@ -58,29 +44,12 @@ protected:
         }
         Mine(Script() << OP_TRUE);
     }
-    void TearDown() override
-    {
-        cm.reset();
-        fs::remove_all(dir);
-    }
-    Block Mine(const Script& spk, const std::vector<TransactionRef>& txs = {})
-    {
-        clock += 600;
-        std::string error;
-        auto tmpl = CreateNewBlock(*cm, spk, txs, &error);
-        EXPECT_TRUE(tmpl) << error;
-        EXPECT_TRUE(GrindNonce(tmpl->block, params->consensus));
-        bool new_block;
-        BlockValidationState state;
-        EXPECT_TRUE(cm->ProcessNewBlock(std::make_shared<const Block>(tmpl->block), true, true, &new_block, &state))
-            << state.ToString();
-        return tmpl->block;
-    }
+    Block Mine(const Script& spk, const std::vector<TransactionRef>& txs = {}) { return MineBlock(spk, txs); }
     std::function<std::optional<Coin>(const OutPoint&)> Lookup()
     {
         return [this](const OutPoint& op) {
-            std::lock_guard lock(cm->Mutex());
-            return cm->CoinsTip().GetCoin(op);
+            std::lock_guard lock(node.chainman->Mutex());
+            return node.chainman->CoinsTip().GetCoin(op);
         };
     }
     ReserveStatement Statement()
@@ -89,9 +58,9 @@ protected:
         s.institution = "National Bitcoin Office";
         s.date = "2026-11-28";
         s.nonce = "7f3a";
-        std::lock_guard lock(cm->Mutex());
-        s.height = cm->Chain().Height();
-        s.block_hash = cm->Tip()->GetBlockHash();
+        std::lock_guard lock(node.chainman->Mutex());
+        s.height = node.chainman->Chain().Height();
+        s.block_hash = node.chainman->Tip()->GetBlockHash();
         s.descriptors = {"wsh(multi(2,...))", "tr(...)"};
         return s;
     }

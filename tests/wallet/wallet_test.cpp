@@ -4,9 +4,9 @@
 // broadcast and confirmed.
 #include "address/destination.h"
 #include "descriptor/bip32.h"
-#include "node/miner.h"
 #include "psbt/psbt_roles.h"
 #include "rpc/protocol.h"
+#include "testutil/regtest_chain.h"
 #include "wallet/wallet.h"
 
 #include <gtest/gtest.h>
@@ -15,57 +15,26 @@
 #include <thread>
 #include <unistd.h>
 
-namespace fs = std::filesystem;
-
 namespace {
-class WalletTest : public ::testing::Test
+class WalletTest : public RegtestChainTest
 {
 protected:
-    std::unique_ptr<const ChainParams> params = CreateChainParams(Chain::REGTEST);
-    fs::path dir = fs::temp_directory_path() / ("sov_wallet_" + std::to_string(::getpid()));
-    int64_t clock = 1'700'000'000;
-    NodeContext node;
     std::unique_ptr<WalletManager> wallets;
 
+    WalletTest() { with_mempool = true; }
     void SetUp() override
     {
-        fs::remove_all(dir);
-        node.params = params.get();
-        node.mock_time = clock;
-        node.notifications = std::make_unique<NodeNotifications>(node);
-        ChainstateOptions o;
-        o.data_dir = dir;
-        o.params = params.get();
-        o.now = [this] { return clock; };
-        o.notifications = node.notifications.get();
-        std::string error;
-        node.chainman = ChainstateManager::Load(o, &error);
-        ASSERT_TRUE(node.chainman) << error;
-        node.mempool = std::make_unique<TxMemPool>(MempoolOptions{});
-        node.mempool_context = std::make_unique<ChainMempoolContext>(*node.chainman, [this] { return clock; });
+        RegtestChainTest::SetUp();
         wallets = std::make_unique<WalletManager>(node, dir / "wallets");
     }
     void TearDown() override
     {
         wallets.reset();
-        node.chainman.reset();
-        fs::remove_all(dir);
+        RegtestChainTest::TearDown();
     }
-    /** Mines n blocks to script, including the mempool's transactions. */
     void Mine(int n, const Script& script)
     {
-        for (int i = 0; i < n; ++i) {
-            clock += 600;
-            node.mock_time = clock;
-            std::string error;
-            auto tmpl = CreateNewBlockFromMempool(*node.chainman, node.mempool.get(), script, &error);
-            ASSERT_TRUE(tmpl) << error;
-            ASSERT_TRUE(GrindNonce(tmpl->block, params->consensus));
-            bool new_block;
-            BlockValidationState state;
-            ASSERT_TRUE(node.chainman->ProcessNewBlock(std::make_shared<const Block>(tmpl->block), true, true, &new_block, &state))
-                << state.ToString();
-        }
+        for (int i = 0; i < n; ++i) MineBlock(script);
     }
     std::shared_ptr<Wallet> Create(const std::string& name, Wallet::CreateOptions o = {})
     {
