@@ -328,7 +328,12 @@ private:
             if (!line.empty()) HandleLine(line);
             start = nl + 1;
         }
-        m_inbuf.erase(0, start);
+        // A request that closed the connection (rate limit) has already dropped the buffer.
+        if (start <= m_inbuf.size()) {
+            m_inbuf.erase(0, start);
+        } else {
+            m_inbuf.clear();
+        }
         if (!m_closing && m_inbuf.size() > m_server.Options().max_request_bytes) TooLarge();
         if (m_closing || m_closed) return;
         if (m_out_bytes > PAUSE_READ_OUTPUT) {
@@ -489,7 +494,9 @@ private:
         m_writing = true;
         asio::async_write(m_socket, asio::buffer(m_outq.front()),
                           [self = shared_from_this()](boost::system::error_code ec, size_t) {
-                              if (ec) {
+                              // A close meanwhile (linger timer, read error) emptied the queue this buffer
+                              // belonged to: nothing more to account for.
+                              if (ec || self->m_closed || self->m_outq.empty()) {
                                   self->DoClose();
                                   return;
                               }
@@ -511,7 +518,8 @@ private:
         boost::system::error_code ec;
         m_socket.shutdown(tcp::socket::shutdown_both, ec);
         m_socket.close(ec);
-        m_outq.clear();
+        // A write in flight still points into the queue's front: the queue goes with the session then.
+        if (!m_writing) m_outq.clear();
         m_server.RemoveSession(this);
     }
 
