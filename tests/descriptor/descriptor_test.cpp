@@ -157,7 +157,7 @@ TEST(Descriptor, Bip67SortedMulti)
             ok &= d->Expand(0, scripts, out) && scripts.size() == 1;
             if (!ok) break;
             Destination dest;
-            ok &= ExtractDestination(scripts[0], dest) && EncodeDestination(dest, Chain::REGTEST) == e["address"];
+            ok &= ExtractDestination(scripts[0], dest) && EncodeDestination(dest, Chain::REGTEST) == e["address"].get<std::string>();
             // The redeem script is what the provider learned.
             bool found = false;
             for (const auto& [id, s] : out.scripts) found |= HexStr(s.bytes()) == e["script"].get<std::string>();
