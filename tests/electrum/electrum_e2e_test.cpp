@@ -221,7 +221,7 @@ TEST(ElectrumE2e, EveryMethodStatusHashesAndNotificationsAcrossMempoolAndReorg)
     }
     const json all = c.Call("blockchain.block.headers", {0, 5000});
     EXPECT_EQ(all["count"], 106);
-    EXPECT_EQ(all["hex"].get<std::string>().substr(0, 160), c.Call("blockchain.block.header", {0}));
+    EXPECT_EQ(all["hex"].get<std::string>().substr(0, 160), c.Call("blockchain.block.header", {0}).get<std::string>());
     EXPECT_EQ(c.Call("blockchain.block.headers", {200, 10})["count"], 0);
     try {
         c.Call("blockchain.block.header", {106});
