@@ -155,6 +155,28 @@ std::vector<Recipient> ParseRecipients(const JsonValue& amounts, const JsonValue
     return out;
 }
 
+/** getwalletinfo's and getbalances' "lastprocessedblock": the block the wallet has applied last. */
+JsonValue LastProcessedBlock(NodeContext& node, const Wallet& w)
+{
+    std::lock_guard lock(node.chainman->Mutex());
+    const uint256 hash = w.BestBlock();
+    const BlockIndex* best = node.chainman->LookupBlockIndex(hash);
+    JsonValue last = JsonValue::Object();
+    last.PushKV("hash", hash.GetHex());
+    last.PushKV("height", best ? best->height : -1);
+    return last;
+}
+
+/** sendtoaddress and sendmany: fund, sign and broadcast; the txid, or the wallet's error with its code. */
+std::string SendOrThrow(Wallet& w, const std::vector<Recipient>& recipients, const FeeRate& rate)
+{
+    std::string error;
+    int code = RPC_WALLET_ERROR;
+    auto txid = w.Send(recipients, rate, &error, &code);
+    if (!txid) throw RpcError(code, error);
+    return txid->GetHex();
+}
+
 RpcMethod CreateWallet(WalletManager& wallets)
 {
     return RpcMethod{
@@ -291,14 +313,7 @@ RpcMethod GetWalletInfo(WalletManager& wallets, NodeContext& node)
             r.PushKV("descriptors", true);
             r.PushKV("external_signer", false);
             r.PushKV("blank", w->Descriptors().empty());
-            {
-                std::lock_guard lock(node.chainman->Mutex());
-                const BlockIndex* best = node.chainman->LookupBlockIndex(w->BestBlock());
-                JsonValue last = JsonValue::Object();
-                last.PushKV("hash", w->BestBlock().GetHex());
-                last.PushKV("height", best ? best->height : -1);
-                r.PushKV("lastprocessedblock", last);
-            }
+            r.PushKV("lastprocessedblock", LastProcessedBlock(node, *w));
             return r;
         }};
 }
@@ -383,12 +398,7 @@ RpcMethod GetBalances(WalletManager& wallets, NodeContext& node)
             mine.PushKV("immature", ValueFromAmount(b.immature));
             JsonValue r = JsonValue::Object();
             r.PushKV("mine", mine);
-            std::lock_guard lock(node.chainman->Mutex());
-            const BlockIndex* best = node.chainman->LookupBlockIndex(w->BestBlock());
-            JsonValue last = JsonValue::Object();
-            last.PushKV("hash", w->BestBlock().GetHex());
-            last.PushKV("height", best ? best->height : -1);
-            r.PushKV("lastprocessedblock", last);
+            r.PushKV("lastprocessedblock", LastProcessedBlock(node, *w));
             return r;
         }};
 }
@@ -564,11 +574,7 @@ RpcMethod SendToAddress(WalletManager& wallets, NodeContext& node)
             const auto recipients = ParseRecipients(amounts, subtract, node.params->chain);
             const int target = req.params.size() > 6 && !req.params[6].IsNull() ? JsonGetInt(req.params[6]) : 6;
             const FeeRate rate = ChooseFeeRate(node, req.params.size() > 9 ? req.params[9] : JsonValue(), target);
-            std::string error;
-            int code = RPC_WALLET_ERROR;
-            auto txid = w->Send(recipients, rate, &error, &code);
-            if (!txid) throw RpcError(code, error);
-            return txid->GetHex();
+            return SendOrThrow(*w, recipients, rate);
         }};
 }
 
@@ -597,11 +603,7 @@ RpcMethod SendMany(WalletManager& wallets, NodeContext& node)
             const auto recipients = ParseRecipients(req.params[1], req.params.size() > 4 ? req.params[4] : JsonValue(), node.params->chain);
             const int target = req.params.size() > 6 && !req.params[6].IsNull() ? JsonGetInt(req.params[6]) : 6;
             const FeeRate rate = ChooseFeeRate(node, req.params.size() > 8 ? req.params[8] : JsonValue(), target);
-            std::string error;
-            int code = RPC_WALLET_ERROR;
-            auto txid = w->Send(recipients, rate, &error, &code);
-            if (!txid) throw RpcError(code, error);
-            return txid->GetHex();
+            return SendOrThrow(*w, recipients, rate);
         }};
 }
 
