@@ -5,6 +5,7 @@
 #include "electrum/server.h"
 #include "index/scripthash_index.h"
 #include "index/blockfilterindex.h"
+#include "net/cfilters.h"
 #include "node/context.h"
 #include "node/miner.h"
 #include "pool/pool.h"
@@ -178,6 +179,14 @@ void SetupServerArgs(ArgsManager& args)
                 "Whether to reject transactions from network peers. Disables automatic broadcast and rebroadcast of "
                 "transactions. RPC transactions are not affected. (default: 0)",
                 A::ALLOW_ANY, NET);
+    args.AddArg("-maxorphantx=<n>",
+                "Keep at most <n> unconnectable transactions in memory (default: " +
+                    std::to_string(DEFAULT_MAX_ORPHAN_TRANSACTIONS) + ")",
+                A::ALLOW_ANY, OPT);
+    args.AddArg("-peerblockfilters",
+                "Serve compact block filters to peers per BIP 157 (default: " +
+                    std::to_string(DEFAULT_PEERBLOCKFILTERS) + ")",
+                A::ALLOW_ANY, NET);
     args.AddArg("-peertimeout=<n>",
                 "Specify a p2p connection timeout delay in seconds. After connecting to a peer, wait this amount of "
                 "time before considering disconnection based on inactivity (minimum: 1, default: 60)",
@@ -329,6 +338,11 @@ int main(int argc, char** argv)
             if (!BlockFilterTypeByName(name, type)) return Fail("Unknown -blockfilterindex value " + name + ".");
             filter_types.insert(type);
         }
+    }
+    // BIP157 serving needs the basic filter index (Core's check and message).
+    const bool peer_block_filters = args.GetBoolArg("-peerblockfilters", DEFAULT_PEERBLOCKFILTERS);
+    if (peer_block_filters && !filter_types.count(BlockFilterType::BASIC)) {
+        return Fail("Cannot set -peerblockfilters without -blockfilterindex.");
     }
 
     // Chainstate.
@@ -512,6 +526,9 @@ int main(int argc, char** argv)
     PeerManOptions pm_opts;
     pm_opts.pruned = node.chainman->IsPruneMode();
     pm_opts.ignore_incoming_txs = args.GetBoolArg("-blocksonly", false);
+    pm_opts.max_orphan_txs = static_cast<unsigned int>(
+        std::clamp<int64_t>(args.GetIntArg("-maxorphantx", DEFAULT_MAX_ORPHAN_TRANSACTIONS), 0, 1 << 30));
+    pm_opts.peer_block_filters = peer_block_filters;
     PeerMan peerman(node, connman, banman, pm_opts);
     connman.SetPeerMan(&peerman);
     node.notifications->Register(&peerman);

@@ -2,9 +2,12 @@
 #include "net/peerman.h"
 
 #include "consensus/merkle.h"
+#include "index/blockfilterindex.h"
+#include "net/cfilters.h"
 #include "util/logging.h"
 
 #include <algorithm>
+#include <limits>
 #include <random>
 
 namespace {
@@ -35,7 +38,10 @@ PeerMan::~PeerMan() = default;
 uint64_t PeerMan::LocalServices() const
 {
     // A pruned node serves only recent blocks (BIP159).
-    return (m_opts.pruned ? NODE_NETWORK_LIMITED : NODE_NETWORK | NODE_NETWORK_LIMITED) | NODE_WITNESS;
+    uint64_t services = (m_opts.pruned ? NODE_NETWORK_LIMITED : NODE_NETWORK | NODE_NETWORK_LIMITED) | NODE_WITNESS;
+    // BIP157: -peerblockfilters serves the basic filters.
+    if (m_opts.peer_block_filters) services |= NODE_COMPACT_FILTERS;
+    return services;
 }
 
 // ---- peers -------------------------------------------------------------------------------------------------
@@ -54,6 +60,7 @@ void PeerMan::FinalizePeer(Peer& peer)
     peer.blocks_in_flight.clear();
     std::erase_if(m_tx_requested, [&](const auto& kv) { return kv.second.first == peer.id; });
     std::erase(m_hb_peers, peer.id);
+    m_orphanage.EraseForPeer(peer.id);
     if (peer.sync_started) --m_sync_started;
     peer.sync_started = false;
     LogDebug("net", "Cleared nodestate for peer=%lld\n", Id(peer));
@@ -403,6 +410,19 @@ void PeerMan::ProcessMessage(Peer& peer, const NetMessage& m)
     if (cmd == msg::BLOCKTXN) {
         auto b = ParseBlockTxn(payload);
         if (b) ProcessBlockTxn(peer, *b);
+        return;
+    }
+    // BIP157 compact block filters.
+    if (cmd == msg::GETCFILTERS) {
+        ProcessGetCFilters(peer, payload);
+        return;
+    }
+    if (cmd == msg::GETCFHEADERS) {
+        ProcessGetCFHeaders(peer, payload);
+        return;
+    }
+    if (cmd == msg::GETCFCHECKPT) {
+        ProcessGetCFCheckPt(peer, payload);
         return;
     }
     LogDebug("net", "Unknown command \"%s\" from peer=%lld\n", cmd.c_str(), Id(peer));
@@ -773,12 +793,128 @@ void PeerMan::ProcessInv(Peer& peer, const std::vector<Inv>& invs)
     RequestBlocks(peer, now_us);
 }
 
-bool PeerMan::AlreadyHaveTx(const uint256& hash, bool by_wtxid)
+bool PeerMan::AlreadyHaveTx(const uint256& hash, bool by_wtxid, bool include_reconsiderable)
 {
+    // The orphan pool is asked by wtxid only; a txid asks as if it were a wtxid, which finds non-segwit orphans
+    // without false positives from malleated witnesses (Core).
+    if (m_orphanage.HaveTx(hash)) return true;
+    if (include_reconsiderable && m_recent_rejects_reconsiderable.count(hash)) return true;
     if (m_recent_rejects.count(hash)) return true;
     if (!m_node.mempool) return true;
     std::lock_guard lock(m_node.mempool->m_mutex);
     return by_wtxid ? m_node.mempool->ExistsWtxid(hash) : m_node.mempool->Exists(hash);
+}
+
+void PeerMan::ProcessValidTx(int64_t peer_id, const TransactionRef& tx)
+{
+    // Relay goes through TransactionAddedToMempool; orphans waiting for this transaction get another look.
+    m_orphanage.AddChildrenToWorkSet(*tx);
+    m_orphanage.EraseTx(tx->GetWitnessHash());
+    if (Peer* p = m_connman.FindPeer(peer_id)) p->last_tx_time = m_node.Now();
+}
+
+void PeerMan::ProcessInvalidTx(int64_t peer_id, const TransactionRef& tx, const TxValidationState& state)
+{
+    const uint256& wtxid = tx->GetWitnessHash();
+    LogDebug("mempoolrej", "%s (wtxid=%s) from peer=%lld was not accepted: %s\n", tx->GetHash().GetHex().c_str(),
+             wtxid.GetHex().c_str(), static_cast<long long>(peer_id), state.ToString().c_str());
+    // A stripped witness says nothing about the real transaction: it may come again with its witness.
+    if (state.GetResult() != TxValidationResult::TX_WITNESS_STRIPPED) {
+        if (state.GetResult() == TxValidationResult::TX_RECONSIDERABLE) {
+            m_recent_rejects_reconsiderable.insert(wtxid);
+        } else {
+            m_recent_rejects.insert(wtxid);
+            // Non-standard inputs fail whatever the witness, so the txid is known bad too (Core).
+            if (state.GetResult() == TxValidationResult::TX_INPUTS_NOT_STANDARD && tx->HasWitness()) {
+                m_recent_rejects.insert(tx->GetHash());
+            }
+        }
+    }
+    m_tx_requested.erase(wtxid);
+    // Core punishes only consensus-invalid transactions.
+    if (state.GetResult() == TxValidationResult::TX_CONSENSUS) {
+        if (Peer* p = m_connman.FindPeer(peer_id)) Misbehaving(*p, state.ToString());
+    }
+    if (state.GetResult() != TxValidationResult::TX_MISSING_INPUTS) m_orphanage.EraseTx(wtxid);
+}
+
+bool PeerMan::ProcessOrphanTx(Peer& peer)
+{
+    while (TransactionRef orphan = m_orphanage.GetTxToReconsider(peer.id)) {
+        const MempoolAcceptResult result = m_node.ProcessTransaction(orphan, false);
+        if (result.IsValid()) {
+            LogDebug("mempool", "   accepted orphan tx %s (wtxid=%s)\n", orphan->GetHash().GetHex().c_str(),
+                     orphan->GetWitnessHash().GetHex().c_str());
+            ProcessValidTx(peer.id, orphan);
+            return true;
+        }
+        if (result.state.GetResult() != TxValidationResult::TX_MISSING_INPUTS) {
+            if (result.state.IsInvalid()) {
+                LogDebug("mempool", "   invalid orphan tx %s (wtxid=%s) from peer=%lld. %s\n",
+                         orphan->GetHash().GetHex().c_str(), orphan->GetWitnessHash().GetHex().c_str(), Id(peer),
+                         result.state.ToString().c_str());
+                ProcessInvalidTx(peer.id, orphan, result.state);
+            }
+            return true;
+        }
+        // Still missing another parent: it stays in the pool.
+    }
+    return false;
+}
+
+std::optional<PeerMan::PackageToValidate> PeerMan::Find1P1CPackage(const TransactionRef& parent, int64_t peer_id)
+{
+    const uint256& parent_wtxid = parent->GetWitnessHash();
+    // Children from the same peer first, so fake children from others cannot crowd out the honest one (Core).
+    for (const TransactionRef& child : m_orphanage.GetChildrenFromSamePeer(parent, peer_id)) {
+        if (!m_rejected_packages.count({parent_wtxid, child->GetWitnessHash()})) {
+            return PackageToValidate{parent, child, peer_id, peer_id};
+        }
+    }
+    auto others = m_orphanage.GetChildrenFromDifferentPeer(parent, peer_id);
+    std::shuffle(others.begin(), others.end(), Rng());
+    for (const auto& [child, sender] : others) {
+        if (!m_rejected_packages.count({parent_wtxid, child->GetWitnessHash()})) {
+            return PackageToValidate{parent, child, peer_id, sender};
+        }
+    }
+    return std::nullopt;
+}
+
+void PeerMan::ProcessPackage(const PackageToValidate& package)
+{
+    const std::vector<TransactionRef> txs{package.parent, package.child};
+    PackageMempoolAcceptResult result;
+    {
+        std::lock_guard lock(m_chainman.Mutex());
+        result = AcceptPackage(*m_node.mempool, *m_node.mempool_context, txs, m_node.Now(), false);
+    }
+    LogDebug("txpackages", "package evaluation for parent %s (wtxid=%s, sender=%lld) + child %s (wtxid=%s, "
+             "sender=%lld): %s\n",
+             package.parent->GetHash().GetHex().c_str(), package.parent->GetWitnessHash().GetHex().c_str(),
+             static_cast<long long>(package.parent_sender), package.child->GetHash().GetHex().c_str(),
+             package.child->GetWitnessHash().GetHex().c_str(), static_cast<long long>(package.child_sender),
+             result.state.IsValid() ? "package accepted" : "package rejected");
+    if (result.state.IsInvalid()) {
+        m_rejected_packages.insert({package.parent->GetWitnessHash(), package.child->GetWitnessHash()});
+    }
+    for (size_t i = 0; i < txs.size(); ++i) {
+        const int64_t sender = i == 0 ? package.parent_sender : package.child_sender;
+        auto it = result.tx_results.find(txs[i]->GetWitnessHash());
+        if (it == result.tx_results.end()) continue;
+        switch (it->second.result_type) {
+        case MempoolAcceptResult::ResultType::VALID:
+            if (m_node.notifications) m_node.notifications->TransactionAddedToMempool(txs[i]);
+            ProcessValidTx(sender, txs[i]);
+            break;
+        case MempoolAcceptResult::ResultType::INVALID:
+        case MempoolAcceptResult::ResultType::DIFFERENT_WITNESS:
+            if (it->second.state.IsInvalid()) ProcessInvalidTx(sender, txs[i], it->second.state);
+            break;
+        case MempoolAcceptResult::ResultType::MEMPOOL_ENTRY:
+            break;
+        }
+    }
 }
 
 void PeerMan::ProcessTx(Peer& peer, const TransactionRef& tx)
@@ -789,29 +925,225 @@ void PeerMan::ProcessTx(Peer& peer, const TransactionRef& tx)
     peer.known_txs.insert(txid);
     m_tx_requested.erase(wtxid);
     m_tx_requested.erase(txid);
-    if (m_recent_rejects.count(wtxid)) return;
     {
         std::lock_guard lock(m_chainman.Mutex());
         if (m_chainman.IsInitialBlockDownload()) return;
     }
-    {
-        std::lock_guard lock(m_node.mempool->m_mutex);
-        if (m_node.mempool->ExistsWtxid(wtxid)) return;
+    if (AlreadyHaveTx(wtxid, true, true)) {
+        // Rejected on fees alone: not worth trying by itself again, but maybe with a child from the orphan pool.
+        if (m_recent_rejects_reconsiderable.count(wtxid)) {
+            if (auto package = Find1P1CPackage(tx, peer.id)) ProcessPackage(*package);
+        }
+        return;
     }
     const MempoolAcceptResult result = m_node.ProcessTransaction(tx, false);
     if (result.IsValid()) {
-        peer.last_tx_time = m_node.Now();
         LogDebug("mempool", "AcceptToMemoryPool: peer=%lld: accepted %s (wtxid=%s)\n", Id(peer),
                  txid.GetHex().c_str(), wtxid.GetHex().c_str());
-        return;  // relayed through TransactionAddedToMempool
+        ProcessValidTx(peer.id, tx);
+        while (!peer.disconnect && ProcessOrphanTx(peer)) {
+        }
+        return;
     }
     const TxValidationState& state = result.state;
-    LogDebug("mempoolrej", "%s (wtxid=%s) from peer=%lld was not accepted: %s\n", txid.GetHex().c_str(),
-             wtxid.GetHex().c_str(), Id(peer), state.ToString().c_str());
-    if (state.GetResult() == TxValidationResult::TX_MISSING_INPUTS) return;  // no orphan pool: may come again
-    if (state.GetResult() != TxValidationResult::TX_WITNESS_STRIPPED) m_recent_rejects.insert(wtxid);
-    // Core punishes only consensus-invalid transactions.
-    if (state.GetResult() == TxValidationResult::TX_CONSENSUS) Misbehaving(peer, state.ToString());
+    if (state.GetResult() == TxValidationResult::TX_MISSING_INPUTS) {
+        // An orphan: keep it unless a parent was rejected (then it can never be valid), and ask for the parents.
+        bool rejected_parents = false;
+        std::optional<uint256> reconsiderable_parent;
+        std::vector<uint256> parents;
+        for (const TxIn& in : tx->vin) parents.push_back(in.prevout.hash);
+        std::sort(parents.begin(), parents.end());
+        parents.erase(std::unique(parents.begin(), parents.end()), parents.end());
+        for (const uint256& parent : parents) {
+            if (m_recent_rejects.count(parent)) {
+                rejected_parents = true;
+                break;
+            }
+            bool in_pool;
+            {
+                std::lock_guard lock(m_node.mempool->m_mutex);
+                in_pool = m_node.mempool->Exists(parent);
+            }
+            if (m_recent_rejects_reconsiderable.count(parent) && !in_pool) {
+                // Only one low-fee parent can be rescued by a 1-parent-1-child package.
+                if (reconsiderable_parent) {
+                    rejected_parents = true;
+                    break;
+                }
+                reconsiderable_parent = parent;
+            }
+        }
+        if (!rejected_parents) {
+            const int64_t now_us = SteadyMicros();
+            std::vector<Inv> to_request;
+            for (const uint256& parent : parents) {
+                peer.known_txs.insert(parent);
+                if (AlreadyHaveTx(parent, false, false)) continue;
+                auto it = m_tx_requested.find(parent);
+                if (it != m_tx_requested.end() && now_us - it->second.second < m_opts.tx_request_expiry_s * 1'000'000) {
+                    continue;
+                }
+                m_tx_requested[parent] = {peer.id, now_us};
+                // Parents are asked for by txid: the child names them so (Core).
+                to_request.push_back(Inv{MSG_WITNESS_TX, parent});
+            }
+            if (!to_request.empty()) m_connman.PushMessage(peer, msg::GETDATA, SerializeInvVector(to_request));
+            m_orphanage.AddTx(tx, peer.id, m_node.Now());
+            m_orphanage.LimitOrphans(m_opts.max_orphan_txs, m_node.Now(), Rng());
+        } else {
+            LogDebug("mempool", "not keeping orphan with rejected parents %s (wtxid=%s)\n", txid.GetHex().c_str(),
+                     wtxid.GetHex().c_str());
+            m_recent_rejects.insert(txid);
+            m_recent_rejects.insert(wtxid);
+        }
+        return;
+    }
+    ProcessInvalidTx(peer.id, tx, state);
+    // Rejected on fees alone: a child waiting in the orphan pool may pay for both.
+    if (state.GetResult() == TxValidationResult::TX_RECONSIDERABLE) {
+        if (auto package = Find1P1CPackage(tx, peer.id)) ProcessPackage(*package);
+    }
+}
+
+// ---- BIP157 compact block filters --------------------------------------------------------------------------
+
+bool PeerMan::PrepareBlockFilterRequest(Peer& peer, uint8_t filter_type, uint32_t start_height,
+                                        const uint256& stop_hash, uint32_t max_height_diff,
+                                        const BlockIndex*& stop_index, BlockFilterIndex*& filter_index)
+{
+    // Only the basic filter exists, and only with -peerblockfilters; asking otherwise is a protocol violation.
+    const bool supported = filter_type == static_cast<uint8_t>(BlockFilterType::BASIC) &&
+                           (LocalServices() & NODE_COMPACT_FILTERS);
+    if (!supported) {
+        LogDebug("net", "peer %lld requested unsupported block filter type: %d\n", Id(peer), int{filter_type});
+        m_connman.Disconnect(peer, "unsupported block filter type");
+        return false;
+    }
+    {
+        std::lock_guard lock(m_chainman.Mutex());
+        stop_index = m_chainman.LookupBlockIndex(stop_hash);
+        // The stop block must be one the peer may fetch: on the active chain, or a recent fully validated
+        // side block (Core's BlockRequestAllowed; 30 days is its STALE_RELAY_AGE_LIMIT).
+        bool allowed = stop_index && m_chainman.Chain().Contains(stop_index);
+        if (stop_index && !allowed && stop_index->IsValid(BLOCK_VALID_SCRIPTS)) {
+            const BlockIndex* best = m_chainman.BestHeader() ? m_chainman.BestHeader() : m_chainman.Tip();
+            allowed = best->GetBlockTime() - stop_index->GetBlockTime() < 30 * 24 * 60 * 60;
+        }
+        if (!allowed) {
+            LogDebug("net", "peer %lld requested invalid block hash: %s\n", Id(peer), stop_hash.GetHex().c_str());
+            m_connman.Disconnect(peer, "invalid block filter stop hash");
+            return false;
+        }
+    }
+    const uint32_t stop_height = static_cast<uint32_t>(stop_index->height);
+    if (start_height > stop_height) {
+        LogDebug("net", "peer %lld sent invalid getcfilters/getcfheaders with start height %u and stop height %u\n",
+                 Id(peer), start_height, stop_height);
+        m_connman.Disconnect(peer, "invalid block filter range");
+        return false;
+    }
+    if (stop_height - start_height >= max_height_diff) {
+        LogDebug("net", "peer %lld requested too many cfilters/cfheaders: %u / %u\n", Id(peer),
+                 stop_height - start_height + 1, max_height_diff);
+        m_connman.Disconnect(peer, "too many block filters requested");
+        return false;
+    }
+    filter_index = FindBlockFilterIndex(m_node, BlockFilterType::BASIC);
+    if (!filter_index) {
+        LogDebug("net", "Filter index for supported type %s not found\n", "basic");
+        return false;
+    }
+    return true;
+}
+
+void PeerMan::ProcessGetCFilters(Peer& peer, std::span<const uint8_t> payload)
+{
+    auto req = ParseCFilterRangeRequest(payload);
+    if (!req) {
+        LogDebug("net", "ProcessMessages(getcfilters, %zu bytes): Exception '%s' caught, peer=%lld\n",
+                 payload.size(), req.error.c_str(), Id(peer));
+        return;
+    }
+    const BlockIndex* stop_index = nullptr;
+    BlockFilterIndex* index = nullptr;
+    if (!PrepareBlockFilterRequest(peer, req->filter_type, req->start_height, req->stop_hash, MAX_GETCFILTERS_SIZE,
+                                   stop_index, index)) {
+        return;
+    }
+    std::vector<BlockFilter> filters;
+    if (!index->LookupFilterRange(static_cast<int>(req->start_height), stop_index, filters)) {
+        LogDebug("net", "Failed to find block filter in index: filter_type=basic, start_height=%u, stop_hash=%s\n",
+                 req->start_height, req->stop_hash.GetHex().c_str());
+        return;
+    }
+    for (const BlockFilter& f : filters) {
+        CFilterMessage m{req->filter_type, f.GetBlockHash(), f.GetEncodedFilter()};
+        m_connman.PushMessage(peer, msg::CFILTER, SerializeCFilter(m));
+    }
+}
+
+void PeerMan::ProcessGetCFHeaders(Peer& peer, std::span<const uint8_t> payload)
+{
+    auto req = ParseCFilterRangeRequest(payload);
+    if (!req) {
+        LogDebug("net", "ProcessMessages(getcfheaders, %zu bytes): Exception '%s' caught, peer=%lld\n",
+                 payload.size(), req.error.c_str(), Id(peer));
+        return;
+    }
+    const BlockIndex* stop_index = nullptr;
+    BlockFilterIndex* index = nullptr;
+    if (!PrepareBlockFilterRequest(peer, req->filter_type, req->start_height, req->stop_hash, MAX_GETCFHEADERS_SIZE,
+                                   stop_index, index)) {
+        return;
+    }
+    CFHeadersMessage m;
+    m.filter_type = req->filter_type;
+    m.stop_hash = stop_index->GetBlockHash();
+    if (req->start_height > 0) {
+        const BlockIndex* prev = stop_index->GetAncestor(static_cast<int>(req->start_height - 1));
+        if (!index->LookupFilterHeader(prev, m.previous_filter_header)) {
+            LogDebug("net", "Failed to find block filter header in index: filter_type=basic, block_hash=%s\n",
+                     prev->GetBlockHash().GetHex().c_str());
+            return;
+        }
+    }
+    if (!index->LookupFilterHashRange(static_cast<int>(req->start_height), stop_index, m.filter_hashes)) {
+        LogDebug("net", "Failed to find block filter hashes in index: filter_type=basic, start_height=%u, "
+                 "stop_hash=%s\n", req->start_height, req->stop_hash.GetHex().c_str());
+        return;
+    }
+    m_connman.PushMessage(peer, msg::CFHEADERS, SerializeCFHeaders(m));
+}
+
+void PeerMan::ProcessGetCFCheckPt(Peer& peer, std::span<const uint8_t> payload)
+{
+    auto req = ParseCFCheckptRequest(payload);
+    if (!req) {
+        LogDebug("net", "ProcessMessages(getcfcheckpt, %zu bytes): Exception '%s' caught, peer=%lld\n",
+                 payload.size(), req.error.c_str(), Id(peer));
+        return;
+    }
+    const BlockIndex* stop_index = nullptr;
+    BlockFilterIndex* index = nullptr;
+    if (!PrepareBlockFilterRequest(peer, req->filter_type, 0, req->stop_hash,
+                                   std::numeric_limits<uint32_t>::max(), stop_index, index)) {
+        return;
+    }
+    // BIP157: the header of every CFCHECKPT_INTERVAL-th block up to the stop block.
+    CFCheckptMessage m;
+    m.filter_type = req->filter_type;
+    m.stop_hash = stop_index->GetBlockHash();
+    m.filter_headers.resize(static_cast<size_t>(stop_index->height / CFCHECKPT_INTERVAL));
+    const BlockIndex* block = stop_index;
+    for (int i = static_cast<int>(m.filter_headers.size()) - 1; i >= 0; --i) {
+        block = block->GetAncestor((i + 1) * CFCHECKPT_INTERVAL);
+        if (!index->LookupFilterHeader(block, m.filter_headers[static_cast<size_t>(i)])) {
+            LogDebug("net", "Failed to find block filter header in index: filter_type=basic, block_hash=%s\n",
+                     block->GetBlockHash().GetHex().c_str());
+            return;
+        }
+    }
+    m_connman.PushMessage(peer, msg::CFCHECKPT, SerializeCFCheckpt(m));
 }
 
 // ---- periodic ----------------------------------------------------------------------------------------------
@@ -854,6 +1186,9 @@ void PeerMan::SendMessages(Peer& peer)
     }
 
     if (!peer.getdata_queue.empty()) ProcessGetData(peer);
+    // Orphans whose parents arrived (possibly from another peer) are reconsidered on their sender's turn.
+    while (!peer.disconnect && ProcessOrphanTx(peer)) {
+    }
     AnnounceBlocks(peer);
     AnnounceTransactions(peer, now_us);
     RequestBlocks(peer, now_us);
@@ -969,7 +1304,10 @@ void PeerMan::UpdatedBlockTip(const BlockIndex& tip, const BlockIndex* fork, boo
     }
     std::reverse(blocks.begin(), blocks.end());
     m_connman.Post([this, blocks, initial_download] {
-        m_recent_rejects.clear();  // a new tip may make rejected transactions valid (Core resets its filter)
+        // A new tip may make rejected transactions valid (Core resets its filters).
+        m_recent_rejects.clear();
+        m_recent_rejects_reconsiderable.clear();
+        m_rejected_packages.clear();
         if (initial_download) return;
         m_connman.ForEachPeer([&](Peer& p) {
             p.blocks_to_announce.insert(p.blocks_to_announce.end(), blocks.begin(), blocks.end());
@@ -992,12 +1330,16 @@ void PeerMan::BlockConnected(const Block& block, const BlockIndex& index)
 {
     (void)index;
     std::vector<uint256> hashes;
+    // The orphan pool drops what the block includes or conflicts with (a shell block of the spent outpoints).
+    auto spends = std::make_shared<Block>();
     for (const auto& tx : block.vtx) {
         hashes.push_back(tx->GetHash());
         hashes.push_back(tx->GetWitnessHash());
+        if (!tx->IsCoinBase()) spends->vtx.push_back(tx);
     }
-    m_connman.Post([this, hashes] {
+    m_connman.Post([this, hashes, spends] {
         for (const uint256& h : hashes) m_tx_requested.erase(h);
+        m_orphanage.EraseForBlock(*spends);
     });
 }
 

@@ -4,11 +4,15 @@
 #pragma once
 
 #include "net/connman.h"
+#include "net/txorphanage.h"
 #include "node/context.h"
 
 #include <deque>
 #include <map>
+#include <optional>
 #include <set>
+
+class BlockFilterIndex;
 
 /** Blocks in flight per peer (Core's MAX_BLOCKS_IN_TRANSIT_PER_PEER). */
 constexpr int MAX_BLOCKS_IN_TRANSIT_PER_PEER = 16;
@@ -31,6 +35,8 @@ struct PeerManOptions {
     int64_t inbound_inventory_interval_ms{5000};
     int64_t outbound_inventory_interval_ms{2000};
     int64_t tx_request_expiry_s{60};
+    unsigned int max_orphan_txs{DEFAULT_MAX_ORPHAN_TRANSACTIONS};  // -maxorphantx
+    bool peer_block_filters{false};                               // -peerblockfilters (BIP157)
 };
 
 /** Per-peer sync view for getpeerinfo. */
@@ -66,6 +72,9 @@ public:
     void TransactionAddedToMempool(const TransactionRef& tx) override;
     void BlockConnected(const Block& block, const BlockIndex& index) override;
 
+    /** Orphans held (tests, getpeerinfo-like introspection). Network thread only. */
+    size_t OrphanCount() const { return m_orphanage.Size(); }
+
 private:
     void Misbehaving(Peer& peer, const std::string& message);
     void PushVersion(Peer& peer);
@@ -84,7 +93,25 @@ private:
     void RemoveBlockRequest(const uint256& hash, int64_t from_peer);
     void AnnounceBlocks(Peer& peer);
     void AnnounceTransactions(Peer& peer, int64_t now_us);
-    bool AlreadyHaveTx(const uint256& hash, bool by_wtxid);
+    bool AlreadyHaveTx(const uint256& hash, bool by_wtxid, bool include_reconsiderable = true);
+    // Orphans and 1-parent-1-child package relay (Core's ProcessValidTx/ProcessInvalidTx/ProcessOrphanTx).
+    struct PackageToValidate {
+        TransactionRef parent, child;
+        int64_t parent_sender, child_sender;
+    };
+    void ProcessValidTx(int64_t peer_id, const TransactionRef& tx);
+    void ProcessInvalidTx(int64_t peer_id, const TransactionRef& tx, const TxValidationState& state);
+    /** Reconsiders one orphan of the peer's work set; false when there was none to decide. */
+    bool ProcessOrphanTx(Peer& peer);
+    std::optional<PackageToValidate> Find1P1CPackage(const TransactionRef& parent, int64_t peer_id);
+    void ProcessPackage(const PackageToValidate& package);
+    // BIP157.
+    bool PrepareBlockFilterRequest(Peer& peer, uint8_t filter_type, uint32_t start_height, const uint256& stop_hash,
+                                   uint32_t max_height_diff, const BlockIndex*& stop_index,
+                                   BlockFilterIndex*& filter_index);
+    void ProcessGetCFilters(Peer& peer, std::span<const uint8_t> payload);
+    void ProcessGetCFHeaders(Peer& peer, std::span<const uint8_t> payload);
+    void ProcessGetCFCheckPt(Peer& peer, std::span<const uint8_t> payload);
     // BIP152.
     void ProcessCompactBlock(Peer& peer, const CompactBlock& cmpct);
     void ProcessGetBlockTxn(Peer& peer, const BlockTxnRequest& req);
@@ -104,6 +131,9 @@ private:
     std::map<uint256, int64_t> m_blocks_in_flight;  // hash -> peer id
     std::map<uint256, std::pair<int64_t, int64_t>> m_tx_requested;  // hash -> (peer id, request time us)
     std::set<uint256> m_recent_rejects;  // wtxids (and txids) rejected since the last tip change
+    std::set<uint256> m_recent_rejects_reconsiderable;  // rejected on fees alone: may pass in a package
+    std::set<std::pair<uint256, uint256>> m_rejected_packages;  // (parent, child) wtxids failed as a package
+    TxOrphanage m_orphanage;
     int64_t m_stalling_timeout_s;
     int m_sync_started{0};
     std::deque<int64_t> m_hb_peers;  // peers we asked for high-bandwidth compact blocks (at most 3)

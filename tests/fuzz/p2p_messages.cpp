@@ -1,7 +1,9 @@
 // Fuzz target: every P2P payload parser (version, inv/getdata/notfound, getheaders, headers, addr, addrv2,
-// sendcmpct, ping/feefilter, tx, block, cmpctblock, getblocktxn, blocktxn). None may crash; what parses
-// re-serializes and parses to the same value.
+// sendcmpct, ping/feefilter, tx, block, cmpctblock, getblocktxn, blocktxn, and BIP157's getcfilters/getcfheaders,
+// getcfcheckpt, cfilter, cfheaders, cfcheckpt). None may crash; what parses re-serializes and parses to the same
+// value.
 #include "fuzz_check.h"
+#include "net/cfilters.h"
 #include "net/protocol.h"
 
 #include <cstdint>
@@ -12,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     if (size < 1) return 0;
     const uint8_t which = data[0];
     const std::span<const uint8_t> payload(data + 1, size - 1);
-    switch (which % 13) {
+    switch (which % 18) {
     case 0: {
         auto v = ParseVersion(payload);
         if (v) {
@@ -48,7 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     }
     case 4:
     case 5: {
-        const bool v2 = which % 13 == 5;
+        const bool v2 = which % 18 == 5;
         auto a = ParseAddrMessage(payload, v2);
         if (a) {
             auto again = ParseAddrMessage(SerializeAddrMessage(*a, v2), v2);
@@ -95,6 +97,51 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     case 12: {
         auto b = ParseBlockTxn(payload);
         if (b) FUZZ_CHECK(ParseBlockTxn(SerializeBlockTxn(*b))->txs.size() == b->txs.size());
+        break;
+    }
+    case 13: {  // getcfilters and getcfheaders share the layout
+        auto r = ParseCFilterRangeRequest(payload);
+        if (r) {
+            auto again = ParseCFilterRangeRequest(SerializeCFilterRangeRequest(*r));
+            FUZZ_CHECK(again && again->filter_type == r->filter_type && again->start_height == r->start_height &&
+                       again->stop_hash == r->stop_hash);
+        }
+        break;
+    }
+    case 14: {
+        auto r = ParseCFCheckptRequest(payload);
+        if (r) {
+            auto again = ParseCFCheckptRequest(SerializeCFCheckptRequest(*r));
+            FUZZ_CHECK(again && again->filter_type == r->filter_type && again->stop_hash == r->stop_hash);
+        }
+        break;
+    }
+    case 15: {
+        auto m = ParseCFilter(payload);
+        if (m) {
+            FUZZ_CHECK(m->filter.size() <= payload.size());
+            auto again = ParseCFilter(SerializeCFilter(*m));
+            FUZZ_CHECK(again && again->block_hash == m->block_hash && again->filter == m->filter);
+        }
+        break;
+    }
+    case 16: {
+        auto m = ParseCFHeaders(payload);
+        if (m) {
+            FUZZ_CHECK(m->filter_hashes.size() * 32 <= payload.size());
+            auto again = ParseCFHeaders(SerializeCFHeaders(*m));
+            FUZZ_CHECK(again && again->previous_filter_header == m->previous_filter_header &&
+                       again->filter_hashes == m->filter_hashes);
+        }
+        break;
+    }
+    case 17: {
+        auto m = ParseCFCheckpt(payload);
+        if (m) {
+            FUZZ_CHECK(m->filter_headers.size() * 32 <= payload.size());
+            auto again = ParseCFCheckpt(SerializeCFCheckpt(*m));
+            FUZZ_CHECK(again && again->stop_hash == m->stop_hash && again->filter_headers == m->filter_headers);
+        }
         break;
     }
     }
