@@ -821,6 +821,8 @@ void PeerMan::ProcessInvalidTx(int64_t peer_id, const TransactionRef& tx, const 
     // A stripped witness says nothing about the real transaction: it may come again with its witness.
     if (state.GetResult() != TxValidationResult::TX_WITNESS_STRIPPED) {
         if (state.GetResult() == TxValidationResult::TX_RECONSIDERABLE) {
+            // Bounded like Core's rolling filter (120,000 entries): forgetting only costs a re-download.
+            if (m_recent_rejects_reconsiderable.size() >= 120'000) m_recent_rejects_reconsiderable.clear();
             m_recent_rejects_reconsiderable.insert(wtxid);
         } else {
             m_recent_rejects.insert(wtxid);
@@ -896,6 +898,7 @@ void PeerMan::ProcessPackage(const PackageToValidate& package)
              package.child->GetWitnessHash().GetHex().c_str(), static_cast<long long>(package.child_sender),
              result.state.IsValid() ? "package accepted" : "package rejected");
     if (result.state.IsInvalid()) {
+        if (m_rejected_packages.size() >= 120'000) m_rejected_packages.clear();
         m_rejected_packages.insert({package.parent->GetWitnessHash(), package.child->GetWitnessHash()});
     }
     for (size_t i = 0; i < txs.size(); ++i) {
