@@ -1,5 +1,6 @@
 // Message processing (Core's net_processing): the version handshake, headers-first sync and block download,
-// serving headers/blocks/transactions, tip announcements, transaction relay by wtxid, and misbehaviour.
+// serving headers/blocks/transactions, tip announcements, transaction relay by wtxid with orphans and 1-parent-1-child
+// packages, BIP157 block filters, and misbehaviour.
 // Runs on Connman's network thread; validation events arrive on other threads and are posted to it.
 #pragma once
 
@@ -71,9 +72,6 @@ public:
     void UpdatedBlockTip(const BlockIndex& tip, const BlockIndex* fork, bool initial_download) override;
     void TransactionAddedToMempool(const TransactionRef& tx) override;
     void BlockConnected(const Block& block, const BlockIndex& index) override;
-
-    /** Orphans held (tests, getpeerinfo-like introspection). Network thread only. */
-    size_t OrphanCount() const { return m_orphanage.Size(); }
 
 private:
     void Misbehaving(Peer& peer, const std::string& message);
