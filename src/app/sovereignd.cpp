@@ -8,6 +8,8 @@
 #include "node/context.h"
 #include "node/miner.h"
 #include "pool/pool.h"
+#include "net/addr_relay.h"
+#include "net/addrman.h"
 #include "net/banman.h"
 #include "net/connman.h"
 #include "net/peerman.h"
@@ -155,6 +157,10 @@ void SetupServerArgs(ArgsManager& args)
     args.AddArg("-seednode=<ip>",
                 "Connect to a node to retrieve peer addresses, and disconnect. This option can be specified multiple "
                 "times to connect to multiple nodes. During startup, seednodes will be tried before dnsseeds.",
+                A::ALLOW_ANY, NET);
+    args.AddArg("-asmap=<file>",
+                "Specify asn mapping used for bucketing of the peers. Relative paths will be prefixed by the "
+                "net-specific datadir location.",
                 A::ALLOW_ANY, NET);
     args.AddArg("-dnsseed",
                 "Query for peer addresses via DNS lookup, if low on addresses (default: 1 unless -connect used or "
@@ -487,6 +493,7 @@ int main(int argc, char** argv)
 
     // P2P: connection manager and message processing.
     BanMan banman;
+    if (!banman.LoadBanList(node.data_dir / "banlist.json", node.Now(), error)) return Fail(error);
     ConnmanOptions net_opts;
     net_opts.magic = params->message_start;
     net_opts.default_port = params->default_port;
@@ -508,12 +515,33 @@ int main(int argc, char** argv)
     net_opts.max_send_buffer = static_cast<size_t>(std::max<int64_t>(1, args.GetIntArg("-maxsendbuffer", 1000))) * 1000;
     net_opts.max_receive_buffer = static_cast<size_t>(std::max<int64_t>(1, args.GetIntArg("-maxreceivebuffer", 5000))) * 1000;
     net_opts.handshake_timeout_s = std::max<int64_t>(1, args.GetIntArg("-peertimeout", 60));
+    // Address manager (peers.dat) and -asmap; DNS seeds only on mainnet and not with -connect.
+    NetGroupManager netgroup;
+    if (args.IsArgSet("-asmap") && !args.IsArgNegated("-asmap")) {
+        const auto asmap_path = args.AbsPathForConfigVal(args.GetArg("-asmap").value_or(""));
+        auto bits = LoadAsmap(asmap_path.string(), error);
+        if (!bits) return Fail(error);
+        netgroup = NetGroupManager(std::move(*bits));
+        LogPrintf("Using asmap version %s for IP bucketing\n", netgroup.AsmapVersion().GetHex().c_str());
+    }
+    AddrMan addrman(netgroup, false, [&node] { return node.Now(); });
+    const fs::path peers_path = node.data_dir / "peers.dat";
+    if (!ReadPeersFile(addrman, peers_path, error)) return Fail(error);
+    LogPrintf("Loaded %zu addresses from peers.dat\n", addrman.Size());
+    net_opts.automatic_outbound = !args.IsArgSet("-connect");
+    if (params->chain == Chain::MAIN && args.GetBoolArg("-dnsseed", net_opts.automatic_outbound)) {
+        net_opts.dns_seeds = params->dns_seeds;
+    }
     Connman connman(net_opts, banman, [&node] { return node.Now(); });
+    connman.SetAddrMan(&addrman);
     PeerManOptions pm_opts;
     pm_opts.pruned = node.chainman->IsPruneMode();
     pm_opts.ignore_incoming_txs = args.GetBoolArg("-blocksonly", false);
     PeerMan peerman(node, connman, banman, pm_opts);
     connman.SetPeerMan(&peerman);
+    AddrRelay addr_relay(connman, addrman, banman, [&node] { return node.Now(); },
+                         [&node] { return node.chainman->IsInitialBlockDownload(); });
+    peerman.SetAddrRelay(&addr_relay);
     node.notifications->Register(&peerman);
     // On every way out of main: stop the network thread and unsubscribe before peerman goes away.
     struct NetShutdown {
@@ -530,6 +558,8 @@ int main(int argc, char** argv)
     net_rpc.connman = &connman;
     net_rpc.peerman = &peerman;
     net_rpc.banman = &banman;
+    net_rpc.addrman = &addrman;
+    net_rpc.addr_relay = &addr_relay;
     net_rpc.default_ban_time = args.GetIntArg("-bantime", DEFAULT_MISBEHAVING_BANTIME);
     RegisterNetRpcCommands(table, node, net_rpc);
     if (!args.GetBoolArg("-networkactive", true)) connman.SetNetworkActive(false);
@@ -554,9 +584,18 @@ int main(int argc, char** argv)
     if (!dashboard && !dashboard_error.empty()) return Fail("Dashboard: " + dashboard_error);
     LogPrintf("Sovereign is ready: height %d\n", node.chainman->Chain().Height());
 
+    auto last_peers_dump = std::chrono::steady_clock::now();
     while (!g_shutdown_requested) {
-        std::unique_lock lock(node.tip_mutex);
-        node.tip_changed.wait_for(lock, std::chrono::milliseconds(200));
+        {
+            std::unique_lock lock(node.tip_mutex);
+            node.tip_changed.wait_for(lock, std::chrono::milliseconds(200));
+        }
+        // Core's DUMP_PEERS_INTERVAL: peers.dat every 15 minutes.
+        if (std::chrono::steady_clock::now() - last_peers_dump > std::chrono::minutes(15)) {
+            last_peers_dump = std::chrono::steady_clock::now();
+            std::string dump_error;
+            if (!WritePeersFile(addrman, peers_path, dump_error)) LogPrintf("peers.dat: %s\n", dump_error.c_str());
+        }
     }
 
     LogPrintf("Shutdown: In progress...\n");
@@ -565,6 +604,16 @@ int main(int argc, char** argv)
     server.Stop();
     if (stratum) stratum->Stop();
     connman.Stop();
+    {
+        std::string dump_error;
+        if (WritePeersFile(addrman, peers_path, dump_error)) {
+            LogPrintf("Flushed %zu addresses to peers.dat\n", addrman.Size());
+        } else {
+            LogPrintf("peers.dat: %s\n", dump_error.c_str());
+        }
+        banman.GetBanned(node.Now());  // sweep expired bans before the last write
+        if (!banman.DumpBanList(dump_error)) LogPrintf("banlist.json: %s\n", dump_error.c_str());
+    }
     auth.DeleteCookie();
     // The index first: it stops calling the server's change callback before the server goes away.
     if (electrum_index) electrum_index->Stop();

@@ -134,11 +134,14 @@ bool Connman::Start(std::string& error, std::vector<std::string>* warnings)
     });
     // Outbound connections start from the thread itself.
     Post([this] { MaintainOutbound(); });
+    StartSeeding();
     return true;
 }
 
 void Connman::Stop()
 {
+    if (!m_running) return;
+    StopSeeding();  // while the network thread still runs: the seeding thread may be waiting on it
     if (!m_running.exchange(false)) return;
     asio::post(m_io, [this] {
         for (auto& a : m_acceptors) {
@@ -391,6 +394,7 @@ void Connman::MaintainOutbound()
         m_last_attempt_us[t] = now_us;
         ConnectTo(t, ConnectionType::MANUAL);
     }
+    MaintainAutomaticOutbound();
 }
 
 void Connman::ConnectTo(const std::string& target, ConnectionType type)

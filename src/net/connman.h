@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <future>
@@ -26,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+class AddrMan;
 class BlockIndex;
 class PeerMan;
 
@@ -145,6 +147,13 @@ struct ConnmanOptions {
     int64_t inactivity_timeout_s{20 * 60};
     int64_t tick_ms{100};
     int64_t reconnect_interval_s{2};
+    // Automatic outbound connections from addrman (off with -connect), as Core: 8 full-relay, 2 block-relay-only,
+    // a feeler every 2 minutes on average once those are full, and DNS seeds (mainnet) when addrman is short.
+    bool automatic_outbound{true};
+    int max_outbound_full_relay{8};
+    int max_block_relay{2};
+    int64_t feeler_interval_s{120};
+    std::vector<std::string> dns_seeds;
 };
 
 /** Counts by direction. */
@@ -169,6 +178,8 @@ public:
     Connman& operator=(const Connman&) = delete;
 
     void SetPeerMan(PeerMan* peerman) { m_peerman = peerman; }
+    /** The address manager automatic outbound connections choose from (connman_outbound.cpp). */
+    void SetAddrMan(AddrMan* addrman) { m_addrman = addrman; }
     /** Binds the listeners and starts the network thread. False (error set) when an explicit -bind fails. */
     bool Start(std::string& error, std::vector<std::string>* warnings = nullptr);
     void Stop();
@@ -231,6 +242,11 @@ private:
     void ProcessReceived(const PeerRef& peer);
     void RemovePeer(int64_t id);
     void CheckTimeouts(Peer& peer, int64_t now_us);
+    // connman_outbound.cpp: addrman-driven connections, -seednode, DNS seeds.
+    void MaintainAutomaticOutbound();
+    void StartSeeding();
+    void StopSeeding();
+    void DnsSeedThread();
 
     ConnmanOptions m_opts;
     BanMan& m_banman;
@@ -257,4 +273,13 @@ private:
     // Outbound targets being dialled or connected, by their text (network thread).
     std::map<std::string, int64_t> m_last_attempt_us;
     std::set<std::string> m_pending;
+    // Automatic outbound state (network thread, except the seeding thread's flag and thread).
+    AddrMan* m_addrman{nullptr};
+    std::map<std::string, ConnectionType> m_auto_pending;  // target text -> type, while in m_pending
+    int64_t m_next_auto_us{0};
+    int64_t m_next_feeler_us{0};
+    std::thread m_dns_thread;
+    std::mutex m_seed_mutex;
+    std::condition_variable m_seed_cv;
+    bool m_seed_stop{false};
 };
