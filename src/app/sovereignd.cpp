@@ -162,6 +162,29 @@ void SetupServerArgs(ArgsManager& args)
                 "Specify asn mapping used for bucketing of the peers. Relative paths will be prefixed by the "
                 "net-specific datadir location.",
                 A::ALLOW_ANY, NET);
+    args.AddArg("-whitelist=<[permissions@]IP address or network>",
+                "Add permission flags to the peers connecting from the given IP address (e.g. 1.2.3.4) or CIDR-notated "
+                "network (e.g. 1.2.3.0/24). Uses the same permissions as -whitebind. Can be specified multiple times.",
+                A::ALLOW_ANY, NET);
+    args.AddArg("-whitebind=<[permissions@]addr>",
+                "Bind to the given address and add permission flags to the peers connecting to it. Use [host]:port "
+                "notation for IPv6. Allowed permissions: bloomfilter (allow requesting BIP37 filtered blocks and "
+                "transactions), noban (do not ban for misbehavior; implies download), forcerelay (relay transactions "
+                "that are already in the mempool; implies relay), relay (relay even in -blocksonly mode, and unlimited "
+                "transaction announcements), mempool (allow requesting BIP35 mempool contents), download (allow "
+                "getheaders during IBD, no disconnect after maxuploadtarget limit), addr (responses to GETADDR avoid "
+                "hitting the cache and contain random records with the most up-to-date info). Specify multiple "
+                "permissions separated by commas (default: download,noban,mempool,relay). Can be specified multiple "
+                "times.",
+                A::ALLOW_ANY, NET);
+    args.AddArg("-whitelistrelay",
+                "Add 'relay' permission to whitelisted peers with default permissions. This will accept relayed "
+                "transactions even when not relaying transactions (default: 1)",
+                A::ALLOW_ANY, NET);
+    args.AddArg("-whitelistforcerelay",
+                "Add 'forcerelay' permission to whitelisted peers with default permissions. This will relay "
+                "transactions even if the transactions were already in the mempool. (default: 0)",
+                A::ALLOW_ANY, NET);
     args.AddArg("-dnsseed",
                 "Query for peer addresses via DNS lookup, if low on addresses (default: 1 unless -connect used or "
                 "-maxconnections=0)",
@@ -529,6 +552,18 @@ int main(int argc, char** argv)
     if (!ReadPeersFile(addrman, peers_path, error)) return Fail(error);
     LogPrintf("Loaded %zu addresses from peers.dat\n", addrman.Size());
     net_opts.automatic_outbound = !args.IsArgSet("-connect");
+    for (const std::string& w : args.GetArgs("-whitelist")) {
+        auto entry = ParseWhitelist(w, error);
+        if (!entry) return Fail(error);
+        net_opts.whitelist.push_back(*entry);
+    }
+    for (const std::string& w : args.GetArgs("-whitebind")) {
+        auto entry = ParseWhitebind(w, error);
+        if (!entry) return Fail(error);
+        net_opts.whitebinds.push_back(*entry);
+    }
+    net_opts.whitelist_relay = args.GetBoolArg("-whitelistrelay", true);
+    net_opts.whitelist_forcerelay = args.GetBoolArg("-whitelistforcerelay", false);
     if (params->chain == Chain::MAIN && args.GetBoolArg("-dnsseed", net_opts.automatic_outbound)) {
         net_opts.dns_seeds = params->dns_seeds;
     }

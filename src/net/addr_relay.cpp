@@ -112,10 +112,13 @@ void AddrRelay::OnAddr(Peer& peer, std::vector<Address> addrs)
     uint64_t processed = 0, limited = 0;
     for (Address& a : addrs) {
         if (s.token_bucket < 1.0) {
-            ++limited;
-            continue;
+            if (!HasPermission(peer.permissions, PF_ADDR)) {  // addr permission: not rate limited
+                ++limited;
+                continue;
+            }
+        } else {
+            s.token_bucket -= 1.0;
         }
-        s.token_bucket -= 1.0;
         if (!DesirableServices(a.services)) continue;
         // Times before 1973 or more than 10 minutes ahead become five days ago.
         if (a.time <= 100000000 || int64_t{a.time} > now + 10 * 60) a.time = static_cast<uint32_t>(now - 5 * 24 * 60 * 60);
@@ -159,7 +162,18 @@ void AddrRelay::OnGetAddr(Peer& peer)
     }
     s.getaddr_recvd = true;
     s.to_send.clear();
-    for (const Address& a : CachedAddresses(peer)) PushAddress(s, a, peer.wants_addrv2);
+    std::vector<Address> addrs;
+    if (HasPermission(peer.permissions, PF_ADDR)) {
+        // Trusted peers get a fresh sample, not the cached one.
+        const int64_t now = m_now();
+        addrs = m_addrman.GetAddr(MAX_ADDR_TO_SEND, MAX_PCT_ADDR_TO_SEND, std::nullopt);
+        std::erase_if(addrs, [&](const Address& a) {
+            return m_banman.IsDiscouraged(a.service.addr) || m_banman.IsBanned(a.service.addr, now);
+        });
+    } else {
+        addrs = CachedAddresses(peer);
+    }
+    for (const Address& a : addrs) PushAddress(s, a, peer.wants_addrv2);
 }
 
 std::vector<Address> AddrRelay::CachedAddresses(const Peer& peer)

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "net/banman.h"
+#include "net/eviction.h"
 #include "net/protocol.h"
 
 #include <utility>  // boost/asio/awaitable.hpp needs std::exchange under C++20
@@ -125,6 +126,11 @@ struct Peer {
     // Misbehaviour.
     bool should_discourage{false};
 
+    // Permissions (-whitelist, -whitebind: NetPermissionFlags) and eviction preference (accepted though
+    // discouraged).
+    uint32_t permissions{PF_NONE};
+    bool prefer_evict{false};
+
     bool IsInbound() const { return conn_type == ConnectionType::INBOUND; }
     bool IsManual() const { return conn_type == ConnectionType::MANUAL; }
     bool PauseSend(size_t cap) const { return send_queue_bytes > cap; }
@@ -154,6 +160,11 @@ struct ConnmanOptions {
     int max_block_relay{2};
     int64_t feeler_interval_s{120};
     std::vector<std::string> dns_seeds;
+    // -whitelist / -whitebind permissions; implicit ones resolve with -whitelistrelay / -whitelistforcerelay.
+    std::vector<WhitelistEntry> whitelist;
+    std::vector<WhitebindEntry> whitebinds;
+    bool whitelist_relay{true};
+    bool whitelist_forcerelay{false};
 };
 
 /** Counts by direction. */
@@ -247,6 +258,10 @@ private:
     void StartSeeding();
     void StopSeeding();
     void DnsSeedThread();
+    /** Permissions of an inbound connection: the listening socket's (-whitebind) and matching -whitelist ones. */
+    uint32_t InboundPermissions(const boost::asio::ip::tcp::acceptor& acceptor, const Service& addr) const;
+    /** Core's AttemptToEvictConnection: disconnects the inbound peer SelectNodeToEvict picks; false if none. */
+    bool AttemptToEvictConnection();
 
     ConnmanOptions m_opts;
     BanMan& m_banman;
@@ -282,4 +297,6 @@ private:
     std::mutex m_seed_mutex;
     std::condition_variable m_seed_cv;
     bool m_seed_stop{false};
+    std::map<const boost::asio::ip::tcp::acceptor*, uint32_t> m_acceptor_permissions;  // -whitebind listeners
+    uint64_t m_netgroup_k0{0}, m_netgroup_k1{0};  // keys of the netgroup hash eviction protects by
 };

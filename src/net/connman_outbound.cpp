@@ -1,8 +1,10 @@
 // Connman's automatic outbound connections (Core's ThreadOpenConnections, ProcessAddrFetch and
 // ThreadDNSAddressSeed): full-relay and block-relay-only peers chosen from addrman in distinct network groups,
-// feelers that test new addresses and tried-table collisions, -seednode addr-fetch connections, and DNS seeds.
+// feelers that test new addresses and tried-table collisions, -seednode addr-fetch connections, DNS seeds; and
+// the inbound side's permissions (-whitelist/-whitebind) and eviction (Core's AttemptToEvictConnection).
 #include "net/addrman.h"
 #include "net/connman.h"
+#include "crypto/siphash.h"
 #include "util/logging.h"
 
 #include <random>
@@ -210,4 +212,54 @@ void Connman::DnsSeedThread()
         m_addrman->Add(addrs, source);
     }
     LogPrintf("%d addresses found from DNS seeds\n", found);
+}
+
+// ---- inbound permissions and eviction ----------------------------------------------------------------------
+
+uint32_t Connman::InboundPermissions(const boost::asio::ip::tcp::acceptor& acceptor, const Service& addr) const
+{
+    uint32_t flags = PF_NONE;
+    if (auto it = m_acceptor_permissions.find(&acceptor); it != m_acceptor_permissions.end()) flags |= it->second;
+    for (const WhitelistEntry& w : m_opts.whitelist) {
+        if (w.subnet.Match(addr.addr)) flags |= w.flags;
+    }
+    return ResolveImplicitPermissions(flags, m_opts.whitelist_relay, m_opts.whitelist_forcerelay);
+}
+
+bool Connman::AttemptToEvictConnection()
+{
+    if (m_netgroup_k0 == 0 && m_netgroup_k1 == 0) {
+        m_netgroup_k0 = Rng()();
+        m_netgroup_k1 = Rng()() | 1;
+    }
+    static const NetGroupManager plain;
+    const NetGroupManager& ng = m_addrman ? m_addrman->NetGroup() : plain;
+    std::vector<EvictionCandidate> candidates;
+    for (auto& [id, p] : m_peers) {
+        if (p->disconnect || !p->IsInbound() || HasPermission(p->permissions, PF_NOBAN)) continue;
+        EvictionCandidate c;
+        c.id = id;
+        c.connected = p->conn_time;
+        c.min_ping_us = p->min_ping_us < 0 ? INT64_MAX : p->min_ping_us;
+        c.last_block_time = p->last_block_time;
+        c.last_tx_time = p->last_tx_time;
+        c.relevant_services = (p->services & NODE_NETWORK) && (p->services & NODE_WITNESS);
+        c.relay_txs = p->relay_txs;
+        c.bloom_filter = false;  // BIP37 filters are not supported
+        const auto group = ng.GetGroup(p->addr.addr);
+        c.keyed_net_group = SipHasher(m_netgroup_k0, m_netgroup_k1).Write(group).Finalize();
+        c.prefer_evict = p->prefer_evict;
+        c.is_local = p->addr.addr.IsLocal();
+        c.network = GetNetClass(p->addr.addr);
+        c.noban = false;
+        candidates.push_back(c);
+    }
+    const auto victim = SelectNodeToEvict(std::move(candidates));
+    if (!victim) return false;
+    Peer* p = FindPeer(*victim);
+    if (!p) return false;
+    LogDebug("net", "selected %s connection for eviction peer=%lld; disconnecting\n",
+             ConnectionTypeAsString(p->conn_type).c_str(), static_cast<long long>(*victim));
+    Disconnect(*p, "evicted");
+    return true;
 }

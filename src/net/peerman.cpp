@@ -94,6 +94,11 @@ void PeerMan::MaybeDiscourageAndDisconnect(Peer& peer)
 {
     if (!peer.should_discourage) return;
     peer.should_discourage = false;
+    if (HasPermission(peer.permissions, PF_NOBAN)) {
+        // noban peers are never disconnected or discouraged for misbehaviour (Core).
+        LogPrintf("Warning: not punishing noban peer %lld!\n", Id(peer));
+        return;
+    }
     if (peer.IsManual()) {
         LogPrintf("Warning: not punishing manually connected peer %lld!\n", Id(peer));
         return;

@@ -188,7 +188,9 @@ RpcMethod GetPeerInfo(NodeContext& node, NetRpcContext& net)
                     o.PushKV("addr_relay_enabled", net.addr_relay && net.addr_relay->RelayEnabled(p.id));
                     o.PushKV("addr_processed", p.addr_processed);
                     o.PushKV("addr_rate_limited", addr_stats.second);
-                    o.PushKV("permissions", JsonValue::Array());
+                    JsonValue permissions = JsonValue::Array();
+                    for (const std::string& perm : PermissionsToStrings(p.permissions)) permissions.PushBack(perm);
+                    o.PushKV("permissions", std::move(permissions));
                     o.PushKV("minfeefilter", ValueFromAmount(p.fee_filter_received));
                     JsonValue sent = JsonValue::Object();
                     for (const auto& [k, v] : p.sent_per_msg) sent.PushKV(k, v);
