@@ -575,6 +575,8 @@ std::vector<uint8_t> AddrMan::Serialize() const
 
 bool AddrMan::Deserialize(std::span<const uint8_t> data, std::string& error)
 {
+    std::lock_guard lock(m_mutex);
+    Clear();  // whatever happens below, the old contents are gone (a failed load leaves an empty table)
     if (data.size() < sizeof(PEERS_MAGIC) + 32 || std::memcmp(data.data(), PEERS_MAGIC, sizeof(PEERS_MAGIC)) != 0) {
         error = "not a peers.dat file (bad magic)";
         return false;
@@ -585,8 +587,6 @@ bool AddrMan::Deserialize(std::span<const uint8_t> data, std::string& error)
         error = "checksum mismatch";
         return false;
     }
-    std::lock_guard lock(m_mutex);
-    Clear();
     try {
         SpanReader r(body.subspan(sizeof(PEERS_MAGIC)));
         const uint32_t version = ReadLE<uint32_t>(r);

@@ -21,8 +21,10 @@ bool BanMan::LoadBanList(const std::filesystem::path& path, int64_t now, std::st
     std::ifstream f(path);
     nlohmann::json doc = nlohmann::json::parse(f, nullptr, false);
     if (doc.is_discarded() || !doc.is_object() || !doc.contains("banned_nets") || !doc["banned_nets"].is_array()) {
-        error = "Invalid or corrupt ban list " + path.string();
-        return false;
+        // As Core: an unreadable list is replaced by an empty one.
+        LogPrintf("Invalid or corrupt ban list %s. Recreating the banlist database\n", path.string().c_str());
+        (void)error;
+        return true;
     }
     size_t loaded = 0;
     for (const auto& e : doc["banned_nets"]) {

@@ -52,8 +52,8 @@ public:
     std::map<SubNet, BanEntry> GetBanned(int64_t now);
 
     // Persistence (banlist.cpp): Core's banlist.json, rewritten atomically after every change.
-    /** Loads bans from path (missing file: none; expired entries dropped) and stores there from now on. False
-     *  (error set) on an unreadable or malformed file. */
+    /** Loads bans from path (missing or corrupt file: none, as Core; expired entries dropped) and stores there
+     *  from now on. The error parameter is reserved for I/O failures. */
     bool LoadBanList(const std::filesystem::path& path, int64_t now, std::string& error);
     /** Writes the current bans to the file given to LoadBanList (no-op without one). */
     bool DumpBanList(std::string& error) const;

