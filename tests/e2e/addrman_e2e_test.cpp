@@ -39,6 +39,10 @@ std::vector<std::string> Flags(const std::vector<std::string>& extra = {})
     f.insert(f.end(), extra.begin(), extra.end());
     return f;
 }
+bool EndsWith(const std::string& s, const std::string& tail)
+{
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
 std::string AddNode(const Node& n) { return "-addnode=127.0.0.1:" + std::to_string(n.P2pPort()); }
 }  // namespace
 
@@ -48,7 +52,7 @@ TEST(AddrManE2E, ThreeNodesLearnAddressesAndPeersDatPersists)
     ASSERT_TRUE(a.Start(Flags())) << a.LogTail();
     // 120 routable addresses in 120 /16s: a getaddr answer carries 23% of them.
     for (int i = 0; i < 120; ++i) {
-        const std::string ip = std::to_string(20 + i) + "." + std::to_string(i + 1) + ".3.4";
+        const std::string ip = std::to_string(30 + i % 60) + "." + std::to_string(i + 1) + ".3.4";
         auto r = a.Rpc("addpeeraddress", json::array({ip, 8333}));
         ASSERT_TRUE(r["success"].get<bool>()) << ip << " " << r.dump();
     }
@@ -113,7 +117,7 @@ TEST(AddrManE2E, RpcErrorsAndBanListPersists)
         ADD_FAILURE() << "no error";
     } catch (const RpcError& e) {
         EXPECT_EQ(e.code, -30);
-        EXPECT_STREQ(e.what(), "Invalid IP address");
+        EXPECT_TRUE(EndsWith(e.what(), "Invalid IP address")) << e.what();
     }
     auto r = a.Rpc("addpeeraddress", json::array({"1.2.3.4", 8333, true}));
     EXPECT_TRUE(r["success"].get<bool>());
@@ -128,14 +132,14 @@ TEST(AddrManE2E, RpcErrorsAndBanListPersists)
         ADD_FAILURE() << "no error";
     } catch (const RpcError& e) {
         EXPECT_EQ(e.code, -8);
-        EXPECT_STREQ(e.what(), "Address count out of range");
+        EXPECT_TRUE(EndsWith(e.what(), "Address count out of range")) << e.what();
     }
     try {
         a.Rpc("getnodeaddresses", json::array({1, "foo"}));
         ADD_FAILURE() << "no error";
     } catch (const RpcError& e) {
         EXPECT_EQ(e.code, -8);
-        EXPECT_STREQ(e.what(), "Network not recognized: foo");
+        EXPECT_TRUE(EndsWith(e.what(), "Network not recognized: foo")) << e.what();
     }
     const auto got = a.Rpc("getnodeaddresses", json::array({0, "ipv4"}));
     ASSERT_EQ(got.size(), 1u);
