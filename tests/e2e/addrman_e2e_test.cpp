@@ -165,3 +165,31 @@ TEST(AddrManE2E, RpcErrorsAndBanListPersists)
     a.Rpc("clearbanned");
     EXPECT_EQ(a.Rpc("getnodeaddresses", json::array({0})).size(), 1u);
 }
+
+TEST(AddrManE2E, WhitelistPermissionsAndFullInboundSlots)
+{
+    // -whitelist permissions show in getpeerinfo; a bad permission stops startup with Core's message.
+    Node a, b, c;
+    ASSERT_TRUE(a.Start(Flags({"-whitelist=noban,addr@127.0.0.0/8", "-maxconnections=12"}))) << a.LogTail();
+    ASSERT_TRUE(b.Start(Flags({AddNode(a)}))) << b.LogTail();
+    ASSERT_TRUE(WaitFor([&] { return a.Rpc("getconnectioncount").get<int>() == 1; }, 30s)) << a.LogTail();
+    const auto peers = a.Rpc("getpeerinfo");
+    ASSERT_EQ(peers.size(), 1u);
+    std::vector<std::string> perms;
+    for (const auto& p : peers[0]["permissions"]) perms.push_back(p.get<std::string>());
+    EXPECT_EQ(perms, (std::vector<std::string>{"noban", "download", "addr"}));
+    // -maxconnections=12 leaves one inbound slot; the only inbound peer is noban (never evicted), so a second
+    // inbound connection is refused.
+    ASSERT_TRUE(c.Start(Flags({AddNode(a)}))) << c.LogTail();
+    std::this_thread::sleep_for(3s);
+    EXPECT_EQ(a.Rpc("getconnectioncount").get<int>(), 1);
+    EXPECT_EQ(c.Rpc("getconnectioncount").get<int>(), 0);
+
+    Node bad;
+    bad.Spawn(Flags({"-whitelist=bogus@127.0.0.1"}));
+    const auto status = bad.WaitExit(30s);
+    ASSERT_TRUE(status.has_value());
+    std::ifstream err(bad.DataDir() / "stderr.txt");
+    const std::string text((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("Invalid P2P permission: 'bogus'"), std::string::npos) << text;
+}
