@@ -1,8 +1,8 @@
 // Message processing: handshake, header and block sync, serving data, relay, misbehaviour (see peerman.h).
 #include "net/peerman.h"
+#include "net/addr_relay.h"
 
 #include "consensus/merkle.h"
-#include "net/addr_relay.h"
 #include "util/logging.h"
 
 #include <algorithm>
@@ -51,11 +51,11 @@ void PeerMan::InitializePeer(Peer& peer)
 
 void PeerMan::FinalizePeer(Peer& peer)
 {
+    if (m_addr_relay) m_addr_relay->OnDisconnect(peer);
     for (const auto& [hash, t] : peer.blocks_in_flight) m_blocks_in_flight.erase(hash);
     peer.blocks_in_flight.clear();
     std::erase_if(m_tx_requested, [&](const auto& kv) { return kv.second.first == peer.id; });
     std::erase(m_hb_peers, peer.id);
-    if (m_addr_relay) m_addr_relay->OnDisconnect(peer);
     if (peer.sync_started) --m_sync_started;
     peer.sync_started = false;
     LogDebug("net", "Cleared nodestate for peer=%lld\n", Id(peer));
