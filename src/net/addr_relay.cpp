@@ -54,6 +54,13 @@ AddrRelay::AddrRelay(Connman& connman, AddrMan& addrman, BanMan& banman, std::fu
     RAND_bytes(reinterpret_cast<uint8_t*>(&m_k1), sizeof(m_k1));
 }
 
+AddrRelay::State& AddrRelay::Get(const Peer& peer)
+{
+    auto [it, inserted] = m_state.try_emplace(peer.id);
+    if (inserted) it->second.token_timestamp_us = NowUs();
+    return it->second;
+}
+
 bool AddrRelay::SetupRelay(Peer& peer)
 {
     // Block-relay-only connections never take part in address relay (they must not be identifiable by it).

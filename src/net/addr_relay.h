@@ -62,7 +62,9 @@ private:
         uint64_t processed{0};
         uint64_t rate_limited{0};
     };
-    State& Get(const Peer& peer) { return m_state[peer.id]; }
+    /** The peer's state, created on first use with the token bucket's clock started (Core starts it when the
+     *  peer connects, so the first addr message does not find a full bucket). */
+    State& Get(const Peer& peer);
     bool SetupRelay(Peer& peer);
     void PushAddress(State& s, const Address& a, bool wants_v2);
     void RelayAddress(int64_t from, const Address& a);
