@@ -9,6 +9,8 @@
 #include "node/context.h"
 #include "node/miner.h"
 #include "pool/pool.h"
+#include "net/addr_relay.h"
+#include "net/addrman.h"
 #include "net/banman.h"
 #include "net/connman.h"
 #include "net/peerman.h"
@@ -156,6 +158,33 @@ void SetupServerArgs(ArgsManager& args)
     args.AddArg("-seednode=<ip>",
                 "Connect to a node to retrieve peer addresses, and disconnect. This option can be specified multiple "
                 "times to connect to multiple nodes. During startup, seednodes will be tried before dnsseeds.",
+                A::ALLOW_ANY, NET);
+    args.AddArg("-asmap=<file>",
+                "Specify asn mapping used for bucketing of the peers. Relative paths will be prefixed by the "
+                "net-specific datadir location.",
+                A::ALLOW_ANY, NET);
+    args.AddArg("-whitelist=<[permissions@]IP address or network>",
+                "Add permission flags to the peers connecting from the given IP address (e.g. 1.2.3.4) or CIDR-notated "
+                "network (e.g. 1.2.3.0/24). Uses the same permissions as -whitebind. Can be specified multiple times.",
+                A::ALLOW_ANY, NET);
+    args.AddArg("-whitebind=<[permissions@]addr>",
+                "Bind to the given address and add permission flags to the peers connecting to it. Use [host]:port "
+                "notation for IPv6. Allowed permissions: bloomfilter (allow requesting BIP37 filtered blocks and "
+                "transactions), noban (do not ban for misbehavior; implies download), forcerelay (relay transactions "
+                "that are already in the mempool; implies relay), relay (relay even in -blocksonly mode, and unlimited "
+                "transaction announcements), mempool (allow requesting BIP35 mempool contents), download (allow "
+                "getheaders during IBD, no disconnect after maxuploadtarget limit), addr (responses to GETADDR avoid "
+                "hitting the cache and contain random records with the most up-to-date info). Specify multiple "
+                "permissions separated by commas (default: download,noban,mempool,relay). Can be specified multiple "
+                "times.",
+                A::ALLOW_ANY, NET);
+    args.AddArg("-whitelistrelay",
+                "Add 'relay' permission to whitelisted peers with default permissions. This will accept relayed "
+                "transactions even when not relaying transactions (default: 1)",
+                A::ALLOW_ANY, NET);
+    args.AddArg("-whitelistforcerelay",
+                "Add 'forcerelay' permission to whitelisted peers with default permissions. This will relay "
+                "transactions even if the transactions were already in the mempool. (default: 0)",
                 A::ALLOW_ANY, NET);
     args.AddArg("-dnsseed",
                 "Query for peer addresses via DNS lookup, if low on addresses (default: 1 unless -connect used or "
@@ -501,6 +530,7 @@ int main(int argc, char** argv)
 
     // P2P: connection manager and message processing.
     BanMan banman;
+    if (!banman.LoadBanList(node.data_dir / "banlist.json", node.Now(), error)) return Fail(error);
     ConnmanOptions net_opts;
     net_opts.magic = params->message_start;
     net_opts.default_port = params->default_port;
@@ -522,7 +552,37 @@ int main(int argc, char** argv)
     net_opts.max_send_buffer = static_cast<size_t>(std::max<int64_t>(1, args.GetIntArg("-maxsendbuffer", 1000))) * 1000;
     net_opts.max_receive_buffer = static_cast<size_t>(std::max<int64_t>(1, args.GetIntArg("-maxreceivebuffer", 5000))) * 1000;
     net_opts.handshake_timeout_s = std::max<int64_t>(1, args.GetIntArg("-peertimeout", 60));
+    // Address manager (peers.dat) and -asmap; DNS seeds only on mainnet and not with -connect.
+    NetGroupManager netgroup;
+    if (args.IsArgSet("-asmap") && !args.IsArgNegated("-asmap")) {
+        const auto asmap_path = args.AbsPathForConfigVal(args.GetArg("-asmap").value_or(""));
+        auto bits = LoadAsmap(asmap_path.string(), error);
+        if (!bits) return Fail(error);
+        netgroup = NetGroupManager(std::move(*bits));
+        LogPrintf("Using asmap version %s for IP bucketing\n", netgroup.AsmapVersion().GetHex().c_str());
+    }
+    AddrMan addrman(netgroup, false, [&node] { return node.Now(); });
+    const fs::path peers_path = node.data_dir / "peers.dat";
+    if (!ReadPeersFile(addrman, peers_path, error)) return Fail(error);
+    LogPrintf("Loaded %zu addresses from peers.dat\n", addrman.Size());
+    net_opts.automatic_outbound = !args.IsArgSet("-connect");
+    for (const std::string& w : args.GetArgs("-whitelist")) {
+        auto entry = ParseWhitelist(w, error);
+        if (!entry) return Fail(error);
+        net_opts.whitelist.push_back(*entry);
+    }
+    for (const std::string& w : args.GetArgs("-whitebind")) {
+        auto entry = ParseWhitebind(w, error);
+        if (!entry) return Fail(error);
+        net_opts.whitebinds.push_back(*entry);
+    }
+    net_opts.whitelist_relay = args.GetBoolArg("-whitelistrelay", true);
+    net_opts.whitelist_forcerelay = args.GetBoolArg("-whitelistforcerelay", false);
+    if (params->chain == Chain::MAIN && args.GetBoolArg("-dnsseed", net_opts.automatic_outbound)) {
+        net_opts.dns_seeds = params->dns_seeds;
+    }
     Connman connman(net_opts, banman, [&node] { return node.Now(); });
+    connman.SetAddrMan(&addrman);
     PeerManOptions pm_opts;
     pm_opts.pruned = node.chainman->IsPruneMode();
     pm_opts.ignore_incoming_txs = args.GetBoolArg("-blocksonly", false);
@@ -531,6 +591,9 @@ int main(int argc, char** argv)
     pm_opts.peer_block_filters = peer_block_filters;
     PeerMan peerman(node, connman, banman, pm_opts);
     connman.SetPeerMan(&peerman);
+    AddrRelay addr_relay(connman, addrman, banman, [&node] { return node.Now(); },
+                         [&node] { return node.chainman->IsInitialBlockDownload(); });
+    peerman.SetAddrRelay(&addr_relay);
     node.notifications->Register(&peerman);
     // On every way out of main: stop the network thread and unsubscribe before peerman goes away.
     struct NetShutdown {
@@ -547,6 +610,8 @@ int main(int argc, char** argv)
     net_rpc.connman = &connman;
     net_rpc.peerman = &peerman;
     net_rpc.banman = &banman;
+    net_rpc.addrman = &addrman;
+    net_rpc.addr_relay = &addr_relay;
     net_rpc.default_ban_time = args.GetIntArg("-bantime", DEFAULT_MISBEHAVING_BANTIME);
     RegisterNetRpcCommands(table, node, net_rpc);
     if (!args.GetBoolArg("-networkactive", true)) connman.SetNetworkActive(false);
@@ -571,9 +636,18 @@ int main(int argc, char** argv)
     if (!dashboard && !dashboard_error.empty()) return Fail("Dashboard: " + dashboard_error);
     LogPrintf("Sovereign is ready: height %d\n", node.chainman->Chain().Height());
 
+    auto last_peers_dump = std::chrono::steady_clock::now();
     while (!g_shutdown_requested) {
-        std::unique_lock lock(node.tip_mutex);
-        node.tip_changed.wait_for(lock, std::chrono::milliseconds(200));
+        {
+            std::unique_lock lock(node.tip_mutex);
+            node.tip_changed.wait_for(lock, std::chrono::milliseconds(200));
+        }
+        // Core's DUMP_PEERS_INTERVAL: peers.dat every 15 minutes.
+        if (std::chrono::steady_clock::now() - last_peers_dump > std::chrono::minutes(15)) {
+            last_peers_dump = std::chrono::steady_clock::now();
+            std::string dump_error;
+            if (!WritePeersFile(addrman, peers_path, dump_error)) LogPrintf("peers.dat: %s\n", dump_error.c_str());
+        }
     }
 
     LogPrintf("Shutdown: In progress...\n");
@@ -582,6 +656,16 @@ int main(int argc, char** argv)
     server.Stop();
     if (stratum) stratum->Stop();
     connman.Stop();
+    {
+        std::string dump_error;
+        if (WritePeersFile(addrman, peers_path, dump_error)) {
+            LogPrintf("Flushed %zu addresses to peers.dat\n", addrman.Size());
+        } else {
+            LogPrintf("peers.dat: %s\n", dump_error.c_str());
+        }
+        banman.GetBanned(node.Now());  // sweep expired bans before the last write
+        if (!banman.DumpBanList(dump_error)) LogPrintf("banlist.json: %s\n", dump_error.c_str());
+    }
     auth.DeleteCookie();
     // The index first: it stops calling the server's change callback before the server goes away.
     if (electrum_index) electrum_index->Stop();

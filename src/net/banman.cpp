@@ -77,23 +77,33 @@ std::string SubNet::ToString() const { return network.ToString() + "/" + std::to
 
 bool BanMan::Ban(const SubNet& subnet, int64_t ban_until, int64_t now)
 {
-    std::lock_guard lock(m_mutex);
-    auto it = m_banned.find(subnet);
-    if (it != m_banned.end() && it->second.ban_until > now) return false;
-    m_banned[subnet] = BanEntry{now, ban_until};
+    {
+        std::lock_guard lock(m_mutex);
+        auto it = m_banned.find(subnet);
+        if (it != m_banned.end() && it->second.ban_until > now) return false;
+        m_banned[subnet] = BanEntry{now, ban_until};
+    }
+    DumpAfterChange();  // Core stores the ban list right away
     return true;
 }
 
 bool BanMan::Unban(const SubNet& subnet)
 {
-    std::lock_guard lock(m_mutex);
-    return m_banned.erase(subnet) > 0;
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_banned.erase(subnet) == 0) return false;
+    }
+    DumpAfterChange();
+    return true;
 }
 
 void BanMan::ClearBanned()
 {
-    std::lock_guard lock(m_mutex);
-    m_banned.clear();
+    {
+        std::lock_guard lock(m_mutex);
+        m_banned.clear();
+    }
+    DumpAfterChange();
 }
 
 bool BanMan::IsBanned(const NetAddr& addr, int64_t now) const

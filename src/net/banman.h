@@ -4,6 +4,7 @@
 
 #include "net/protocol.h"
 
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -50,7 +51,16 @@ public:
     /** Current bans; expired ones are swept first. */
     std::map<SubNet, BanEntry> GetBanned(int64_t now);
 
+    // Persistence (banlist.cpp): Core's banlist.json, rewritten atomically after every change.
+    /** Loads bans from path (missing or corrupt file: none, as Core; expired entries dropped) and stores there
+     *  from now on. The error parameter is reserved for I/O failures. */
+    bool LoadBanList(const std::filesystem::path& path, int64_t now, std::string& error);
+    /** Writes the current bans to the file given to LoadBanList (no-op without one). */
+    bool DumpBanList(std::string& error) const;
+
 private:
+    void DumpAfterChange() const;
+    std::filesystem::path m_banlist_path;
     mutable std::mutex m_mutex;
     std::map<SubNet, BanEntry> m_banned;
     std::set<NetAddr> m_discouraged;

@@ -84,10 +84,16 @@ bool Connman::Start(std::string& error, std::vector<std::string>* warnings)
     m_work.emplace(asio::make_work_guard(m_io));
     if (m_opts.listen) {
         std::vector<tcp::endpoint> endpoints;
-        const bool explicit_bind = !m_opts.binds.empty();
+        const bool explicit_bind = !m_opts.binds.empty() || !m_opts.whitebinds.empty();
+        std::vector<uint32_t> endpoint_permissions;
         if (explicit_bind) {
             for (const Service& s : m_opts.binds) {
                 endpoints.emplace_back(asio::ip::make_address(s.addr.ToString()), s.port);
+            }
+            endpoint_permissions.assign(endpoints.size(), PF_NONE);
+            for (const WhitebindEntry& w : m_opts.whitebinds) {
+                endpoints.emplace_back(asio::ip::make_address(w.service.addr.ToString()), w.service.port);
+                endpoint_permissions.push_back(w.flags);
             }
         } else {
             endpoints.emplace_back(asio::ip::address_v6::any(), m_opts.port);
@@ -114,6 +120,9 @@ bool Connman::Start(std::string& error, std::vector<std::string>* warnings)
             }
             LogPrintf("Bound to %s\n", where.c_str());
             m_bound_ports.push_back(acceptor->local_endpoint().port());
+            if (!endpoint_permissions.empty()) {
+                m_acceptor_permissions[acceptor.get()] = endpoint_permissions[&ep - endpoints.data()];
+            }
             m_acceptors.push_back(std::move(acceptor));
         }
         if (m_acceptors.empty() && warnings) warnings->push_back("Failed to listen on any port.");
@@ -134,11 +143,14 @@ bool Connman::Start(std::string& error, std::vector<std::string>* warnings)
     });
     // Outbound connections start from the thread itself.
     Post([this] { MaintainOutbound(); });
+    StartSeeding();
     return true;
 }
 
 void Connman::Stop()
 {
+    if (!m_running) return;
+    StopSeeding();  // while the network thread still runs: the seeding thread may be waiting on it
     if (!m_running.exchange(false)) return;
     asio::post(m_io, [this] {
         for (auto& a : m_acceptors) {
@@ -171,22 +183,30 @@ void Connman::StartAccept(tcp::acceptor& acceptor)
             for (auto& [id, p] : m_peers) inbound += p->IsInbound() && !p->disconnect;
             // Core reserves min(8 full-relay + 2 block-relay + 1 feeler, max) of -maxconnections for outbound.
             const int max_inbound = std::max(0, m_opts.max_connections - std::min(11, m_opts.max_connections));
+            const uint32_t permissions = InboundPermissions(acceptor, addr);
+            const bool noban = HasPermission(permissions, PF_NOBAN);
+            // Core: discouraged peers are taken while there is room (and evicted first); noban peers always.
+            const bool discouraged = m_banman.IsDiscouraged(addr.addr);
             std::string refuse;
             if (!m_network_active) {
                 refuse = "network activity is disabled";
-            } else if (m_banman.IsBanned(addr.addr, m_now())) {
+            } else if (!noban && m_banman.IsBanned(addr.addr, m_now())) {
                 refuse = "banned";
-            } else if (m_banman.IsDiscouraged(addr.addr)) {
+            } else if (!noban && discouraged && inbound + 1 >= max_inbound) {
                 refuse = "discouraged";
-            } else if (inbound >= max_inbound) {
-                refuse = "too many inbound connections";
+            } else if (inbound >= max_inbound && !AttemptToEvictConnection()) {
+                refuse = "full";
             }
             if (!refuse.empty()) {
                 LogDebug("net", "connection from %s dropped (%s)\n", addr.ToString().c_str(), refuse.c_str());
                 socket->close(ep_ec);
             } else {
                 PeerRef peer = AddPeer(socket, ConnectionType::INBOUND, addr.ToString());
-                if (peer) StartRead(peer);
+                if (peer) {
+                    peer->permissions = permissions;
+                    peer->prefer_evict = discouraged;
+                    StartRead(peer);
+                }
             }
         }
         StartAccept(acceptor);
@@ -391,6 +411,7 @@ void Connman::MaintainOutbound()
         m_last_attempt_us[t] = now_us;
         ConnectTo(t, ConnectionType::MANUAL);
     }
+    MaintainAutomaticOutbound();
 }
 
 void Connman::ConnectTo(const std::string& target, ConnectionType type)

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "net/banman.h"
+#include "net/eviction.h"
 #include "net/protocol.h"
 
 #include <utility>  // boost/asio/awaitable.hpp needs std::exchange under C++20
@@ -14,6 +15,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <future>
@@ -26,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+class AddrMan;
 class BlockIndex;
 class PeerMan;
 
@@ -123,6 +126,11 @@ struct Peer {
     // Misbehaviour.
     bool should_discourage{false};
 
+    // Permissions (-whitelist, -whitebind: NetPermissionFlags) and eviction preference (accepted though
+    // discouraged).
+    uint32_t permissions{PF_NONE};
+    bool prefer_evict{false};
+
     bool IsInbound() const { return conn_type == ConnectionType::INBOUND; }
     bool IsManual() const { return conn_type == ConnectionType::MANUAL; }
     bool PauseSend(size_t cap) const { return send_queue_bytes > cap; }
@@ -145,6 +153,18 @@ struct ConnmanOptions {
     int64_t inactivity_timeout_s{20 * 60};
     int64_t tick_ms{100};
     int64_t reconnect_interval_s{2};
+    // Automatic outbound connections from addrman (off with -connect), as Core: 8 full-relay, 2 block-relay-only,
+    // a feeler every 2 minutes on average once those are full, and DNS seeds (mainnet) when addrman is short.
+    bool automatic_outbound{true};
+    int max_outbound_full_relay{8};
+    int max_block_relay{2};
+    int64_t feeler_interval_s{120};
+    std::vector<std::string> dns_seeds;
+    // -whitelist / -whitebind permissions; implicit ones resolve with -whitelistrelay / -whitelistforcerelay.
+    std::vector<WhitelistEntry> whitelist;
+    std::vector<WhitebindEntry> whitebinds;
+    bool whitelist_relay{true};
+    bool whitelist_forcerelay{false};
 };
 
 /** Counts by direction. */
@@ -169,6 +189,8 @@ public:
     Connman& operator=(const Connman&) = delete;
 
     void SetPeerMan(PeerMan* peerman) { m_peerman = peerman; }
+    /** The address manager automatic outbound connections choose from (connman_outbound.cpp). */
+    void SetAddrMan(AddrMan* addrman) { m_addrman = addrman; }
     /** Binds the listeners and starts the network thread. False (error set) when an explicit -bind fails. */
     bool Start(std::string& error, std::vector<std::string>* warnings = nullptr);
     void Stop();
@@ -231,6 +253,15 @@ private:
     void ProcessReceived(const PeerRef& peer);
     void RemovePeer(int64_t id);
     void CheckTimeouts(Peer& peer, int64_t now_us);
+    // connman_outbound.cpp: addrman-driven connections, -seednode, DNS seeds.
+    void MaintainAutomaticOutbound();
+    void StartSeeding();
+    void StopSeeding();
+    void DnsSeedThread();
+    /** Permissions of an inbound connection: the listening socket's (-whitebind) and matching -whitelist ones. */
+    uint32_t InboundPermissions(const boost::asio::ip::tcp::acceptor& acceptor, const Service& addr) const;
+    /** Core's AttemptToEvictConnection: disconnects the inbound peer SelectNodeToEvict picks; false if none. */
+    bool AttemptToEvictConnection();
 
     ConnmanOptions m_opts;
     BanMan& m_banman;
@@ -257,4 +288,15 @@ private:
     // Outbound targets being dialled or connected, by their text (network thread).
     std::map<std::string, int64_t> m_last_attempt_us;
     std::set<std::string> m_pending;
+    // Automatic outbound state (network thread, except the seeding thread's flag and thread).
+    AddrMan* m_addrman{nullptr};
+    std::map<std::string, ConnectionType> m_auto_pending;  // target text -> type, while in m_pending
+    int64_t m_next_auto_us{0};
+    int64_t m_next_feeler_us{0};
+    std::thread m_dns_thread;
+    std::mutex m_seed_mutex;
+    std::condition_variable m_seed_cv;
+    bool m_seed_stop{false};
+    std::map<const boost::asio::ip::tcp::acceptor*, uint32_t> m_acceptor_permissions;  // -whitebind listeners
+    uint64_t m_netgroup_k0{0}, m_netgroup_k1{0};  // keys of the netgroup hash eviction protects by
 };

@@ -1,5 +1,6 @@
 // Message processing: handshake, header and block sync, serving data, relay, misbehaviour (see peerman.h).
 #include "net/peerman.h"
+#include "net/addr_relay.h"
 
 #include "consensus/merkle.h"
 #include "index/blockfilterindex.h"
@@ -56,6 +57,7 @@ void PeerMan::InitializePeer(Peer& peer)
 
 void PeerMan::FinalizePeer(Peer& peer)
 {
+    if (m_addr_relay) m_addr_relay->OnDisconnect(peer);
     for (const auto& [hash, t] : peer.blocks_in_flight) m_blocks_in_flight.erase(hash);
     peer.blocks_in_flight.clear();
     std::erase_if(m_tx_requested, [&](const auto& kv) { return kv.second.first == peer.id; });
@@ -82,7 +84,7 @@ void PeerMan::PushVersion(Peer& peer)
         std::lock_guard lock(m_chainman.Mutex());
         v.start_height = m_chainman.Chain().Height();
     }
-    v.relay = !m_opts.ignore_incoming_txs;
+    v.relay = !m_opts.ignore_incoming_txs && peer.conn_type != ConnectionType::BLOCK_RELAY;
     m_connman.PushMessage(peer, msg::VERSION, SerializeVersion(v));
     LogDebug("net", "send version message: version %d, blocks=%d, peer=%lld\n", PROTOCOL_VERSION, v.start_height,
              Id(peer));
@@ -99,6 +101,11 @@ void PeerMan::MaybeDiscourageAndDisconnect(Peer& peer)
 {
     if (!peer.should_discourage) return;
     peer.should_discourage = false;
+    if (HasPermission(peer.permissions, PF_NOBAN)) {
+        // noban peers are never disconnected or discouraged for misbehaviour (Core).
+        LogPrintf("Warning: not punishing noban peer %lld!\n", Id(peer));
+        return;
+    }
     if (peer.IsManual()) {
         LogPrintf("Warning: not punishing manually connected peer %lld!\n", Id(peer));
         return;
@@ -175,6 +182,7 @@ void PeerMan::ProcessMessage(Peer& peer, const NetMessage& m)
         if (peer.send_version >= WTXID_RELAY_VERSION) m_connman.PushMessage(peer, msg::WTXIDRELAY, {});
         m_connman.PushMessage(peer, msg::SENDADDRV2, {});
         m_connman.PushMessage(peer, msg::VERACK, {});
+        if (m_addr_relay) m_addr_relay->OnVersion(peer, v->addr_recv, LocalServices());
         LogDebug("net", "receive version message: %s: version %d, blocks=%d, peer=%lld\n", v->user_agent.c_str(),
                  v->version, v->start_height, Id(peer));
         return;
@@ -301,11 +309,13 @@ void PeerMan::ProcessMessage(Peer& peer, const NetMessage& m)
             Misbehaving(peer, cmd + " message size = " + std::to_string(addrs->size()));
             return;
         }
-        // No address manager yet: addresses are counted and dropped.
-        peer.addr_processed += addrs->size();
+        if (m_addr_relay) m_addr_relay->OnAddr(peer, std::move(*addrs));
         return;
     }
-    if (cmd == msg::GETADDR) return;  // no address manager: nothing to offer
+    if (cmd == msg::GETADDR) {
+        if (m_addr_relay) m_addr_relay->OnGetAddr(peer);
+        return;
+    }
     if (cmd == msg::MEMPOOL) {
         // BIP35 is served only with bloom filters enabled (Core), which we do not offer.
         LogDebug("net", "mempool request with bloom filters disabled, disconnect peer=%lld\n", Id(peer));
@@ -1194,6 +1204,7 @@ void PeerMan::SendMessages(Peer& peer)
     }
     AnnounceBlocks(peer);
     AnnounceTransactions(peer, now_us);
+    if (m_addr_relay) m_addr_relay->SendAddrs(peer, LocalServices());
     RequestBlocks(peer, now_us);
     // Forget transaction requests that were never answered, so another peer's announcement is followed.
     std::erase_if(m_tx_requested, [&](const auto& kv) {

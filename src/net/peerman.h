@@ -47,6 +47,8 @@ struct PeerSyncStats {
     std::vector<int> inflight;
 };
 
+class AddrRelay;
+
 class PeerMan : public ValidationNotifications
 {
 public:
@@ -55,6 +57,8 @@ public:
 
     uint64_t LocalServices() const;
     const PeerManOptions& Options() const { return m_opts; }
+    /** Address relay (addr, addrv2, getaddr); without one, addresses are ignored. */
+    void SetAddrRelay(AddrRelay* relay) { m_addr_relay = relay; }
 
     // ---- network thread (called by Connman) ----
     void InitializePeer(Peer& peer);
@@ -134,5 +138,6 @@ private:
     TxOrphanage m_orphanage;
     int64_t m_stalling_timeout_s;
     int m_sync_started{0};
-    std::deque<int64_t> m_hb_peers;  // peers we asked for high-bandwidth compact blocks (at most 3)
+    std::deque<int64_t> m_hb_peers;
+    AddrRelay* m_addr_relay{nullptr};  // peers we asked for high-bandwidth compact blocks (at most 3)
 };

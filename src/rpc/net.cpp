@@ -2,6 +2,7 @@
 // getaddednodeinfo, getnettotals, getnetworkinfo, setban, listbanned, clearbanned, setnetworkactive.
 #include "rpc/net.h"
 
+#include "net/addr_relay.h"
 #include "net/banman.h"
 #include "net/connman.h"
 #include "net/peerman.h"
@@ -183,10 +184,13 @@ RpcMethod GetPeerInfo(NodeContext& node, NetRpcContext& net)
                     JsonValue inflight = JsonValue::Array();
                     for (int h : s.inflight) inflight.PushBack(h);
                     o.PushKV("inflight", std::move(inflight));
-                    o.PushKV("addr_relay_enabled", false);
+                    const auto addr_stats = net.addr_relay ? net.addr_relay->Stats(p.id) : std::pair<uint64_t, uint64_t>{};
+                    o.PushKV("addr_relay_enabled", net.addr_relay && net.addr_relay->RelayEnabled(p.id));
                     o.PushKV("addr_processed", p.addr_processed);
-                    o.PushKV("addr_rate_limited", 0);
-                    o.PushKV("permissions", JsonValue::Array());
+                    o.PushKV("addr_rate_limited", addr_stats.second);
+                    JsonValue permissions = JsonValue::Array();
+                    for (const std::string& perm : PermissionsToStrings(p.permissions)) permissions.PushBack(perm);
+                    o.PushKV("permissions", std::move(permissions));
                     o.PushKV("minfeefilter", ValueFromAmount(p.fee_filter_received));
                     JsonValue sent = JsonValue::Object();
                     for (const auto& [k, v] : p.sent_per_msg) sent.PushKV(k, v);
@@ -581,4 +585,5 @@ void RegisterNetRpcCommands(RpcTable& table, NodeContext& node, NetRpcContext& n
     table.Register("network", ListBanned(node, net));
     table.Register("network", ClearBanned(net));
     table.Register("network", SetNetworkActive(net));
+    RegisterNetAddrRpcCommands(table, node, net);
 }
