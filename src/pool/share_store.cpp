@@ -32,6 +32,11 @@ public:
         return *this;
     }
     int Step() { return sqlite3_step(m_stmt); }
+    void Reset()
+    {
+        sqlite3_reset(m_stmt);
+        sqlite3_clear_bindings(m_stmt);
+    }
     std::string Text(int c) const
     {
         const unsigned char* t = sqlite3_column_text(m_stmt, c);
@@ -66,7 +71,8 @@ std::unique_ptr<ShareStore> ShareStore::Open(const std::filesystem::path& file, 
         " difficulty REAL NOT NULL, time INTEGER NOT NULL);"
         "CREATE INDEX IF NOT EXISTS shares_time ON shares(time);"
         "CREATE TABLE IF NOT EXISTS blocks (hash TEXT PRIMARY KEY, height INTEGER NOT NULL, worker TEXT NOT NULL,"
-        " time INTEGER NOT NULL, accepted INTEGER NOT NULL);";
+        " time INTEGER NOT NULL, accepted INTEGER NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS payout_index (descriptor TEXT PRIMARY KEY, next_index INTEGER NOT NULL);";
     if (!store->Exec(schema)) {
         if (error) *error = "cannot initialise pool database " + file.string() + ": " + sqlite3_errmsg(db);
         return nullptr;
@@ -121,6 +127,34 @@ bool ShareStore::AddAccepted(const std::string& worker, const std::string& site,
     return Exec("COMMIT");
 }
 
+bool ShareStore::AddAcceptedBatch(const std::vector<AcceptedShare>& shares)
+{
+    if (shares.empty()) return true;
+    std::lock_guard lock(m_mutex);
+    if (!Exec("BEGIN IMMEDIATE")) return false;
+    bool ok = true;
+    {
+        Stmt ins(m_db, "INSERT INTO shares (worker, difficulty, time) VALUES (?1, ?2, ?3)");
+        ok = static_cast<bool>(ins);
+        for (size_t i = 0; ok && i < shares.size(); ++i) {
+            const AcceptedShare& s = shares[i];
+            ok = UpsertWorker(s.worker, s.site, 1, 0, s.difficulty, 0, s.time);
+            if (ok) ok = ins.Bind(1, s.worker).Bind(2, s.difficulty).Bind(3, s.time).Step() == SQLITE_DONE;
+            ins.Reset();
+            if (ok && ++m_inserts % 1024 == 0) {
+                // Bounded table: drop rows that are both outside the kept window and older than a day.
+                Stmt d(m_db, "DELETE FROM shares WHERE id <= (SELECT MAX(id) FROM shares) - ?1 AND time < ?2");
+                ok = d && d.Bind(1, m_keep).Bind(2, s.time - 86400).Step() == SQLITE_DONE;
+            }
+        }
+    }
+    if (!ok) {
+        Exec("ROLLBACK");
+        return false;
+    }
+    return Exec("COMMIT");
+}
+
 bool ShareStore::AddRejected(const std::string& worker, const std::string& site, int64_t time)
 {
     std::lock_guard lock(m_mutex);
@@ -135,8 +169,8 @@ bool ShareStore::AddBlock(const FoundBlock& block)
     bool ok = s && s.Bind(1, block.hash).Bind(2, int64_t{block.height}).Bind(3, block.worker).Bind(4, block.time)
                            .Bind(5, int64_t{block.accepted}).Step() == SQLITE_DONE;
     if (ok && block.accepted) {
-        Stmt u(m_db, "UPDATE workers SET blocks = blocks + 1 WHERE name = ?1");
-        ok = u && u.Bind(1, block.worker).Step() == SQLITE_DONE;
+        // The block's share may still wait in the pool's group commit: create the worker's row if need be.
+        ok = UpsertWorker(block.worker, block.site, 0, 0, 0, 1, block.time);
     }
     if (!ok) {
         Exec("ROLLBACK");
@@ -191,9 +225,31 @@ std::vector<FoundBlock> ShareStore::Blocks() const
     Stmt s(m_db, "SELECT hash, height, worker, time, accepted FROM blocks ORDER BY height, time");
     if (!s) return out;
     while (s.Step() == SQLITE_ROW) {
-        out.push_back(FoundBlock{s.Text(0), static_cast<int>(s.Int(1)), s.Text(2), s.Int(3), s.Int(4) != 0});
+        out.push_back(FoundBlock{s.Text(0), static_cast<int>(s.Int(1)), s.Text(2), s.Int(3), s.Int(4) != 0, ""});
     }
     return out;
+}
+
+std::optional<int64_t> ShareStore::NextPayoutIndex(const std::string& descriptor) const
+{
+    std::lock_guard lock(m_mutex);
+    Stmt s(m_db, "SELECT next_index FROM payout_index WHERE descriptor = ?1");
+    if (!s) return std::nullopt;
+    s.Bind(1, descriptor);
+    const int rc = s.Step();
+    if (rc == SQLITE_ROW) return s.Int(0);
+    if (rc == SQLITE_DONE) return int64_t{0};
+    return std::nullopt;
+}
+
+bool ShareStore::UsePayoutIndex(const std::string& descriptor, int64_t index)
+{
+    std::lock_guard lock(m_mutex);
+    // One statement is one (autocommit) transaction: durable before it returns (synchronous=FULL).
+    Stmt s(m_db,
+           "INSERT INTO payout_index (descriptor, next_index) VALUES (?1, ?2) ON CONFLICT(descriptor) DO UPDATE SET "
+           "next_index = MAX(next_index, ?2)");
+    return s && s.Bind(1, descriptor).Bind(2, index + 1).Step() == SQLITE_DONE;
 }
 
 }  // namespace pool

@@ -37,6 +37,14 @@ struct FoundBlock {
     std::string worker;
     int64_t time{0};
     bool accepted{false};
+    std::string site;  // of the worker (AddBlock creates the worker's row when the block is its first share)
+};
+
+struct AcceptedShare {
+    std::string worker;
+    std::string site;
+    double difficulty{0};
+    int64_t time{0};
 };
 
 class ShareStore
@@ -52,6 +60,8 @@ public:
 
     /** An accepted share: one committed (fsynced) transaction before the miner hears "true". */
     bool AddAccepted(const std::string& worker, const std::string& site, double difficulty, int64_t time);
+    /** Accepted shares in one committed transaction (the pool's group commit): all recorded or none. */
+    bool AddAcceptedBatch(const std::vector<AcceptedShare>& shares);
     bool AddRejected(const std::string& worker, const std::string& site, int64_t time);
     bool AddBlock(const FoundBlock& block);
 
@@ -60,6 +70,13 @@ public:
     /** The last `count` accepted shares grouped by worker (PPLNS). */
     std::vector<WindowEntry> Window(int64_t count) const;
     std::vector<FoundBlock> Blocks() const;
+
+    /** Descriptor payouts: the first child index of descriptor (its canonical text) that no found block has paid
+     *  (0 for a new descriptor); nullopt on a database error. */
+    std::optional<int64_t> NextPayoutIndex(const std::string& descriptor) const;
+    /** Marks index as paid by a found block: the next index becomes at least index + 1, committed (fsynced) before
+     *  the block leaves the pool, so a restart never pays the same address twice. */
+    bool UsePayoutIndex(const std::string& descriptor, int64_t index);
 
 private:
     explicit ShareStore(sqlite3* db, int64_t keep) : m_db(db), m_keep(keep) {}
