@@ -1,5 +1,6 @@
-// Durable share accounting of the Stratum pool: per-worker counters, accepted shares (the PPLNS window) and found
-// blocks in SQLite (WAL, synchronous=FULL), so nothing acknowledged to a miner is lost on restart or crash.
+// Durable share accounting of the Stratum pool: per-worker counters, accepted shares (the PPLNS window), found
+// blocks and the descriptor payout index in SQLite (src/sqlite: WAL, synchronous=FULL), so nothing acknowledged to
+// a miner is lost on restart or crash.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +11,9 @@
 #include <string>
 #include <vector>
 
-struct sqlite3;
+namespace sql {
+class Database;
+}
 
 namespace pool {
 
@@ -79,11 +82,8 @@ public:
     bool UsePayoutIndex(const std::string& descriptor, int64_t index);
 
 private:
-    explicit ShareStore(sqlite3* db, int64_t keep) : m_db(db), m_keep(keep) {}
-    bool Exec(const std::string& sql) const;
-    bool UpsertWorker(const std::string& worker, const std::string& site, int64_t accepted, int64_t rejected,
-                      double work, int64_t blocks, int64_t time);
-    sqlite3* m_db;
+    ShareStore(std::unique_ptr<sql::Database> db, int64_t keep);
+    std::unique_ptr<sql::Database> m_db;
     int64_t m_keep;
     int64_t m_inserts{0};
     mutable std::mutex m_mutex;
