@@ -634,6 +634,8 @@ int main(int argc, char** argv)
     std::string dashboard_error;
     std::unique_ptr<DashboardService> dashboard = DashboardService::Start(args, node, dashboard_error);
     if (!dashboard && !dashboard_error.empty()) return Fail("Dashboard: " + dashboard_error);
+    // The pool panel (the dashboard is reset before the pool stops, so the pointer outlives every request).
+    if (dashboard && stratum) dashboard->SetPoolSource([pool = stratum.get()] { return pool->Panel(); });
     LogPrintf("Sovereign is ready: height %d\n", node.chainman->Chain().Height());
 
     auto last_peers_dump = std::chrono::steady_clock::now();

@@ -2,8 +2,11 @@
 // RPC reads (jobs, counters) are guarded by Impl::mutex. Blocks go to ProcessNewBlock without that lock held.
 #include "pool/pool.h"
 
+#include "pool/stratum_message.h"
 #include "address/destination.h"
 #include "node/miner.h"
+#include "node/validation.h"
+#include "planner/planner.h"
 #include "util/args.h"
 #include "util/hex.h"
 #include "util/logging.h"
@@ -15,6 +18,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <set>
@@ -33,7 +37,9 @@ void RegisterPoolArgs(ArgsManager& args)
     args.AddArg("-stratum", "Run the Stratum v1 mining pool (default: 0)", A::ALLOW_ANY, C);
     args.AddArg("-stratumbind=<addr>", "Bind the Stratum pool to this address (default: 0.0.0.0)", A::ALLOW_ANY, C);
     args.AddArg("-stratumport=<port>", "Listen for Stratum miners on <port> (default: 3333)", A::ALLOW_ANY, C);
-    args.AddArg("-stratumpayout=<address>", "Address the pool's coinbase pays (required with -stratum)",
+    args.AddArg("-stratumpayout=<address|descriptor>",
+                "Address or output descriptor the pool's coinbase pays (required with -stratum). A ranged descriptor "
+                "(.../*) pays a fresh child address in every block the pool finds",
                 A::ALLOW_ANY, C);
     args.AddArg("-stratumcoinbasetag=<text>", "Text placed in the coinbase scriptSig (default: /Sovereign/)",
                 A::ALLOW_ANY, C);
@@ -45,6 +51,12 @@ void RegisterPoolArgs(ArgsManager& args)
     args.AddArg("-stratumjobinterval=<seconds>", "Refresh the job from the mempool every <seconds> (default: 30)",
                 A::ALLOW_ANY, C);
     args.AddArg("-stratumpplnswindow=<n>", "Shares in the PPLNS window (default: 10000)", A::ALLOW_ANY, C);
+    args.AddArg("-stratumplanmegawatts=<MW>",
+                "Power of the planned mining sites: the dashboard compares the pool with this plan (default: none)",
+                A::ALLOW_ANY, C);
+    args.AddArg("-stratumplanefficiency=<J/TH>", "Machine efficiency of the plan (required with -stratumplanmegawatts)",
+                A::ALLOW_ANY, C);
+    args.AddArg("-stratumplanmachineth=<TH/s>", "Hashrate of one planned machine (default: 200)", A::ALLOW_ANY, C);
 }
 
 namespace {
@@ -89,18 +101,12 @@ bool PoolOptionsFromArgs(const ArgsManager& args, const NodeContext& node, PoolO
         return false;
     }
     o.port = static_cast<uint16_t>(port);
-    o.payout_address = args.GetArg("-stratumpayout", "");
-    if (o.payout_address.empty()) {
-        *error = "-stratum needs -stratumpayout=<address> (where the coinbase pays)";
+    const std::string payout = args.GetArg("-stratumpayout", "");
+    if (payout.empty()) {
+        *error = "-stratum needs -stratumpayout=<address or descriptor> (where the coinbase pays)";
         return false;
     }
-    std::string derr;
-    const Destination dest = DecodeDestination(o.payout_address, node.params->chain, &derr);
-    if (!IsValidDestination(dest)) {
-        *error = "Invalid -stratumpayout address '" + o.payout_address + "'" + (derr.empty() ? "" : ": " + derr);
-        return false;
-    }
-    o.payout_script = GetScriptForDestination(dest);
+    if (!SetPoolPayout(payout, node.params->chain, o, error)) return false;
     o.coinbase_tag = args.GetArg("-stratumcoinbasetag", "/Sovereign/");
     bool ok = true;
     o.start_difficulty = regtest ? 0.0001 : 1024;
@@ -120,10 +126,87 @@ bool PoolOptionsFromArgs(const ArgsManager& args, const NodeContext& node, PoolO
     o.job_refresh_seconds = static_cast<int>(std::clamp<int64_t>(args.GetIntArg("-stratumjobinterval", 30), 1, 3600));
     o.pplns_window = std::max<int64_t>(args.GetIntArg("-stratumpplnswindow", 10000), 1);
     o.db_file = node.data_dir / "pool.sqlite";
+    if (auto v = args.GetArg("-stratumplanmegawatts")) {
+        o.plan_megawatts = ParseDouble(*v, &ok);
+        if (ok) o.plan_efficiency_j_per_th = ParseDouble(args.GetArg("-stratumplanefficiency", ""), &ok);
+        if (ok) {
+            if (auto th = args.GetArg("-stratumplanmachineth")) o.plan_machine_th = ParseDouble(*th, &ok);
+        }
+        if (!ok || !(o.plan_megawatts > 0) || !(o.plan_efficiency_j_per_th > 0) || !(o.plan_machine_th > 0)) {
+            *error = "-stratumplanmegawatts needs positive -stratumplanefficiency (and -stratumplanmachineth)";
+            return false;
+        }
+    }
+    return true;
+}
+
+bool DerivePayout(const Descriptor& desc, int64_t index, Chain chain, Script& script, std::string& address)
+{
+    // BIP32: unhardened children are 0 .. 2^31 - 1.
+    if (index < 0 || index > 0x7fffffff) return false;
+    FlatSigningProvider provider;
+    std::vector<Script> scripts;
+    if (!desc.Expand(static_cast<int>(index), scripts, provider) || scripts.size() != 1) return false;
+    Destination dest;
+    script = scripts[0];
+    address = ExtractDestination(script, dest) ? EncodeDestination(dest, chain) : "";
+    return true;
+}
+
+bool SetPoolPayout(const std::string& text, Chain chain, PoolOptions& o, std::string* error)
+{
+    o.payout_address = text;
+    o.payout_descriptor.reset();
+    o.payout_descriptor_key.clear();
+    if (text.find('(') == std::string::npos) {
+        std::string derr;
+        const Destination dest = DecodeDestination(text, chain, &derr);
+        if (!IsValidDestination(dest)) {
+            *error = "Invalid -stratumpayout address '" + text + "'" + (derr.empty() ? "" : ": " + derr);
+            return false;
+        }
+        o.payout_script = GetScriptForDestination(dest);
+        return true;
+    }
+    std::string derr;
+    auto descs = ParseDescriptor(text, chain, derr);
+    if (descs.empty()) {
+        *error = "Invalid -stratumpayout descriptor: " + derr;
+        return false;
+    }
+    // combo() expands to several scripts: a coinbase pays one.
+    if (!descs[0]->IsSingleType()) {
+        *error = "Invalid -stratumpayout descriptor: combo() has no single output script";
+        return false;
+    }
+    std::shared_ptr<const Descriptor> desc(std::move(descs[0]));
+    std::string address;
+    if (!DerivePayout(*desc, 0, chain, o.payout_script, address)) {
+        *error = "Invalid -stratumpayout descriptor: cannot derive its scripts (hardened steps need private keys)";
+        return false;
+    }
+    if (desc->IsRange()) {
+        o.payout_descriptor = std::move(desc);
+        o.payout_descriptor_key = o.payout_descriptor->ToString();
+    }
     return true;
 }
 
 struct Connection;
+
+/** Shares remembered per job for duplicate detection. A job that reaches it is replaced (its shares are then
+ *  stale), so the sets stay bounded: at most this many 8-byte keys for each of the 8 jobs kept. */
+inline constexpr size_t MAX_SHARES_PER_JOB = 32768;
+
+/** An accepted share waiting for the group commit; the miner hears "true" only after it. */
+struct PendingShare {
+    std::shared_ptr<Connection> conn;
+    JsonValue id;
+    std::string worker;
+    std::string site;
+    double difficulty{0};
+    int64_t time{0};
+};
 
 struct StratumPool::Impl {
     Impl(NodeContext& n, const PoolOptions& o) : node(n), opts(o) {}
@@ -135,9 +218,12 @@ struct StratumPool::Impl {
     std::thread thread;
     std::unique_ptr<ShareStore> store;
     std::set<std::shared_ptr<Connection>> conns;  // network thread only
-    std::map<std::string, std::unordered_set<std::string>> seen;  // job id -> share hashes (network thread only)
+    // job id -> low 64 bits of each accepted share's hash (network thread only); bounded by MAX_SHARES_PER_JOB.
+    std::map<std::string, std::unordered_set<uint64_t>> seen;
+    std::vector<PendingShare> pending;  // network thread only
     uint32_t next_extranonce1{0};
     uint64_t next_job{1};
+    int64_t payout_index{-1};  // descriptor payouts: the next unused child (network thread only)
 
     mutable std::mutex mutex;  // guards everything below
     std::map<std::string, std::shared_ptr<const Job>> jobs;
@@ -165,10 +251,14 @@ struct StratumPool::Impl {
         return it == jobs.end() ? nullptr : it->second;
     }
     void SubmitBlock(const Job& job, const Submission& sub, const ShareResult& share, const std::string& worker);
+    /** Queues an accepted share; the first one schedules CommitPending behind the reads already waiting. */
+    void QueueAccepted(PendingShare share);
+    /** Group commit: every queued share in one fsynced transaction, then the replies. */
+    void CommitPending();
 };
 
 struct Connection : std::enable_shared_from_this<Connection> {
-    Connection(StratumPool::Impl& p, tcp::socket s) : pool(p), socket(std::move(s)), buffer(16 * 1024) {}
+    Connection(StratumPool::Impl& p, tcp::socket s) : pool(p), socket(std::move(s)), buffer(MAX_STRATUM_LINE) {}
     StratumPool::Impl& pool;
     tcp::socket socket;
     asio::streambuf buffer;
@@ -191,9 +281,11 @@ struct Connection : std::enable_shared_from_this<Connection> {
     void Close();
     void Handle(const std::string& line);
     void Reply(const JsonValue& id, JsonValue result);
+    void ReplyError(const JsonValue& id, int code, const std::string& text);
     void SendDifficulty();
     void SendJob(const Job& job, bool clean);
-    JsonValue Submit(const JsonValue& params, int& code, std::string& message);
+    /** True when the share was accepted and queued (answered after the commit); else code and message say why. */
+    bool Submit(const JsonValue& params, const JsonValue& id, int& code, std::string& message);
     void Vardiff(bool share);
     void Retarget(double next)
     {
@@ -213,10 +305,18 @@ void Connection::Read()
             self->Close();
             return;
         }
-        std::string line(asio::buffers_begin(self->buffer.data()), asio::buffers_begin(self->buffer.data()) + n);
-        self->buffer.consume(n);
-        while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-        if (!line.empty()) self->Handle(line);
+        // Every complete line already received, not only the first: pipelined submissions then share one group
+        // commit.
+        while (!self->closed && n > 0) {
+            std::string line(asio::buffers_begin(self->buffer.data()), asio::buffers_begin(self->buffer.data()) + n);
+            self->buffer.consume(n);
+            while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+            if (!line.empty()) self->Handle(line);
+            const auto data = self->buffer.data();
+            const auto end = asio::buffers_end(data);
+            const auto nl = std::find(asio::buffers_begin(data), end, '\n');
+            n = nl == end ? 0 : static_cast<size_t>(nl - asio::buffers_begin(data)) + 1;
+        }
         if (!self->closed) self->Read();
     });
 }
@@ -263,6 +363,19 @@ void Connection::Reply(const JsonValue& id, JsonValue result)
     r.PushKV("id", id);
     r.PushKV("result", std::move(result));
     r.PushKV("error", JsonValue());
+    Send(r);
+}
+
+void Connection::ReplyError(const JsonValue& id, int code, const std::string& text)
+{
+    JsonValue err = JsonValue::Array();
+    err.PushBack(code);
+    err.PushBack(text);
+    err.PushBack(JsonValue());
+    JsonValue r = JsonValue::Object();
+    r.PushKV("id", id);
+    r.PushKV("result", JsonValue());
+    r.PushKV("error", std::move(err));
     Send(r);
 }
 
@@ -318,17 +431,14 @@ void Connection::Vardiff(bool share)
     Retarget(difficulty * factor);
 }
 
-JsonValue Connection::Submit(const JsonValue& params, int& code, std::string& message)
+bool Connection::Submit(const JsonValue& params, const JsonValue& id, int& code, std::string& message)
 {
     auto reject = [&](int c, const char* m) {
         code = c;
         message = m;
-        return JsonValue();
+        return false;
     };
-    if (!params.IsArray() || params.size() < 5 || params.size() > 6) return reject(REJECT_OTHER, "Malformed submission");
-    for (size_t i = 0; i < params.size(); ++i) {
-        if (!params[i].IsStr()) return reject(REJECT_OTHER, "Malformed submission");
-    }
+    if (!IsSubmitShape(params)) return reject(REJECT_OTHER, "Malformed submission");
     if (!subscribed) return reject(REJECT_NOT_SUBSCRIBED, "Not subscribed");
     const std::string worker = params[0].GetValStr();
     std::string site;
@@ -343,25 +453,26 @@ JsonValue Connection::Submit(const JsonValue& params, int& code, std::string& me
         return reject(c, m);
     };
     if (!workers.count(worker)) return count_reject(REJECT_UNAUTHORIZED, "Unauthorized worker");
+    SubmitParams p;
+    switch (ParseSubmitParams(params, EXTRANONCE2_SIZE, p)) {
+    case SubmitParse::OK: break;
+    case SubmitParse::BAD_EXTRANONCE2: return count_reject(REJECT_OTHER, "Invalid extranonce2 size");
+    case SubmitParse::MALFORMED: return count_reject(REJECT_OTHER, "Malformed submission");
+    }
     Submission sub;
     sub.extranonce1 = extranonce1;
-    auto en2 = TryParseHex(params[2].GetValStr());
-    auto ntime = ParseHex32(params[3].GetValStr());
-    auto nonce = ParseHex32(params[4].GetValStr());
-    if (!en2 || en2->size() != EXTRANONCE2_SIZE) return count_reject(REJECT_OTHER, "Invalid extranonce2 size");
-    if (!ntime || !nonce) return count_reject(REJECT_OTHER, "Malformed submission");
-    sub.extranonce2 = std::move(*en2);
-    sub.ntime = *ntime;
-    sub.nonce = *nonce;
-    if (params.size() == 6) {
-        auto bits = ParseHex32(params[5].GetValStr());
-        if (!bits) return count_reject(REJECT_OTHER, "Malformed submission");
+    sub.extranonce2 = std::move(p.extranonce2);
+    sub.ntime = p.ntime;
+    sub.nonce = p.nonce;
+    if (p.has_version_bits) {
         // BIP310: only bits inside the negotiated mask may change.
-        if (!version_rolling || (*bits & ~version_mask) != 0) return count_reject(REJECT_OTHER, "Invalid version bits");
-        sub.version_bits = *bits;
+        if (!version_rolling || (p.version_bits & ~version_mask) != 0) {
+            return count_reject(REJECT_OTHER, "Invalid version bits");
+        }
+        sub.version_bits = p.version_bits;
         sub.has_version_bits = true;
     }
-    auto job = pool.FindJob(params[1].GetValStr());
+    auto job = pool.FindJob(p.job_id);
     if (!job) return count_reject(REJECT_STALE, "Job not found (stale)");
     // ntime may roll forward (at most the two hours a block may be ahead), never below the template's.
     if (sub.ntime < job->block.header.time || sub.ntime > job->block.header.time + 7000) {
@@ -370,52 +481,33 @@ JsonValue Connection::Submit(const JsonValue& params, int& code, std::string& me
     const double diff = std::min(difficulty, prev_difficulty > 0 ? prev_difficulty : difficulty);
     const ShareResult r = CheckShare(*job, sub, TargetFromDifficulty(diff));
     auto& seen = pool.seen[job->id];
-    const std::string key = r.hash.GetHex();
+    // The low bytes of the hash (the high ones are the zeros every share has): a 64-bit key per share.
+    uint64_t key = 0;
+    std::memcpy(&key, r.hash.data(), sizeof(key));
     if (seen.count(key)) return count_reject(REJECT_DUPLICATE, "Duplicate share");
     if (!r.meets_share && !r.meets_network) return count_reject(REJECT_LOW_DIFFICULTY, "Low difficulty share");
+    if (seen.size() >= MAX_SHARES_PER_JOB && !r.meets_network) {
+        // The job has had its share of shares: hand out a fresh one (a block still counts, whatever the job).
+        if (auto current = pool.CurrentJob(); current && current->id == job->id) pool.RefreshJob(false);
+        return count_reject(REJECT_STALE, "Job full (stale)");
+    }
     seen.insert(key);
     // Credit the difficulty the connection is at (the one the miner was asked for).
-    if (!pool.store->AddAccepted(worker, site, diff, now)) {
-        return count_reject(REJECT_OTHER, "Share could not be recorded");
-    }
-    {
-        std::lock_guard lock(pool.mutex);
-        ++pool.accepted;
-    }
+    pool.QueueAccepted(PendingShare{shared_from_this(), id, worker, site, diff, now});
     if (r.meets_network) pool.SubmitBlock(*job, sub, r, worker);
     Vardiff(true);
-    return JsonValue(true);
+    return true;
 }
 
 void Connection::Handle(const std::string& line)
 {
-    auto msg = JsonValue::Parse(line);
-    if (!msg || !msg->IsObject() || !(*msg)["method"].IsStr()) {
-        JsonValue err = JsonValue::Array();
-        err.PushBack(REJECT_OTHER);
-        err.PushBack("Malformed request");
-        err.PushBack(JsonValue());
-        JsonValue r = JsonValue::Object();
-        r.PushKV("id", msg && msg->IsObject() ? (*msg)["id"] : JsonValue());
-        r.PushKV("result", JsonValue());
-        r.PushKV("error", std::move(err));
-        Send(r);
-        return;
-    }
-    const JsonValue& id = (*msg)["id"];
-    const std::string& method = (*msg)["method"].GetValStr();
-    const JsonValue& params = (*msg)["params"];
-    auto error = [&](int code, const std::string& text) {
-        JsonValue err = JsonValue::Array();
-        err.PushBack(code);
-        err.PushBack(text);
-        err.PushBack(JsonValue());
-        JsonValue r = JsonValue::Object();
-        r.PushKV("id", id);
-        r.PushKV("result", JsonValue());
-        r.PushKV("error", std::move(err));
-        Send(r);
-    };
+    JsonValue bad_id;
+    auto msg = ParseStratumRequest(line, &bad_id);
+    if (!msg) return ReplyError(bad_id, REJECT_OTHER, "Malformed request");
+    const JsonValue& id = msg->id;
+    const std::string& method = msg->method;
+    const JsonValue& params = msg->params;
+    auto error = [&](int code, const std::string& text) { ReplyError(id, code, text); };
     if (method == "mining.subscribe") {
         const std::string en1 = HexStr(extranonce1);
         JsonValue subs = JsonValue::Array();
@@ -455,9 +547,7 @@ void Connection::Handle(const std::string& line)
                 uint32_t requested = 0xffffffff;
                 const JsonValue& m = opts["version-rolling.mask"];
                 if (m.IsStr()) {
-                    std::string padded = m.GetValStr();
-                    if (padded.size() < 8) padded.insert(0, 8 - padded.size(), '0');
-                    auto v = ParseHex32(padded);
+                    auto v = ParseVersionMask(m);
                     if (!v) return error(REJECT_OTHER, "Malformed request");
                     requested = *v;
                 }
@@ -471,9 +561,9 @@ void Connection::Handle(const std::string& line)
         }
         Reply(id, std::move(result));
     } else if (method == "mining.suggest_difficulty") {
-        bool ok = params.IsArray() && params.size() >= 1 && params[0].IsNum();
-        double d = ok ? ParseDouble(params[0].GetValStr(), &ok) : 0;
-        if (!ok || !(d > 0)) return error(REJECT_OTHER, "Malformed request");
+        const auto suggested = ParseSuggestedDifficulty(params);
+        if (!suggested) return error(REJECT_OTHER, "Malformed request");
+        const double d = *suggested;
         prev_difficulty = 0;
         difficulty = 0;  // force a set_difficulty even when unchanged
         Retarget(d);
@@ -486,9 +576,8 @@ void Connection::Handle(const std::string& line)
     } else if (method == "mining.submit") {
         int code = 0;
         std::string text;
-        JsonValue result = Submit(params, code, text);
-        if (code) return error(code, text);
-        Reply(id, std::move(result));
+        if (Submit(params, id, code, text)) return;  // answered after the group commit
+        error(code, text);
     } else {
         error(REJECT_OTHER, "Unknown method");
     }
@@ -521,12 +610,25 @@ void StratumPool::Impl::RefreshJob(bool clean)
 {
     ChainstateManager& cm = *node.chainman;
     std::string error;
-    auto tmpl = CreateNewBlockFromMempool(cm, node.mempool.get(), opts.payout_script, &error);
+    Script payout = opts.payout_script;
+    std::string payout_address = opts.payout_address;
+    bool derived = true;
+    if (opts.payout_descriptor) {
+        // Pays the next child no found block has used; it advances when a block pays it (SubmitBlock), so the
+        // addresses stay gap-free for the wallet that watches the descriptor.
+        derived = DerivePayout(*opts.payout_descriptor, payout_index, node.params->chain, payout, payout_address);
+        if (!derived) error = "cannot derive payout index " + std::to_string(payout_index) + " of the descriptor";
+    }
+    auto tmpl = derived ? CreateNewBlockFromMempool(cm, node.mempool.get(), payout, &error) : std::nullopt;
     std::optional<Job> job;
     if (tmpl) {
         char id[17];
         std::snprintf(id, sizeof(id), "%llx", static_cast<unsigned long long>(next_job++));
         job = MakeJob(id, tmpl->block, tmpl->height, opts.coinbase_tag, &error);
+    }
+    if (job) {
+        job->payout_index = opts.payout_descriptor ? payout_index : -1;
+        job->payout_address = payout_address;
     }
     if (!job) {
         std::lock_guard lock(mutex);
@@ -584,6 +686,13 @@ void StratumPool::Impl::SubmitBlock(const Job& job, const Submission& sub, const
                                     const std::string& worker)
 {
     auto block = std::make_shared<const Block>(AssembleBlock(job, sub, share.header));
+    if (job.payout_index >= 0) {
+        // Record the child as used before the block can reach anyone: a restart must never pay it again.
+        if (!store->UsePayoutIndex(opts.payout_descriptor_key, job.payout_index)) {
+            LogPrintf("pool: could not record payout index %lld as used\n", static_cast<long long>(job.payout_index));
+        }
+        payout_index = std::max(payout_index, job.payout_index + 1);
+    }
     BlockValidationState state;
     bool new_block = false;
     const bool ok = node.chainman->ProcessNewBlock(block, true, true, &new_block, &state);
@@ -595,7 +704,38 @@ void StratumPool::Impl::SubmitBlock(const Job& job, const Submission& sub, const
         std::lock_guard lock(mutex);
         ++(ok ? blocks : blocks_rejected);
     }
-    store->AddBlock(FoundBlock{share.hash.GetHex(), job.height, worker, UnixNow(), ok});
+    std::string site;
+    ParseWorker(worker, site);
+    store->AddBlock(FoundBlock{share.hash.GetHex(), job.height, worker, UnixNow(), ok, site});
+}
+
+void StratumPool::Impl::QueueAccepted(PendingShare share)
+{
+    if (pending.empty()) asio::post(io, [this] { CommitPending(); });
+    pending.push_back(std::move(share));
+}
+
+void StratumPool::Impl::CommitPending()
+{
+    std::vector<PendingShare> batch;
+    batch.swap(pending);
+    if (batch.empty()) return;
+    std::vector<AcceptedShare> records;
+    records.reserve(batch.size());
+    for (const PendingShare& p : batch) records.push_back(AcceptedShare{p.worker, p.site, p.difficulty, p.time});
+    const bool ok = store->AddAcceptedBatch(records);
+    {
+        std::lock_guard lock(mutex);
+        (ok ? accepted : rejected) += static_cast<int64_t>(batch.size());
+    }
+    for (const PendingShare& p : batch) {
+        if (ok) {
+            p.conn->Reply(p.id, true);
+        } else {
+            store->AddRejected(p.worker, p.site, p.time);
+            p.conn->ReplyError(p.id, REJECT_OTHER, "Share could not be recorded");
+        }
+    }
 }
 
 std::unique_ptr<StratumPool> StratumPool::Start(NodeContext& node, const PoolOptions& options, std::string* error)
@@ -605,6 +745,14 @@ std::unique_ptr<StratumPool> StratumPool::Start(NodeContext& node, const PoolOpt
     Impl& impl = *pool->m_impl;
     impl.store = ShareStore::Open(options.db_file, error, std::max<int64_t>(options.pplns_window * 10, 100000));
     if (!impl.store) return nullptr;
+    if (options.payout_descriptor) {
+        auto next = impl.store->NextPayoutIndex(options.payout_descriptor_key);
+        if (!next) {
+            *error = "cannot read the payout index from the pool database";
+            return nullptr;
+        }
+        impl.payout_index = *next;
+    }
     try {
         tcp::endpoint ep(asio::ip::make_address(options.bind), options.port);
         impl.acceptor.open(ep.protocol());
@@ -631,8 +779,9 @@ std::unique_ptr<StratumPool> StratumPool::Start(NodeContext& node, const PoolOpt
         }
     });
     node.notifications->Register(pool.get());
-    LogPrintf("Stratum pool listening on %s:%u, paying %s\n", options.bind.c_str(), pool->m_port,
-              options.payout_address.c_str());
+    LogPrintf("Stratum pool listening on %s:%u, paying %s%s\n", options.bind.c_str(), pool->m_port,
+              options.payout_address.c_str(),
+              options.payout_descriptor ? (" from index " + std::to_string(impl.payout_index)).c_str() : "");
     return pool;
 }
 
@@ -676,7 +825,10 @@ JsonValue StratumPool::Info() const
         r.PushKV("height", it->second->height);
         r.PushKV("network_difficulty", Real(DifficultyFromTarget(it->second->network_target)));
         r.PushKV("transactions", static_cast<uint64_t>(it->second->block.vtx.size() - 1));
+        r.PushKV("job_payout_address", it->second->payout_address);
+        if (it->second->payout_index >= 0) r.PushKV("job_payout_index", it->second->payout_index);
     }
+    if (impl.opts.payout_descriptor) r.PushKV("payout_descriptor", impl.opts.payout_descriptor_key);
     if (!impl.last_job_error.empty()) r.PushKV("job_error", impl.last_job_error);
     r.PushKV("start_difficulty", Real(impl.opts.start_difficulty));
     r.PushKV("min_difficulty", Real(impl.opts.min_difficulty));
@@ -780,6 +932,100 @@ JsonValue StratumPool::Shares(int64_t count) const
         blocks.PushBack(std::move(o));
     }
     r.PushKV("blocks", std::move(blocks));
+    return r;
+}
+
+JsonValue StratumPool::Panel() const
+{
+    const Impl& impl = *m_impl;
+    const int64_t now = UnixNow();
+    std::map<std::string, int> connected;
+    JsonValue r = JsonValue::Object();
+    double network_difficulty = 0;
+    int height = 0;
+    {
+        std::lock_guard lock(impl.mutex);
+        connected = impl.connected_workers;
+        auto it = impl.jobs.find(impl.current_job);
+        if (it != impl.jobs.end()) {
+            network_difficulty = DifficultyFromTarget(it->second->network_target);
+            height = it->second->height;
+        }
+        r.PushKV("connections", static_cast<uint64_t>(impl.connections));
+        r.PushKV("workers_connected", static_cast<uint64_t>(impl.connected_workers.size()));
+    }
+    struct Site {
+        int workers{0}, connected{0};
+        int64_t accepted{0}, rejected{0}, blocks{0};
+        double hashrate{0};
+    };
+    std::map<std::string, Site> sites;
+    int64_t accepted = 0, rejected = 0, blocks = 0;
+    double hashrate = 0;
+    for (const WorkerStats& w : impl.store->Workers(now, impl.opts.hashrate_window_seconds)) {
+        Site& s = sites[w.site];
+        ++s.workers;
+        s.connected += connected.count(w.worker) > 0;
+        s.accepted += w.accepted;
+        s.rejected += w.rejected;
+        s.blocks += w.blocks;
+        s.hashrate += w.hashrate;
+        accepted += w.accepted;
+        rejected += w.rejected;
+        blocks += w.blocks;
+        hashrate += w.hashrate;
+    }
+    r.PushKV("hashrate", Real(hashrate));
+    r.PushKV("accepted", accepted);
+    r.PushKV("rejected", rejected);
+    r.PushKV("blocks", blocks);
+    r.PushKV("height", height);
+    r.PushKV("network_difficulty", Real(network_difficulty));
+    JsonValue sj = JsonValue::Object();
+    for (const auto& [name, s] : sites) {
+        JsonValue o = JsonValue::Object();
+        o.PushKV("workers", s.workers);
+        o.PushKV("connected", s.connected);
+        o.PushKV("hashrate", Real(s.hashrate));
+        o.PushKV("accepted", s.accepted);
+        o.PushKV("rejected", s.rejected);
+        o.PushKV("blocks", s.blocks);
+        sj.PushKV(name, std::move(o));
+    }
+    r.PushKV("sites", std::move(sj));
+    if (impl.opts.plan_megawatts <= 0 || network_difficulty <= 0) {
+        r.PushKV("plan", JsonValue());
+        return r;
+    }
+    planner::SiteInputs site;
+    site.megawatts = impl.opts.plan_megawatts;
+    site.efficiency_j_per_th = impl.opts.plan_efficiency_j_per_th;
+    site.machine_th = impl.opts.plan_machine_th;
+    planner::ChainInputs chain;
+    chain.difficulty = network_difficulty;
+    chain.height = height;
+    chain.target_spacing_s = static_cast<double>(impl.node.params->consensus.pow_target_spacing);
+    const ConsensusParams& params = impl.node.params->consensus;
+    chain.subsidy_at = [&params](int h) { return GetBlockSubsidy(h, params); };
+    const planner::PlanResult plan = planner::MakePlan(site, chain, planner::ScenarioInputs{});
+    if (!plan.plan) {
+        r.PushKV("plan", JsonValue());
+        r.PushKV("plan_error", plan.error);
+        return r;
+    }
+    int64_t last_day = 0;
+    for (const FoundBlock& b : impl.store->Blocks()) last_day += b.accepted && b.time >= now - 86400;
+    const double expected = plan.plan->summary.hashrate_ths * 1e12;
+    JsonValue pj = JsonValue::Object();
+    pj.PushKV("megawatts", Real(site.megawatts));
+    pj.PushKV("efficiency_j_per_th", Real(site.efficiency_j_per_th));
+    pj.PushKV("machines", plan.plan->summary.machine_count);
+    pj.PushKV("expected_hashrate", Real(expected));
+    pj.PushKV("measured_hashrate", Real(hashrate));
+    pj.PushKV("hashrate_ratio", expected > 0 ? Real(hashrate / expected) : JsonValue());
+    pj.PushKV("expected_blocks_per_day", Real(plan.plan->summary.blocks_per_day));
+    pj.PushKV("measured_blocks_last_day", last_day);
+    r.PushKV("plan", std::move(pj));
     return r;
 }
 

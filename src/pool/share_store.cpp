@@ -1,161 +1,133 @@
-// SQLite share accounting (see share_store.h).
+// SQLite share accounting (see share_store.h), on the shared sql:: layer (src/sqlite/sqlite.h).
 #include "pool/share_store.h"
 
+#include "sqlite/sqlite.h"
 #include "util/logging.h"
-
-#include <sqlite3.h>
 
 #include <algorithm>
 
 namespace pool {
 namespace {
-/** A prepared statement that finalizes itself. */
-class Stmt
-{
-public:
-    Stmt(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &m_stmt, nullptr); }
-    ~Stmt() { sqlite3_finalize(m_stmt); }
-    explicit operator bool() const { return m_stmt != nullptr; }
-    Stmt& Bind(int i, const std::string& s)
-    {
-        sqlite3_bind_text(m_stmt, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
-        return *this;
-    }
-    Stmt& Bind(int i, int64_t v)
-    {
-        sqlite3_bind_int64(m_stmt, i, v);
-        return *this;
-    }
-    Stmt& Bind(int i, double v)
-    {
-        sqlite3_bind_double(m_stmt, i, v);
-        return *this;
-    }
-    int Step() { return sqlite3_step(m_stmt); }
-    std::string Text(int c) const
-    {
-        const unsigned char* t = sqlite3_column_text(m_stmt, c);
-        return t ? reinterpret_cast<const char*>(t) : "";
-    }
-    int64_t Int(int c) const { return sqlite3_column_int64(m_stmt, c); }
-    double Real(int c) const { return sqlite3_column_double(m_stmt, c); }
+constexpr const char* UPSERT_WORKER =
+    "INSERT INTO workers (name, site, accepted, rejected, accepted_work, blocks, last_share) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(name) DO UPDATE SET accepted = accepted + ?3, "
+    "rejected = rejected + ?4, accepted_work = accepted_work + ?5, blocks = blocks + ?6, "
+    "last_share = MAX(last_share, ?7)";
+constexpr const char* INSERT_SHARE = "INSERT INTO shares (worker, difficulty, time) VALUES (?1, ?2, ?3)";
+// Bounded table: drop rows that are both outside the kept window and older than a day.
+constexpr const char* PRUNE_SHARES = "DELETE FROM shares WHERE id <= (SELECT MAX(id) FROM shares) - ?1 AND time < ?2";
 
-private:
-    sqlite3_stmt* m_stmt{nullptr};
-};
+bool RunUpsertWorker(sql::Statement& s, const std::string& worker, const std::string& site, int64_t accepted,
+                     int64_t rejected, double work, int64_t blocks, int64_t time)
+{
+    s.Reset();
+    s.Bind(1, std::string_view(worker)).Bind(2, std::string_view(site)).Bind(3, accepted).Bind(4, rejected);
+    s.BindReal(5, work).Bind(6, blocks).Bind(7, time);
+    return s.Run();
+}
+
+/** Inserts the shares (and counts them on their workers) inside the caller's transaction. */
+bool InsertShares(sql::Database& db, const std::vector<AcceptedShare>& shares, int64_t keep, int64_t& inserts)
+{
+    sql::Statement upsert = db.Prepare(UPSERT_WORKER);
+    sql::Statement insert = db.Prepare(INSERT_SHARE);
+    if (!upsert.Ok() || !insert.Ok()) return false;
+    for (const AcceptedShare& s : shares) {
+        if (!RunUpsertWorker(upsert, s.worker, s.site, 1, 0, s.difficulty, 0, s.time)) return false;
+        insert.Reset();
+        if (!insert.Bind(1, std::string_view(s.worker)).BindReal(2, s.difficulty).Bind(3, s.time).Run()) return false;
+        if (++inserts % 1024 == 0) {
+            sql::Statement prune = db.Prepare(PRUNE_SHARES);
+            if (!prune.Bind(1, keep).Bind(2, s.time - 86400).Run()) return false;
+        }
+    }
+    return true;
+}
 }  // namespace
 
 std::unique_ptr<ShareStore> ShareStore::Open(const std::filesystem::path& file, std::string* error, int64_t keep_shares)
 {
-    sqlite3* db = nullptr;
-    if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                        nullptr) != SQLITE_OK) {
-        if (error) *error = "cannot open pool database " + file.string() + ": " + (db ? sqlite3_errmsg(db) : "");
-        sqlite3_close(db);
+    std::string err;
+    // sql::Database opens with WAL (readers, i.e. RPC, stay off the writer's back) and synchronous=FULL (each
+    // commit is fsynced, so an acknowledged share survives power loss).
+    auto db = sql::Database::Open(file, /*create=*/true, &err);
+    if (!db) {
+        if (error) *error = "cannot open pool database " + file.string() + ": " + err;
         return nullptr;
     }
-    std::unique_ptr<ShareStore> store(new ShareStore(db, std::max<int64_t>(keep_shares, 1)));
-    // WAL keeps readers (RPC) off the writer's back; synchronous=FULL fsyncs each commit, so an acknowledged
-    // share survives power loss.
     const char* schema =
-        "PRAGMA journal_mode=WAL;"
-        "PRAGMA synchronous=FULL;"
         "CREATE TABLE IF NOT EXISTS workers (name TEXT PRIMARY KEY, site TEXT NOT NULL, accepted INTEGER NOT NULL,"
         " rejected INTEGER NOT NULL, accepted_work REAL NOT NULL, blocks INTEGER NOT NULL, last_share INTEGER NOT NULL);"
         "CREATE TABLE IF NOT EXISTS shares (id INTEGER PRIMARY KEY AUTOINCREMENT, worker TEXT NOT NULL,"
         " difficulty REAL NOT NULL, time INTEGER NOT NULL);"
         "CREATE INDEX IF NOT EXISTS shares_time ON shares(time);"
         "CREATE TABLE IF NOT EXISTS blocks (hash TEXT PRIMARY KEY, height INTEGER NOT NULL, worker TEXT NOT NULL,"
-        " time INTEGER NOT NULL, accepted INTEGER NOT NULL);";
-    if (!store->Exec(schema)) {
-        if (error) *error = "cannot initialise pool database " + file.string() + ": " + sqlite3_errmsg(db);
+        " time INTEGER NOT NULL, accepted INTEGER NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS payout_index (descriptor TEXT PRIMARY KEY, next_index INTEGER NOT NULL);";
+    if (!db->Exec(schema, &err)) {
+        if (error) *error = "cannot initialise pool database " + file.string() + ": " + err;
         return nullptr;
     }
-    return store;
+    return std::unique_ptr<ShareStore>(new ShareStore(std::move(db), std::max<int64_t>(keep_shares, 1)));
 }
 
-ShareStore::~ShareStore() { sqlite3_close(m_db); }
+ShareStore::ShareStore(std::unique_ptr<sql::Database> db, int64_t keep) : m_db(std::move(db)), m_keep(keep) {}
 
-bool ShareStore::Exec(const std::string& sql) const
-{
-    char* msg = nullptr;
-    if (sqlite3_exec(m_db, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
-        LogPrintf("pool: sqlite error: %s\n", msg ? msg : "?");
-        sqlite3_free(msg);
-        return false;
-    }
-    return true;
-}
-
-bool ShareStore::UpsertWorker(const std::string& worker, const std::string& site, int64_t accepted, int64_t rejected,
-                              double work, int64_t blocks, int64_t time)
-{
-    Stmt s(m_db,
-           "INSERT INTO workers (name, site, accepted, rejected, accepted_work, blocks, last_share) "
-           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(name) DO UPDATE SET accepted = accepted + ?3, "
-           "rejected = rejected + ?4, accepted_work = accepted_work + ?5, blocks = blocks + ?6, "
-           "last_share = MAX(last_share, ?7)");
-    if (!s) return false;
-    s.Bind(1, worker).Bind(2, site).Bind(3, accepted).Bind(4, rejected).Bind(5, work).Bind(6, blocks).Bind(7, time);
-    return s.Step() == SQLITE_DONE;
-}
+ShareStore::~ShareStore() = default;
 
 bool ShareStore::AddAccepted(const std::string& worker, const std::string& site, double difficulty, int64_t time)
 {
+    return AddAcceptedBatch({AcceptedShare{worker, site, difficulty, time}});
+}
+
+bool ShareStore::AddAcceptedBatch(const std::vector<AcceptedShare>& shares)
+{
+    if (shares.empty()) return true;
     std::lock_guard lock(m_mutex);
-    if (!Exec("BEGIN IMMEDIATE")) return false;
-    bool ok = UpsertWorker(worker, site, 1, 0, difficulty, 0, time);
-    if (ok) {
-        Stmt s(m_db, "INSERT INTO shares (worker, difficulty, time) VALUES (?1, ?2, ?3)");
-        ok = s && s.Bind(1, worker).Bind(2, difficulty).Bind(3, time).Step() == SQLITE_DONE;
-    }
-    if (ok && ++m_inserts % 1024 == 0) {
-        // Bounded table: drop rows that are both outside the kept window and older than a day.
-        Stmt d(m_db, "DELETE FROM shares WHERE id <= (SELECT MAX(id) FROM shares) - ?1 AND time < ?2");
-        ok = d && d.Bind(1, m_keep).Bind(2, time - 86400).Step() == SQLITE_DONE;
-    }
-    if (!ok) {
-        Exec("ROLLBACK");
-        return false;
-    }
-    return Exec("COMMIT");
+    sql::Transaction tx(*m_db);
+    std::string err;
+    if (tx.Ok() && InsertShares(*m_db, shares, m_keep, m_inserts) && tx.Commit(&err)) return true;
+    LogPrintf("pool: cannot record %u shares: %s\n", static_cast<unsigned>(shares.size()),
+              err.empty() ? m_db->LastError().c_str() : err.c_str());
+    return false;
 }
 
 bool ShareStore::AddRejected(const std::string& worker, const std::string& site, int64_t time)
 {
     std::lock_guard lock(m_mutex);
-    return UpsertWorker(worker, site, 0, 1, 0, 0, time);
+    sql::Statement s = m_db->Prepare(UPSERT_WORKER);
+    return RunUpsertWorker(s, worker, site, 0, 1, 0, 0, time);
 }
 
 bool ShareStore::AddBlock(const FoundBlock& block)
 {
     std::lock_guard lock(m_mutex);
-    if (!Exec("BEGIN IMMEDIATE")) return false;
-    Stmt s(m_db, "INSERT OR REPLACE INTO blocks (hash, height, worker, time, accepted) VALUES (?1, ?2, ?3, ?4, ?5)");
-    bool ok = s && s.Bind(1, block.hash).Bind(2, int64_t{block.height}).Bind(3, block.worker).Bind(4, block.time)
-                           .Bind(5, int64_t{block.accepted}).Step() == SQLITE_DONE;
-    if (ok && block.accepted) {
-        Stmt u(m_db, "UPDATE workers SET blocks = blocks + 1 WHERE name = ?1");
-        ok = u && u.Bind(1, block.worker).Step() == SQLITE_DONE;
-    }
-    if (!ok) {
-        Exec("ROLLBACK");
+    sql::Transaction tx(*m_db);
+    if (!tx.Ok()) return false;
+    sql::Statement s =
+        m_db->Prepare("INSERT OR REPLACE INTO blocks (hash, height, worker, time, accepted) VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!s.Bind(1, std::string_view(block.hash)).Bind(2, int64_t{block.height}).Bind(3, std::string_view(block.worker))
+             .Bind(4, block.time).Bind(5, int64_t{block.accepted}).Run()) {
         return false;
     }
-    return Exec("COMMIT");
+    if (block.accepted) {
+        // The block's share may still wait in the pool's group commit: create the worker's row if need be.
+        sql::Statement u = m_db->Prepare(UPSERT_WORKER);
+        if (!RunUpsertWorker(u, block.worker, block.site, 0, 0, 0, 1, block.time)) return false;
+    }
+    return tx.Commit();
 }
 
 std::vector<WorkerStats> ShareStore::Workers(int64_t now, int64_t window_seconds) const
 {
     std::lock_guard lock(m_mutex);
     std::vector<WorkerStats> out;
-    Stmt s(m_db,
-           "SELECT w.name, w.site, w.accepted, w.rejected, w.accepted_work, w.blocks, w.last_share, "
-           "(SELECT IFNULL(SUM(difficulty), 0) FROM shares WHERE worker = w.name AND time > ?1) "
-           "FROM workers w ORDER BY w.name");
-    if (!s) return out;
+    sql::Statement s = m_db->Prepare(
+        "SELECT w.name, w.site, w.accepted, w.rejected, w.accepted_work, w.blocks, w.last_share, "
+        "(SELECT IFNULL(SUM(difficulty), 0) FROM shares WHERE worker = w.name AND time > ?1) "
+        "FROM workers w ORDER BY w.name");
     s.Bind(1, now - window_seconds);
-    while (s.Step() == SQLITE_ROW) {
+    while (s.Step()) {
         WorkerStats w;
         w.worker = s.Text(0);
         w.site = s.Text(1);
@@ -175,12 +147,11 @@ std::vector<WindowEntry> ShareStore::Window(int64_t count) const
 {
     std::lock_guard lock(m_mutex);
     std::vector<WindowEntry> out;
-    Stmt s(m_db,
-           "SELECT worker, COUNT(*), SUM(difficulty) FROM (SELECT worker, difficulty FROM shares ORDER BY id DESC "
-           "LIMIT ?1) GROUP BY worker ORDER BY worker");
-    if (!s) return out;
+    sql::Statement s = m_db->Prepare(
+        "SELECT worker, COUNT(*), SUM(difficulty) FROM (SELECT worker, difficulty FROM shares ORDER BY id DESC "
+        "LIMIT ?1) GROUP BY worker ORDER BY worker");
     s.Bind(1, count);
-    while (s.Step() == SQLITE_ROW) out.push_back(WindowEntry{s.Text(0), s.Int(1), s.Real(2)});
+    while (s.Step()) out.push_back(WindowEntry{s.Text(0), s.Int(1), s.Real(2)});
     return out;
 }
 
@@ -188,12 +159,31 @@ std::vector<FoundBlock> ShareStore::Blocks() const
 {
     std::lock_guard lock(m_mutex);
     std::vector<FoundBlock> out;
-    Stmt s(m_db, "SELECT hash, height, worker, time, accepted FROM blocks ORDER BY height, time");
-    if (!s) return out;
-    while (s.Step() == SQLITE_ROW) {
-        out.push_back(FoundBlock{s.Text(0), static_cast<int>(s.Int(1)), s.Text(2), s.Int(3), s.Int(4) != 0});
+    sql::Statement s = m_db->Prepare("SELECT hash, height, worker, time, accepted FROM blocks ORDER BY height, time");
+    while (s.Step()) {
+        out.push_back(FoundBlock{s.Text(0), static_cast<int>(s.Int(1)), s.Text(2), s.Int(3), s.Int(4) != 0, ""});
     }
     return out;
+}
+
+std::optional<int64_t> ShareStore::NextPayoutIndex(const std::string& descriptor) const
+{
+    std::lock_guard lock(m_mutex);
+    sql::Statement s = m_db->Prepare("SELECT next_index FROM payout_index WHERE descriptor = ?1");
+    s.Bind(1, std::string_view(descriptor));
+    if (s.Step()) return s.Int(0);
+    if (s.Failed()) return std::nullopt;
+    return int64_t{0};
+}
+
+bool ShareStore::UsePayoutIndex(const std::string& descriptor, int64_t index)
+{
+    std::lock_guard lock(m_mutex);
+    // One statement is one (autocommit) transaction: durable before it returns (synchronous=FULL).
+    sql::Statement s = m_db->Prepare(
+        "INSERT INTO payout_index (descriptor, next_index) VALUES (?1, ?2) ON CONFLICT(descriptor) DO UPDATE SET "
+        "next_index = MAX(next_index, ?2)");
+    return s.Bind(1, std::string_view(descriptor)).Bind(2, index + 1).Run();
 }
 
 }  // namespace pool

@@ -1,5 +1,6 @@
-// Durable share accounting of the Stratum pool: per-worker counters, accepted shares (the PPLNS window) and found
-// blocks in SQLite (WAL, synchronous=FULL), so nothing acknowledged to a miner is lost on restart or crash.
+// Durable share accounting of the Stratum pool: per-worker counters, accepted shares (the PPLNS window), found
+// blocks and the descriptor payout index in SQLite (src/sqlite: WAL, synchronous=FULL), so nothing acknowledged to
+// a miner is lost on restart or crash.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +11,9 @@
 #include <string>
 #include <vector>
 
-struct sqlite3;
+namespace sql {
+class Database;
+}
 
 namespace pool {
 
@@ -37,6 +40,14 @@ struct FoundBlock {
     std::string worker;
     int64_t time{0};
     bool accepted{false};
+    std::string site;  // of the worker (AddBlock creates the worker's row when the block is its first share)
+};
+
+struct AcceptedShare {
+    std::string worker;
+    std::string site;
+    double difficulty{0};
+    int64_t time{0};
 };
 
 class ShareStore
@@ -52,6 +63,8 @@ public:
 
     /** An accepted share: one committed (fsynced) transaction before the miner hears "true". */
     bool AddAccepted(const std::string& worker, const std::string& site, double difficulty, int64_t time);
+    /** Accepted shares in one committed transaction (the pool's group commit): all recorded or none. */
+    bool AddAcceptedBatch(const std::vector<AcceptedShare>& shares);
     bool AddRejected(const std::string& worker, const std::string& site, int64_t time);
     bool AddBlock(const FoundBlock& block);
 
@@ -61,12 +74,16 @@ public:
     std::vector<WindowEntry> Window(int64_t count) const;
     std::vector<FoundBlock> Blocks() const;
 
+    /** Descriptor payouts: the first child index of descriptor (its canonical text) that no found block has paid
+     *  (0 for a new descriptor); nullopt on a database error. */
+    std::optional<int64_t> NextPayoutIndex(const std::string& descriptor) const;
+    /** Marks index as paid by a found block: the next index becomes at least index + 1, committed (fsynced) before
+     *  the block leaves the pool, so a restart never pays the same address twice. */
+    bool UsePayoutIndex(const std::string& descriptor, int64_t index);
+
 private:
-    explicit ShareStore(sqlite3* db, int64_t keep) : m_db(db), m_keep(keep) {}
-    bool Exec(const std::string& sql) const;
-    bool UpsertWorker(const std::string& worker, const std::string& site, int64_t accepted, int64_t rejected,
-                      double work, int64_t blocks, int64_t time);
-    sqlite3* m_db;
+    ShareStore(std::unique_ptr<sql::Database> db, int64_t keep);
+    std::unique_ptr<sql::Database> m_db;
     int64_t m_keep;
     int64_t m_inserts{0};
     mutable std::mutex m_mutex;

@@ -40,6 +40,8 @@ struct Job {
     int height{0};
     arith_uint256 network_target;
     int64_t created{0};              // unix time
+    int64_t payout_index{-1};        // child index of a descriptor payout (-1: a fixed payout script)
+    std::string payout_address;      // what the coinbase pays
 };
 
 /** Cuts a job from a block template: the coinbase scriptSig becomes BIP34 height, the tag, and a 12-byte push that

@@ -148,6 +148,14 @@ void Statement::Reset()
 
 int64_t Statement::Int(int column) const { return sqlite3_column_int64(m_stmt, column); }
 
+double Statement::Real(int column) const { return sqlite3_column_double(m_stmt, column); }
+
+Statement& Statement::BindReal(int index, double value)
+{
+    if (m_stmt && sqlite3_bind_double(m_stmt, index, value) != SQLITE_OK) m_failed = true;
+    return *this;
+}
+
 std::string Statement::Text(int column) const
 {
     const unsigned char* p = sqlite3_column_text(m_stmt, column);

@@ -59,6 +59,8 @@ public:
     Statement& Bind(int index, const std::vector<uint8_t>& blob);
     Statement& BindNull(int index);
     Statement& Bind(int index, const std::optional<std::string>& text);
+    /** A REAL (its own name: an int argument would make Bind(int64_t)/Bind(double) ambiguous). */
+    Statement& BindReal(int index, double value);
 
     /** Advances: true when a row is available; false at the end or on error (then Failed() is true). */
     bool Step();
@@ -68,6 +70,7 @@ public:
     void Reset();
 
     int64_t Int(int column) const;
+    double Real(int column) const;
     std::string Text(int column) const;
     std::vector<uint8_t> Blob(int column) const;
     bool IsNull(int column) const;

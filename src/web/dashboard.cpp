@@ -64,6 +64,7 @@ WebResponse Dashboard::Handle(const WebRequest& req)
         if (req.path == "/operator") return Asset("operator.html");
         if (req.path.rfind("/assets/", 0) == 0) return Asset(std::string_view(req.path).substr(8));
         if (req.path == "/api/public") return PublicJson();
+        if (req.path == "/api/pool") return PoolJson();
         if (req.path.rfind("/proofs/", 0) == 0 && m_src.proofs) {
             const auto all = m_src.proofs();
             auto it = all.find(req.path.substr(8));
@@ -87,6 +88,23 @@ WebResponse Dashboard::Handle(const WebRequest& req)
     }
     if (req.path.rfind("/api/operator/", 0) == 0) return Operator(req);
     return WebResponse::Error(404, "not found");
+}
+
+void Dashboard::SetPoolSource(std::function<JsonValue()> source)
+{
+    std::lock_guard lock(m_mutex);
+    m_pool = std::move(source);
+}
+
+WebResponse Dashboard::PoolJson()
+{
+    std::function<JsonValue()> source;
+    {
+        std::lock_guard lock(m_mutex);
+        source = m_pool;
+    }
+    if (!source) return WebResponse::Error(404, "the mining pool is not running (-stratum)");
+    return WebResponse::Json(source().Write());
 }
 
 WebResponse Dashboard::PublicJson()

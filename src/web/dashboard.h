@@ -44,6 +44,8 @@ class Dashboard
 public:
     Dashboard(DashboardOptions options, DashboardSources sources);
     WebResponse Handle(const WebRequest& request);
+    /** The mining pool panel's data (GET /api/pool; 404 while unset): StratumPool::Panel. */
+    void SetPoolSource(std::function<JsonValue()> source);
 
 private:
     struct Session {
@@ -51,6 +53,7 @@ private:
         int64_t expires{0};
     };
     WebResponse PublicJson();
+    WebResponse PoolJson();
     WebResponse Login(const WebRequest& request);
     WebResponse VerifyProof(const WebRequest& request);
     WebResponse Operator(const WebRequest& request);
@@ -63,6 +66,7 @@ private:
     std::map<std::string, Session> m_sessions;  // token -> session
     std::vector<int64_t> m_failed_logins;       // times of recent failures (rate limit)
     std::vector<int64_t> m_verifications;       // times of recent public verifications (rate limit)
+    std::function<JsonValue()> m_pool;          // guarded by m_mutex
 };
 
 /** An embedded asset by name ("public.js"), with its content type; nullptr when unknown. */

@@ -25,6 +25,8 @@ public:
     uint16_t Port() const { return m_server->Port(); }
     Ledger& GetLedger() { return *m_ledger; }
     CustodyEngine& Custody() { return *m_custody; }
+    /** Shows the mining pool panel with data from source (sovereignd passes StratumPool::Panel). */
+    void SetPoolSource(std::function<JsonValue()> source) { m_dashboard->SetPoolSource(std::move(source)); }
 
 private:
     DashboardService() = default;

@@ -240,3 +240,79 @@ TEST(PoolE2e, VardiffRaisesForFastAndLowersForQuietConnections)
     while (c.Difficulty() >= 4e-11 && std::chrono::steady_clock::now() < deadline) c.Pump(std::chrono::seconds(1));
     EXPECT_DOUBLE_EQ(c.Difficulty(), 2e-11);
 }
+
+namespace {
+// A regtest extended public key (Core's functional tests use it); receive chain /0/*.
+constexpr const char* TPUB =
+    "tpubD6NzVbkrYhZ4WaWSyoBvQwbpLkojyoTZPRsgXELWz3Popb3qkjcJyJUGLnL4qHHoQvao8ESaAstxYSnhyswJ76uZPStJRJCTKvosUCJZL5B";
+
+/** Mines a block on the client's current job and returns the address its coinbase pays (checked accepted). */
+std::string MinePoolBlock(e2e::Node& node, Client& c, const std::string& worker, uint32_t start_nonce)
+{
+    const Job job = *c.CurrentJob();
+    const int height = node.Rpc("getblockcount").get<int>();
+    Share blk = c.Mine(job, IsBlock, std::nullopt, start_nonce);
+    Response r = c.Submit(worker, job, blk);
+    EXPECT_TRUE(r.error.is_null()) << r.error << node.LogTail();
+    EXPECT_EQ(node.Rpc("getblockcount").get<int>(), height + 1);
+    EXPECT_TRUE(c.WaitForNewJob(job.id));
+    const json block = node.Rpc("getblock", {node.Rpc("getbestblockhash"), 2});
+    return block["tx"][0]["vout"][0]["scriptPubKey"]["address"].get<std::string>();
+}
+}  // namespace
+
+TEST(PoolE2e, RangedDescriptorPaysNextChildAndNeverReusesOneAfterRestart)
+{
+    e2e::Node node;
+    const std::string desc = std::string("wpkh(") + TPUB + "/0/*)";
+    const uint16_t port = e2e::FreeLoopbackPort();
+    auto args = [&](uint16_t p) {
+        std::vector<std::string> a = PoolArgs(p);
+        a[3] = "-stratumpayout=" + desc;
+        return a;
+    };
+    ASSERT_TRUE(node.Start(args(port))) << node.LogTail();
+    const std::string checked = node.Rpc("getdescriptorinfo", {desc})["descriptor"].get<std::string>();
+    const json expected = node.Rpc("deriveaddresses", {checked, json::array({0, 5})});
+    ASSERT_EQ(expected.size(), 6u);
+
+    json info = node.Rpc("getpoolinfo");
+    EXPECT_EQ(info["payout_descriptor"].get<std::string>(), checked);
+    EXPECT_EQ(info["job_payout_index"], 0);
+    EXPECT_EQ(info["job_payout_address"].get<std::string>(), expected[0].get<std::string>());
+
+    Client c(port);
+    c.Subscribe();
+    ASSERT_EQ(c.Authorize("site1.m1").result, true);
+    ASSERT_EQ(c.Call("mining.suggest_difficulty", {1e-12}).result, true);
+    // A refresh on the same tip keeps the unused child: only a found block consumes one.
+    EXPECT_EQ(MinePoolBlock(node, c, "site1.m1", 1000), expected[0].get<std::string>());
+    EXPECT_EQ(MinePoolBlock(node, c, "site1.m1", 2000), expected[1].get<std::string>());
+    info = node.Rpc("getpoolinfo");
+    EXPECT_EQ(info["job_payout_index"], 2);
+    EXPECT_EQ(info["job_payout_address"].get<std::string>(), expected[2].get<std::string>());
+
+    // Restart: index 2 comes next, never 0 or 1 again.
+    ASSERT_TRUE(node.StopRpc().has_value());
+    const uint16_t port2 = e2e::FreeLoopbackPort();
+    ASSERT_TRUE(node.Start(args(port2))) << node.LogTail();
+    EXPECT_EQ(node.Rpc("getpoolinfo")["job_payout_index"], 2);
+    Client c2(port2);
+    c2.Subscribe();
+    ASSERT_EQ(c2.Authorize("site1.m2").result, true);
+    ASSERT_EQ(c2.Call("mining.suggest_difficulty", {1e-12}).result, true);
+    EXPECT_EQ(MinePoolBlock(node, c2, "site1.m2", 3000), expected[2].get<std::string>());
+    EXPECT_EQ(node.Rpc("getpoolinfo")["job_payout_index"], 3);
+    EXPECT_EQ(node.Rpc("getpoolinfo")["blocks"], 3);
+}
+
+TEST(PoolE2e, PayoutDescriptorErrors)
+{
+    e2e::Node node;
+    const uint16_t port = e2e::FreeLoopbackPort();
+    std::vector<std::string> a = PoolArgs(port);
+    // Hardened derivation from a public key cannot be done; a bad descriptor is a startup error.
+    a[3] = std::string("-stratumpayout=wpkh(") + TPUB + "/0h/*)";
+    EXPECT_FALSE(node.Start(a, std::chrono::seconds(20)));
+    EXPECT_NE(node.LogTail(50).find("cannot derive"), std::string::npos) << node.LogTail();
+}

@@ -1,6 +1,7 @@
 // Stratum work units: difficulty/target conversion, prevhash encoding, merkle branches, and that a job cut from a
 // template hashes to the same header as our test client builds and assembles into a block with the same root.
 #include "pool/stratum_job.h"
+#include "pool/stratum_message.h"
 
 #include "consensus/merkle.h"
 #include "stratum_client.h"
@@ -128,4 +129,42 @@ TEST(StratumJobTest, TagTooLongIsAnError)
     std::string error;
     EXPECT_FALSE(MakeJob("1", Template(0), 500, std::string(90, 'x'), &error));
     EXPECT_NE(error.find("100 bytes"), std::string::npos);
+}
+
+TEST(StratumMessageTest, RequestsSubmitParamsAndMasks)
+{
+    JsonValue id;
+    EXPECT_FALSE(ParseStratumRequest("not json", &id));
+    EXPECT_TRUE(id.IsNull());
+    EXPECT_FALSE(ParseStratumRequest(R"({"id":7,"method":3})", &id));
+    EXPECT_EQ(id.GetValStr(), "7");  // the id still comes back for the error reply
+    EXPECT_FALSE(ParseStratumRequest(std::string(MAX_STRATUM_LINE + 1, ' ')));
+    auto req = ParseStratumRequest(R"({"id":1,"method":"mining.submit","params":["a.b","1f","0000000000000001","6553f100","0000002a","00002000"]})");
+    ASSERT_TRUE(req);
+    EXPECT_EQ(req->method, "mining.submit");
+    SubmitParams p;
+    ASSERT_EQ(ParseSubmitParams(req->params, EXTRANONCE2_SIZE, p), SubmitParse::OK);
+    EXPECT_EQ(p.worker, "a.b");
+    EXPECT_EQ(p.job_id, "1f");
+    EXPECT_EQ(p.extranonce2, std::vector<uint8_t>({0, 0, 0, 0, 0, 0, 0, 1}));
+    EXPECT_EQ(p.ntime, 0x6553f100u);
+    EXPECT_EQ(p.nonce, 42u);
+    EXPECT_TRUE(p.has_version_bits);
+    EXPECT_EQ(p.version_bits, 0x2000u);
+    auto params = [](const std::string& text) { return *JsonValue::Parse(text); };
+    EXPECT_EQ(ParseSubmitParams(params(R"(["a","1","00","6553f100","00000000"])"), 8, p), SubmitParse::BAD_EXTRANONCE2);
+    EXPECT_EQ(ParseSubmitParams(params(R"(["a","1","zz00000000000000","6553f100","00000000"])"), 8, p),
+              SubmitParse::BAD_EXTRANONCE2);
+    EXPECT_EQ(ParseSubmitParams(params(R"(["a","1","0000000000000000","6553f1","00000000"])"), 8, p),
+              SubmitParse::MALFORMED);
+    EXPECT_EQ(ParseSubmitParams(params(R"(["a","1","0000000000000000","6553f100",5])"), 8, p), SubmitParse::MALFORMED);
+    EXPECT_EQ(ParseSubmitParams(params(R"(["a","1","0000000000000000"])"), 8, p), SubmitParse::MALFORMED);
+    EXPECT_EQ(ParseVersionMask(JsonValue("1fffe000")), 0x1fffe000u);
+    EXPECT_EQ(ParseVersionMask(JsonValue("e000")), 0xe000u);
+    EXPECT_FALSE(ParseVersionMask(JsonValue("1fffe0000")));
+    EXPECT_FALSE(ParseVersionMask(JsonValue("xyz")));
+    EXPECT_EQ(ParseSuggestedDifficulty(params("[1e-12]")), 1e-12);
+    EXPECT_FALSE(ParseSuggestedDifficulty(params("[0]")));
+    EXPECT_FALSE(ParseSuggestedDifficulty(params(R"(["1"])")));
+    EXPECT_FALSE(ParseSuggestedDifficulty(params("[]")));
 }

@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {createRequire} from 'node:module';
+import crypto from 'node:crypto';
 
 const [daemon, shots] = process.argv.slice(2);
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -21,10 +22,53 @@ function freePort() {
 }
 function assert(cond, msg) { if (!cond) { throw new Error('assertion failed: ' + msg); } }
 
+// One valid (non-block) share to the node's Stratum pool, built as a miner does, so the pool panel has real data.
+function sha256d(buf) { return crypto.createHash('sha256').update(crypto.createHash('sha256').update(buf).digest()).digest(); }
+async function submitOneShare(port, worker) {
+  const sock = net.connect(port, '127.0.0.1');
+  let buf = '', job = null;
+  const waiters = new Map();
+  sock.on('data', d => {
+    buf += d;
+    for (let i; (i = buf.indexOf('\n')) >= 0;) {
+      const m = JSON.parse(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+      if (m.method === 'mining.notify') job = m.params;
+      else if (m.id != null && waiters.has(m.id)) { waiters.get(m.id)(m); waiters.delete(m.id); }
+    }
+  });
+  await new Promise((resolve, reject) => { sock.on('connect', resolve); sock.on('error', reject); });
+  const call = (id, method, params) => new Promise(r => { waiters.set(id, r); sock.write(JSON.stringify({id, method, params}) + '\n'); });
+  const en1 = (await call(1, 'mining.subscribe', [])).result[1];
+  assert((await call(2, 'mining.authorize', [worker, 'x'])).result === true, 'worker authorized');
+  await call(3, 'mining.suggest_difficulty', [1e-12]);
+  for (let i = 0; !job && i < 200; i++) await new Promise(r => setTimeout(r, 25));
+  const [id, prev, coinb1, coinb2, branch, version, nbits, ntime] = job;
+  const en2 = '0000000000000001';
+  let root = sha256d(Buffer.from(coinb1 + en1 + en2 + coinb2, 'hex'));
+  for (const b of branch) root = sha256d(Buffer.concat([root, Buffer.from(b, 'hex')]));
+  const header = Buffer.alloc(80);
+  header.writeUInt32LE(parseInt(version, 16), 0);
+  const p = Buffer.from(prev, 'hex');
+  for (let w = 0; w < 8; w++) for (let i = 0; i < 4; i++) header[4 + w * 4 + i] = p[w * 4 + 3 - i];
+  root.copy(header, 36);
+  header.writeUInt32LE(parseInt(ntime, 16), 68);
+  header.writeUInt32LE(parseInt(nbits, 16), 72);
+  for (let nonce = 0; ; nonce++) {
+    header.writeUInt32LE(nonce, 76);
+    if (sha256d(header)[31] < 0x80) continue;  // a block would be fine too, but keep the chain as the test expects
+    const r = await call(4, 'mining.submit', [worker, id, en2, ntime, nonce.toString(16).padStart(8, '0')]);
+    sock.end();
+    return r;
+  }
+}
+
 const datadir = fs.mkdtempSync(path.join(os.tmpdir(), 'sov_browser_'));
-const rpcport = await freePort(), webport = await freePort();
+const rpcport = await freePort(), webport = await freePort(), stratumport = await freePort();
 const node = spawn(daemon, ['-regtest', '-datadir=' + datadir, '-rpcport=' + rpcport, '-dashboard', '-demoreserve',
-  '-dashboardport=' + webport, '-dashboardpassword=browser-test', '-minefirststart=5', '-printtoconsole=0'], {stdio: 'inherit'});
+  '-dashboardport=' + webport, '-dashboardpassword=browser-test', '-minefirststart=5', '-printtoconsole=0',
+  '-stratum', '-stratumbind=127.0.0.1', '-stratumport=' + stratumport, '-stratumpayout=bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080',
+  '-stratumplanmegawatts=10', '-stratumplanefficiency=20'], {stdio: 'inherit'});
 const base = `http://127.0.0.1:${webport}`;
 let browser;
 try {
@@ -52,6 +96,24 @@ try {
   assert(await page.locator('#chart canvas').count() > 0, 'chart drawn');
   assert((await page.textContent('#institution')).includes('regtest'), 'institution');
   await page.screenshot({path: path.join(shots, 'dashboard-public.png'), fullPage: true});
+
+  // Pool panel: a share from a real Stratum exchange, then the panel shows the pool's own figures.
+  const share = await submitOneShare(stratumport, 'site9.rig1');
+  assert(share.result === true, 'share accepted: ' + JSON.stringify(share));
+  const pool = await (await fetch(base + '/api/pool')).json();
+  assert(pool.accepted >= 1 && pool.sites.site9 && pool.sites.site9.workers === 1, 'pool api: ' + JSON.stringify(pool));
+  await page.goto(base + '/');
+  await page.waitForSelector('#pool-panel[data-loaded="true"]', {timeout: 15000});
+  assert(await page.isVisible('#pool-panel'), 'pool panel visible');
+  assert((await page.textContent('#pool-accepted')) === String(pool.accepted), 'pool accepted shown');
+  assert((await page.textContent('#pool-blocks')) === String(pool.blocks), 'pool blocks shown');
+  assert(await page.locator('#pool-sites tr[data-site="site9"]').count() === 1, 'site row');
+  assert((await page.textContent('#pool-sites tr[data-site="site9"]')).includes('1 ('), 'site workers');
+  assert(!(await page.textContent('#pool-hashrate')).startsWith('n/a'), 'pool hashrate shown');
+  assert((await page.textContent('#pool-plan')).includes('10 MW'), 'plan shown');
+  assert((await page.textContent('#pool-expected-hashrate')).endsWith('PH/s'), 'expected hashrate (10 MW / 20 J/TH = 0.5 EH/s)');
+  assert((await page.textContent('#pool-measured-hashrate')) !== 'n/a', 'measured hashrate');
+  await page.locator('#pool-panel').screenshot({path: path.join(shots, 'dashboard-pool.png')});
 
   // Operator view: a wrong password is refused, the right one opens the console.
   await page.goto(base + '/operator');

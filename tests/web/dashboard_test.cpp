@@ -226,3 +226,26 @@ TEST_F(DashboardTest, ServerAnswersHostileRequestsAndKeepsServing)
     EXPECT_NE(RawExchange(port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").find("200 OK"), std::string::npos);
     server.Stop();
 }
+
+TEST_F(DashboardTest, PoolPanelServesItsSourceOnlyWhenSet)
+{
+    // Without a pool (-stratum off) the panel's endpoint says so and the page hides the panel.
+    WebResponse none = Call("GET", "/api/pool");
+    EXPECT_EQ(none.status, 404);
+    EXPECT_NE(none.body.find("-stratum"), std::string::npos);
+    int calls = 0;
+    dash->SetPoolSource([&calls] {
+        ++calls;
+        JsonValue j = JsonValue::Object();
+        j.PushKV("accepted", 7);
+        return j;
+    });
+    WebResponse r = Call("GET", "/api/pool");
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ((*JsonValue::Parse(r.body))["accepted"].GetValStr(), "7");
+    EXPECT_EQ(calls, 1);
+    WebResponse js = Call("GET", "/assets/pool.js");
+    EXPECT_EQ(js.status, 200);
+    EXPECT_NE(js.body.find("/api/pool"), std::string::npos);
+    EXPECT_NE(Call("GET", "/").body.find("pool-panel"), std::string::npos);
+}
