@@ -12,6 +12,7 @@
 #include "util/args.h"
 #include "util/hex.h"
 #include "util/strencodings.h"
+#include "wallet/rpc_spend.h"
 #include "wallet/wallet.h"
 
 void RegisterReserveProofWalletRpcCommands(RpcTable& table, NodeContext& node, WalletManager& wallets);
@@ -1001,6 +1002,7 @@ void RegisterWalletRpcCommands(RpcTable& table, NodeContext& node, WalletManager
     table.Register("wallet", WalletPassphraseChange(wallets));
     RegisterReserveProofWalletRpcCommands(table, node, wallets);
     RegisterReserveRpcCommands(table, node, wallets);
+    RegisterSpendRpcCommands(table, node, wallets);
 }
 
 std::shared_ptr<Wallet> WalletForRequest(WalletManager& wallets, const JsonRpcRequest& req) { return WalletFor(wallets, req); }
