@@ -169,11 +169,13 @@ JsonValue LastProcessedBlock(NodeContext& node, const Wallet& w)
 }
 
 /** sendtoaddress and sendmany: fund, sign and broadcast; the txid, or the wallet's error with its code. */
-std::string SendOrThrow(Wallet& w, const std::vector<Recipient>& recipients, const FeeRate& rate)
+std::string SendOrThrow(Wallet& w, const std::vector<Recipient>& recipients, const FeeRate& rate, const JsonValue& replaceable)
 {
     std::string error;
     int code = RPC_WALLET_ERROR;
-    auto txid = w.Send(recipients, rate, &error, &code);
+    FundOptions options;
+    options.replaceable = replaceable.IsNull() || JsonGetBool(replaceable);  // BIP125 unless asked otherwise
+    auto txid = w.Send(recipients, rate, options, &error, &code);
     if (!txid) throw RpcError(code, error);
     return txid->GetHex();
 }
@@ -575,7 +577,7 @@ RpcMethod SendToAddress(WalletManager& wallets, NodeContext& node)
             const auto recipients = ParseRecipients(amounts, subtract, node.params->chain);
             const int target = req.params.size() > 6 && !req.params[6].IsNull() ? JsonGetInt(req.params[6]) : 6;
             const FeeRate rate = ChooseFeeRate(node, req.params.size() > 9 ? req.params[9] : JsonValue(), target);
-            return SendOrThrow(*w, recipients, rate);
+            return SendOrThrow(*w, recipients, rate, req.params.size() > 5 ? req.params[5] : JsonValue());
         }};
 }
 
@@ -604,7 +606,7 @@ RpcMethod SendMany(WalletManager& wallets, NodeContext& node)
             const auto recipients = ParseRecipients(req.params[1], req.params.size() > 4 ? req.params[4] : JsonValue(), node.params->chain);
             const int target = req.params.size() > 6 && !req.params[6].IsNull() ? JsonGetInt(req.params[6]) : 6;
             const FeeRate rate = ChooseFeeRate(node, req.params.size() > 8 ? req.params[8] : JsonValue(), target);
-            return SendOrThrow(*w, recipients, rate);
+            return SendOrThrow(*w, recipients, rate, req.params.size() > 5 ? req.params[5] : JsonValue());
         }};
 }
 
@@ -773,7 +775,7 @@ RpcMethod WalletCreateFundedPsbt(WalletManager& wallets, NodeContext& node)
             Amount fee = 0;
             int change_pos = -1;
             auto psbt = w->CreateFundedPsbt(recipients, rate, &error, &fee, &change_pos);
-            if (!psbt) throw RpcError(RPC_WALLET_INSUFFICIENT_FUNDS, error);
+            if (!psbt) throw RpcError(RPC_WALLET_ERROR, error);  // Core: FundTransaction failures are RPC_WALLET_ERROR
             JsonValue r = JsonValue::Object();
             r.PushKV("psbt", EncodeBase64Psbt(*psbt));
             r.PushKV("fee", ValueFromAmount(fee));

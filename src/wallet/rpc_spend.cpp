@@ -85,7 +85,7 @@ FeeRate SpendFeeRate(NodeContext& node, const JsonValue& conf_target, const Json
     if (rate.GetFeePerK() == 0) return WalletFeeRate(node, JsonValue(), target);  // fallback fee or Core's error
     if (node.mempool) {
         std::lock_guard lock(node.mempool->m_mutex);
-        rate = std::max(rate, node.mempool->GetMinFee(static_cast<int64_t>(std::time(nullptr))));  // Core obeys the mempool minimum
+        rate = std::max(rate, node.mempool->GetMinFee(node.Now()));  // Core obeys the mempool minimum
     }
     return std::max(rate, FeeRate(DEFAULT_MIN_RELAY_TX_FEE));
 }
@@ -336,10 +336,6 @@ RpcMethod SendAll(WalletManager& wallets, NodeContext& node)
             auto w = WalletForRequest(wallets, req);
             const JsonValue options = Param(req, 4).IsObject() ? Param(req, 4) : JsonValue::Object();
             const bool rbf = GetBoolOr(Opt(options, "replaceable"), true);
-            const JsonValue& conf = Param(req, 1).IsNull() ? Opt(options, "conf_target") : Param(req, 1);
-            const JsonValue& mode = Param(req, 2).IsNull() ? Opt(options, "estimate_mode") : Param(req, 2);
-            const JsonValue& rate_arg = Param(req, 3).IsNull() ? Opt(options, "fee_rate") : Param(req, 3);
-            const FeeRate rate = SpendFeeRate(node, conf, mode, rate_arg, rbf);
             const Chain chain = node.params->chain;
 
             // Recipients: addresses alone share the remainder; {address: amount} pays a fixed amount.
@@ -364,6 +360,11 @@ RpcMethod SendAll(WalletManager& wallets, NodeContext& node)
                 tx.vout.emplace_back(amount, script);
             }
             if (without_amount.empty()) throw RpcError(RPC_INVALID_PARAMETER, "Must provide at least one address without a specified amount");
+            // The fee rate after the recipients, as Core.
+            const JsonValue& conf = Param(req, 1).IsNull() ? Opt(options, "conf_target") : Param(req, 1);
+            const JsonValue& mode = Param(req, 2).IsNull() ? Opt(options, "estimate_mode") : Param(req, 2);
+            const JsonValue& rate_arg = Param(req, 3).IsNull() ? Opt(options, "fee_rate") : Param(req, 3);
+            const FeeRate rate = SpendFeeRate(node, conf, mode, rate_arg, rbf);
 
             const bool send_max = GetBoolOr(Opt(options, "send_max"), false);
             const auto preset = ParseInputs(Opt(options, "inputs"));
@@ -517,12 +518,7 @@ RpcMethod BumpFee(WalletManager& wallets, NodeContext& node, bool want_psbt)
                 descendants.erase(txid);
                 if (!descendants.empty()) throw RpcError(RPC_INVALID_PARAMETER, "Transaction has descendants in the mempool");
             }
-            bool in_mempool;
-            {
-                std::lock_guard lock(node.mempool->m_mutex);
-                in_mempool = node.mempool->Exists(txid);
-            }
-            if (wtx->height >= 0 || !in_mempool) {
+            if (wtx->height >= 0) {
                 throw RpcError(RPC_WALLET_ERROR, "Transaction has been mined, or is conflicted with a mined transaction");
             }
             bool signals = false;
@@ -597,12 +593,19 @@ RpcMethod BumpFee(WalletManager& wallets, NodeContext& node, bool want_psbt)
                 new_rate = FeeRate(old_fee, old_vsize);
                 new_rate += FeeRate(1);
                 new_rate += std::max(incremental, FeeRate(WALLET_INCREMENTAL_RELAY_FEE));
-                const FeeRate estimated = SpendFeeRate(node, Opt(options, "conf_target"), Opt(options, "estimate_mode"), JsonValue(), replaceable);
+                // At least the wallet's minimum rate; without estimates (and no fallback) that is the relay minimum,
+                // as Core's GetMinimumFeeRate does not refuse here.
+                FeeRate estimated(DEFAULT_MIN_RELAY_TX_FEE);
+                try {
+                    estimated = SpendFeeRate(node, Opt(options, "conf_target"), Opt(options, "estimate_mode"), JsonValue(), replaceable);
+                } catch (const RpcError& e) {
+                    if (e.Code() != RPC_WALLET_ERROR) throw;
+                }
                 new_rate = std::max(new_rate, estimated);
             }
             {
                 std::lock_guard lock(node.mempool->m_mutex);
-                const FeeRate min_pool = node.mempool->GetMinFee(static_cast<int64_t>(std::time(nullptr)));
+                const FeeRate min_pool = node.mempool->GetMinFee(node.Now());
                 if (new_rate.GetFeePerK() < min_pool.GetFeePerK()) {
                     throw RpcError(RPC_WALLET_ERROR, "New fee rate (" + FormatMoney(new_rate.GetFeePerK()) + ") is lower than the minimum fee rate (" +
                                                          FormatMoney(min_pool.GetFeePerK()) + ") to get into the mempool -- ");
