@@ -337,24 +337,32 @@ SelectionOutcome<SelectionResult> CoinGrinder(std::vector<OutputGroup> pool, Amo
 }
 
 namespace {
-/** Core's ApproximateBestSubset: random inclusion passes, keeping the smallest total at or above the target. */
+/** Core's ApproximateBestSubset: random inclusion passes, keeping the smallest total at or above the target. The
+ *  amounts and weights are read from flat arrays (the passes touch every group up to 2000 times). */
 void ApproximateBestSubset(SelectionRng& rng, const std::vector<OutputGroup>& groups, Amount total_lower, Amount target,
                            std::vector<char>& best, Amount& best_total, int max_weight, int iterations = 1000)
 {
+    const size_t n = groups.size();
+    std::vector<Amount> amounts(n);
+    std::vector<int> weights(n);
+    for (size_t i = 0; i < n; ++i) {
+        amounts[i] = groups[i].GetSelectionAmount();
+        weights[i] = groups[i].weight;
+    }
     std::vector<char> included;
-    best.assign(groups.size(), true);
+    best.assign(n, true);
     best_total = total_lower;
     for (int rep = 0; rep < iterations && best_total != target; ++rep) {
-        included.assign(groups.size(), false);
+        included.assign(n, false);
         Amount total = 0;
         int weight = 0;
         bool reached = false;
         for (int pass = 0; pass < 2 && !reached; ++pass) {
-            for (size_t i = 0; i < groups.size(); ++i) {
+            for (size_t i = 0; i < n; ++i) {
                 // First pass: random half; second pass: everything not yet included.
                 if (pass == 0 ? rng.RandBool() : !included[i]) {
-                    total += groups[i].GetSelectionAmount();
-                    weight += groups[i].weight;
+                    total += amounts[i];
+                    weight += weights[i];
                     included[i] = true;
                     if (total >= target && weight <= max_weight) {
                         reached = true;
@@ -362,8 +370,8 @@ void ApproximateBestSubset(SelectionRng& rng, const std::vector<OutputGroup>& gr
                             best_total = total;
                             best = included;
                         }
-                        total -= groups[i].GetSelectionAmount();
-                        weight -= groups[i].weight;
+                        total -= amounts[i];
+                        weight -= weights[i];
                         included[i] = false;
                     }
                 }

@@ -30,7 +30,18 @@ public:
     SelectionRng();  // seeded from std::random_device
     /** Uniform in [0, range); range must be positive. */
     uint64_t RandRange(uint64_t range) { return std::uniform_int_distribution<uint64_t>(0, range - 1)(m_engine); }
-    bool RandBool() { return (m_engine() & 1) != 0; }
+    /** One bit of a cached 64-bit draw (Knapsack asks for millions; Core's randbool caches bits too). */
+    bool RandBool()
+    {
+        if (m_bitcount == 0) {
+            m_bits = m_engine();
+            m_bitcount = 64;
+        }
+        const bool bit = (m_bits & 1) != 0;
+        m_bits >>= 1;
+        --m_bitcount;
+        return bit;
+    }
     template <typename T>
     void Shuffle(std::vector<T>& v)
     {
@@ -40,6 +51,8 @@ public:
 
 private:
     std::mt19937_64 m_engine;
+    uint64_t m_bits{0};
+    int m_bitcount{0};
 };
 
 /** A spendable coin with its spending size and the fees of spending it now and in the long term (Core's COutput). */

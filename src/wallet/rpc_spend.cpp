@@ -129,7 +129,7 @@ std::vector<Recipient> ParseOutputs(const JsonValue& outputs, const JsonValue& s
                 if (s.IsNum()) {
                     const int64_t idx = JsonGetInt64(s);
                     if (idx < 0 || idx >= static_cast<int64_t>(pairs.size())) {
-                        throw RpcError(RPC_INVALID_PARAMETER, "Invalid parameter 'subtract fee from output', index out of range: " + std::to_string(idx));
+                        throw RpcError(RPC_INVALID_PARAMETER, "Invalid parameter, value out of range: " + std::to_string(idx));
                     }
                     r.subtract_fee |= idx == static_cast<int64_t>(i);
                 } else if (s.IsStr()) {
@@ -195,6 +195,57 @@ JsonValue FinishTransaction(Wallet& w, Psbt psbt, const JsonValue& options)
 
 bool GetBoolOr(const JsonValue& v, bool fallback) { return v.IsNull() ? fallback : JsonGetBool(v); }
 
+const JsonValue& OptEither(const JsonValue& options, const std::string& a, const std::string& b)
+{
+    return Opt(options, a).IsNull() ? Opt(options, b) : Opt(options, a);
+}
+
+/** Core's FundTransaction options (snake_case and the older camelCase names). */
+FundOptions ParseFundOptions(const JsonValue& options, std::vector<OutPoint> inputs, const JsonValue& locktime, size_t n_outputs, Chain chain)
+{
+    FundOptions fo;
+    fo.replaceable = GetBoolOr(Opt(options, "replaceable"), true);
+    fo.preset_inputs = std::move(inputs);
+    fo.add_inputs = GetBoolOr(Opt(options, "add_inputs"), fo.preset_inputs.empty());
+    fo.include_unsafe = GetBoolOr(Opt(options, "include_unsafe"), false);
+    fo.lock_unspents = GetBoolOr(OptEither(options, "lock_unspents", "lockUnspents"), false);
+    const JsonValue& change_address = OptEither(options, "change_address", "changeAddress");
+    if (change_address.IsStr() && Opt(options, "change_type").IsStr()) {
+        throw RpcError(RPC_INVALID_PARAMETER, "Cannot specify both changeAddress and address_type options");
+    }
+    if (change_address.IsStr()) {
+        std::string error;
+        Destination dest = DecodeDestination(JsonGetStr(change_address), chain, &error);
+        if (!IsValidDestination(dest)) throw RpcError(RPC_INVALID_ADDRESS_OR_KEY, "Change address must be a valid bitcoin address");
+        fo.change_script = GetScriptForDestination(dest);
+    }
+    if (Opt(options, "change_type").IsStr()) {
+        const std::string t = JsonGetStr(Opt(options, "change_type"));
+        if (t == "bech32") {
+            fo.change_type = OutputType::BECH32;
+        } else if (t == "bech32m") {
+            fo.change_type = OutputType::BECH32M;
+        } else if (t == "legacy") {
+            fo.change_type = OutputType::LEGACY;
+        } else if (t == "p2sh-segwit") {
+            fo.change_type = OutputType::P2SH_SEGWIT;
+        } else {
+            throw RpcError(RPC_INVALID_ADDRESS_OR_KEY, "Unknown change type '" + t + "'");
+        }
+    }
+    const JsonValue& change_position = OptEither(options, "change_position", "changePosition");
+    if (!change_position.IsNull()) {
+        const int64_t pos = JsonGetInt64(change_position);
+        if (pos < 0 || pos > static_cast<int64_t>(n_outputs)) throw RpcError(RPC_INVALID_PARAMETER, "changePosition out of bounds");
+        fo.change_position = static_cast<int>(pos);
+    }
+    // Core's FundTransaction keeps the transaction's own locktime (0 unless given): no anti-fee-sniping here.
+    int64_t lt = locktime.IsNull() ? 0 : JsonGetInt64(locktime);
+    if (lt < 0 || lt > 0xffffffffLL) throw RpcError(RPC_INVALID_PARAMETER, "Invalid parameter, locktime out of range");
+    fo.locktime = static_cast<uint32_t>(lt);
+    return fo;
+}
+
 RpcMethod Send(WalletManager& wallets, NodeContext& node)
 {
     return RpcMethod{
@@ -238,47 +289,13 @@ RpcMethod Send(WalletManager& wallets, NodeContext& node)
             if (!Param(req, 3).IsNull() && !Opt(options, "fee_rate").IsNull()) {
                 throw RpcError(RPC_INVALID_PARAMETER, "Pass fee_rate either as positional or in options, not both");
             }
-            if (Opt(options, "change_address").IsStr() && Opt(options, "change_type").IsStr()) {
-                throw RpcError(RPC_INVALID_PARAMETER, "Cannot specify both change address and address type options");
-            }
-            FundOptions fo;
-            fo.replaceable = GetBoolOr(Opt(options, "replaceable"), true);
             const JsonValue& conf = Param(req, 1).IsNull() ? Opt(options, "conf_target") : Param(req, 1);
             const JsonValue& mode = Param(req, 2).IsNull() ? Opt(options, "estimate_mode") : Param(req, 2);
             const JsonValue& rate_arg = Param(req, 3).IsNull() ? Opt(options, "fee_rate") : Param(req, 3);
-            const FeeRate rate = SpendFeeRate(node, conf, mode, rate_arg, fo.replaceable);
-            const auto recipients = ParseOutputs(Param(req, 0), Opt(options, "subtract_fee_from_outputs"), node.params->chain);
-            fo.preset_inputs = ParseInputs(Opt(options, "inputs"));
-            fo.add_inputs = GetBoolOr(Opt(options, "add_inputs"), fo.preset_inputs.empty());
-            fo.include_unsafe = GetBoolOr(Opt(options, "include_unsafe"), false);
-            fo.lock_unspents = GetBoolOr(Opt(options, "lock_unspents"), false);
-            if (Opt(options, "change_address").IsStr()) fo.change_script = ScriptFor(JsonGetStr(Opt(options, "change_address")), node.params->chain);
-            if (Opt(options, "change_type").IsStr()) {
-                const std::string t = JsonGetStr(Opt(options, "change_type"));
-                if (t == "bech32") {
-                    fo.change_type = OutputType::BECH32;
-                } else if (t == "bech32m") {
-                    fo.change_type = OutputType::BECH32M;
-                } else if (t == "legacy") {
-                    fo.change_type = OutputType::LEGACY;
-                } else if (t == "p2sh-segwit") {
-                    fo.change_type = OutputType::P2SH_SEGWIT;
-                } else {
-                    throw RpcError(RPC_INVALID_ADDRESS_OR_KEY, "Unknown change type '" + t + "'");
-                }
-            }
-            if (!Opt(options, "change_position").IsNull()) {
-                const int64_t pos = JsonGetInt64(Opt(options, "change_position"));
-                if (pos < 0 || pos > static_cast<int64_t>(recipients.size())) {
-                    throw RpcError(RPC_INVALID_PARAMETER, "changePosition out of bounds");
-                }
-                fo.change_position = static_cast<int>(pos);
-            }
-            if (!Opt(options, "locktime").IsNull()) {
-                const int64_t lt = JsonGetInt64(Opt(options, "locktime"));
-                if (lt < 0 || lt > 0xffffffffLL) throw RpcError(RPC_INVALID_PARAMETER, "Invalid parameter, locktime out of range");
-                fo.locktime = static_cast<uint32_t>(lt);
-            }
+            const bool replaceable = GetBoolOr(Opt(options, "replaceable"), true);
+            const FeeRate rate = SpendFeeRate(node, conf, mode, rate_arg, replaceable);
+            const auto recipients = ParseOutputs(Param(req, 0), OptEither(options, "subtract_fee_from_outputs", "subtractFeeFromOutputs"), node.params->chain);
+            FundOptions fo = ParseFundOptions(options, ParseInputs(Opt(options, "inputs")), Opt(options, "locktime"), recipients.size(), node.params->chain);
             std::string error;
             int code = RPC_WALLET_ERROR;
             auto funded = w->FundTransaction(recipients, rate, fo, &error, &code);
@@ -715,6 +732,26 @@ RpcMethod ListLockUnspent(WalletManager& wallets)
         }};
 }
 }  // namespace
+
+JsonValue WalletCreateFundedPsbtResult(Wallet& w, NodeContext& node, const JsonRpcRequest& req)
+{
+    const JsonValue options = Param(req, 3).IsObject() ? Param(req, 3) : JsonValue::Object();
+    const bool replaceable = GetBoolOr(Opt(options, "replaceable"), true);
+    const FeeRate rate = SpendFeeRate(node, Opt(options, "conf_target"), Opt(options, "estimate_mode"), Opt(options, "fee_rate"), replaceable);
+    const auto recipients = ParseOutputs(Param(req, 1), OptEither(options, "subtractFeeFromOutputs", "subtract_fee_from_outputs"), node.params->chain);
+    FundOptions fo = ParseFundOptions(options, ParseInputs(Param(req, 0)), Param(req, 2), recipients.size(), node.params->chain);
+    std::string error;
+    int code = RPC_WALLET_ERROR;
+    auto funded = w.FundTransaction(recipients, rate, fo, &error, &code);
+    if (!funded) throw RpcError(RPC_WALLET_ERROR, error);  // Core: FundTransaction failures are RPC_WALLET_ERROR
+    const bool bip32derivs = GetBoolOr(Param(req, 4), true);
+    w.FillPsbt(funded->psbt, false, false, bip32derivs);
+    JsonValue r = JsonValue::Object();
+    r.PushKV("psbt", EncodeBase64Psbt(funded->psbt));
+    r.PushKV("fee", ValueFromAmount(funded->fee));
+    r.PushKV("changepos", funded->change_pos);
+    return r;
+}
 
 void RegisterSpendRpcCommands(RpcTable& table, NodeContext& node, WalletManager& wallets)
 {

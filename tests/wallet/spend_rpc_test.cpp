@@ -96,8 +96,7 @@ TEST_F(SpendRpcTest, SendAndSendAll)
     auto wtx = alice->GetTx(*uint256::FromHex(JsonGetStr(r["txid"])));
     ASSERT_TRUE(wtx);
     for (const TxIn& in : wtx->tx->vin) EXPECT_EQ(in.sequence, 0xfffffffdu);  // BIP125 by default
-    EXPECT_LE(wtx->tx->lock_time, static_cast<uint32_t>(node.chainman->Chain().Height()));
-    EXPECT_GT(wtx->tx->lock_time + 100, static_cast<uint32_t>(node.chainman->Chain().Height()));  // anti-fee-sniping
+    EXPECT_EQ(wtx->tx->lock_time, 0u);  // send keeps the given locktime (default 0), as Core's FundTransaction
 
     // add_to_wallet false: the hex and the PSBT, nothing broadcast; replaceable false: final-but-locktime sequence.
     r = Call("alice", "send", "[{\"" + bob_addr + "\": 0.5}, null, null, 3, {\"add_to_wallet\": false, \"replaceable\": false}]");
@@ -152,6 +151,12 @@ TEST_F(SpendRpcTest, BumpFeeAndPsbtBumpFee)
     ASSERT_TRUE(InMempool(txid));
     const auto [net, old_fee] = alice->TxAmounts(*alice->GetTx(*uint256::FromHex(txid))->tx);
     ASSERT_TRUE(old_fee);
+    // sendtoaddress: anti-fee-sniping locks to the tip (sometimes up to 99 blocks back) and signals BIP125.
+    const Transaction& sent = *alice->GetTx(*uint256::FromHex(txid))->tx;
+    const uint32_t height = static_cast<uint32_t>(node.chainman->Chain().Height());
+    EXPECT_LE(sent.lock_time, height);
+    EXPECT_GT(sent.lock_time + 100, height);
+    EXPECT_EQ(sent.vin[0].sequence, 0xfffffffdu);
 
     // psbtbumpfee: an unsigned replacement spending the same input, at a higher fee; nothing broadcast.
     JsonValue p = Call("alice", "psbtbumpfee", "[\"" + txid + "\"]");
@@ -251,6 +256,20 @@ TEST_F(SpendRpcTest, LockUnspentAndChangelessFunding)
     f = Call("alice", "walletcreatefundedpsbt", "[[], [{\"" + bob_addr + "\": " + FormatMoney(amount) + "}], 0, {\"fee_rate\": 1}]");
     EXPECT_EQ(JsonGetInt(f["changepos"]), -1);
     EXPECT_EQ(AmountFromValue(f["fee"]), 110);
+
+    // Preset inputs: the locked coin can still be chosen by hand; without add_inputs it must cover the amount.
+    const std::string in0 = "[{\"txid\": \"" + coins[0].outpoint.hash.GetHex() + "\", \"vout\": 0}]";
+    e = Error("alice", "walletcreatefundedpsbt", "[" + in0 + ", [{\"" + bob_addr + "\": 60}], 0, {\"fee_rate\": 1}]");
+    EXPECT_EQ(e.first, RPC_WALLET_ERROR);
+    EXPECT_EQ(e.second, "The preselected coins total amount does not cover the transaction target. Please allow other inputs "
+                        "to be automatically selected or include more coins manually");
+    f = Call("alice", "walletcreatefundedpsbt", "[" + in0 + ", [{\"" + bob_addr + "\": 20}], 0, {\"fee_rate\": 1, \"changePosition\": 0}]");
+    decoded = DecodeBase64Psbt(JsonGetStr(f["psbt"]));
+    ASSERT_TRUE(decoded.psbt);
+    ASSERT_EQ(decoded.psbt->GetUnsignedTx()->vin.size(), 1u);
+    EXPECT_EQ(decoded.psbt->GetUnsignedTx()->vin[0].prevout, coins[0].outpoint);
+    EXPECT_EQ(JsonGetInt(f["changepos"]), 0);
+    EXPECT_EQ(decoded.psbt->GetUnsignedTx()->lock_time, 0u);
 
     EXPECT_TRUE(Call("alice", "lockunspent", "[true]").GetBool());
     EXPECT_EQ(Call("alice", "listlockunspent", "[]").size(), 0u);
