@@ -124,6 +124,12 @@ TEST_F(SpendRpcTest, SendAndSendAll)
     EXPECT_EQ(e.first, RPC_WALLET_ERROR);
     EXPECT_EQ(e.second, "Insufficient funds");
 
+    // sendmany goes through the same funding: two recipients, BIP125, one transaction.
+    const std::string bob_addr2 = NewAddress("bob");
+    r = Call("alice", "sendmany", "[\"\", {\"" + bob_addr + "\": 0.2, \"" + bob_addr2 + "\": 0.3}, null, \"\", [], true, null, \"unset\", 4]");
+    EXPECT_TRUE(InMempool(JsonGetStr(r)));
+    EXPECT_GE(alice->GetTx(*uint256::FromHex(JsonGetStr(r)))->tx->vout.size(), 2u);
+
     // sendall: every coin (confirmed and our unconfirmed change) to Bob; Alice is left with nothing.
     e = Error("alice", "sendall", "[[{\"" + bob_addr + "\": 1}]]");
     EXPECT_EQ(e.first, RPC_INVALID_PARAMETER);
@@ -215,6 +221,14 @@ TEST_F(SpendRpcTest, LockUnspentAndChangelessFunding)
     const auto coins = alice->ListCoins();
     ASSERT_EQ(coins.size(), 2u);
     const std::string lock_entry = "[{\"txid\": \"" + coins[0].outpoint.hash.GetHex() + "\", \"vout\": 0}]";
+
+    // getrawchangeaddress hands out an address of the internal (change) descriptor.
+    const Script change = ScriptFor(JsonGetStr(Call("alice", "getrawchangeaddress", "[]")));
+    auto origin = alice->ScriptOrigin(change);
+    ASSERT_TRUE(origin);
+    bool internal = false;
+    for (const WalletDescriptor* d : alice->Descriptors()) internal |= d->id == origin->first && d->internal;
+    EXPECT_TRUE(internal);
 
     EXPECT_EQ(Call("alice", "listlockunspent", "[]").size(), 0u);
     EXPECT_TRUE(Call("alice", "lockunspent", "[false, " + lock_entry + ", true]").GetBool());
