@@ -290,3 +290,32 @@ TEST_F(SpendRpcTest, LockUnspentAndChangelessFunding)
     f = Call("alice", "walletcreatefundedpsbt", "[[], [{\"" + bob_addr + "\": 60}], 0, {\"fee_rate\": 1}]");
     EXPECT_GE(JsonGetInt(f["changepos"]), 0);
 }
+
+TEST_F(SpendRpcTest, FundingIsReproducibleWithAnInjectedRng)
+{
+    auto alice = Create("alice");
+    Create("bob");
+    Fund("alice", 3);
+    const Script bob = ScriptFor(NewAddress("bob"));
+    const Script change = ScriptFor(NewAddress("alice"));
+    auto fund = [&](uint64_t seed) {
+        SelectionRng rng(seed);
+        FundOptions fo;
+        fo.rng = &rng;
+        fo.change_script = change;  // the same change script, so the transactions can be compared
+        std::string error;
+        auto r = alice->FundTransaction({{bob, 70 * COIN, false}}, FeeRate(3000), fo, &error);
+        EXPECT_TRUE(r) << error;
+        return r;
+    };
+    auto a = fund(7), b = fund(7);
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->psbt.GetUnsignedTx()->GetHash(), b->psbt.GetUnsignedTx()->GetHash());
+    EXPECT_EQ(a->fee, b->fee);
+    // 70 BTC from 50 BTC coins: two inputs and change; the fee is exactly the rate times the estimated size
+    // (2 x 68 vB inputs, 2 x 31 vB outputs, 11 vB overhead).
+    EXPECT_EQ(a->psbt.GetUnsignedTx()->vin.size(), 2u);
+    ASSERT_GE(a->change_pos, 0);
+    EXPECT_EQ(a->fee, FeeRate(3000).GetFee(2 * 68 + 2 * 31 + 11));
+    EXPECT_EQ(a->psbt.GetUnsignedTx()->vout[a->change_pos].value, 100 * COIN - 70 * COIN - a->fee);
+}
