@@ -238,7 +238,7 @@ std::optional<FundResult> Wallet::FundTransaction(const std::vector<Recipient>& 
         // the fee, sometimes further back so that delayed transactions do not stand out. Only with a recent tip.
         std::lock_guard lock(m_node.chainman->Mutex());
         const BlockIndex* tip = m_node.chainman->Tip();
-        if (tip && tip->GetBlockTime() > m_node.Now() - MAX_ANTI_FEE_SNIPING_TIP_AGE) {
+        if (tip && !m_node.chainman->IsInitialBlockDownload() && tip->GetBlockTime() >= m_node.Now() - MAX_ANTI_FEE_SNIPING_TIP_AGE) {
             int64_t height = tip->height;
             if (rng.RandRange(10) == 0) height = std::max<int64_t>(0, height - static_cast<int64_t>(rng.RandRange(100)));
             tx.lock_time = static_cast<uint32_t>(height);
