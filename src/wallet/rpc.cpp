@@ -12,6 +12,7 @@
 #include "util/args.h"
 #include "util/hex.h"
 #include "util/strencodings.h"
+#include "wallet/rpc_spend.h"
 #include "wallet/wallet.h"
 
 void RegisterReserveProofWalletRpcCommands(RpcTable& table, NodeContext& node, WalletManager& wallets);
@@ -168,11 +169,13 @@ JsonValue LastProcessedBlock(NodeContext& node, const Wallet& w)
 }
 
 /** sendtoaddress and sendmany: fund, sign and broadcast; the txid, or the wallet's error with its code. */
-std::string SendOrThrow(Wallet& w, const std::vector<Recipient>& recipients, const FeeRate& rate)
+std::string SendOrThrow(Wallet& w, const std::vector<Recipient>& recipients, const FeeRate& rate, const JsonValue& replaceable)
 {
     std::string error;
     int code = RPC_WALLET_ERROR;
-    auto txid = w.Send(recipients, rate, &error, &code);
+    FundOptions options;
+    options.replaceable = replaceable.IsNull() || JsonGetBool(replaceable);  // BIP125 unless asked otherwise
+    auto txid = w.Send(recipients, rate, options, &error, &code);
     if (!txid) throw RpcError(code, error);
     return txid->GetHex();
 }
@@ -574,7 +577,7 @@ RpcMethod SendToAddress(WalletManager& wallets, NodeContext& node)
             const auto recipients = ParseRecipients(amounts, subtract, node.params->chain);
             const int target = req.params.size() > 6 && !req.params[6].IsNull() ? JsonGetInt(req.params[6]) : 6;
             const FeeRate rate = ChooseFeeRate(node, req.params.size() > 9 ? req.params[9] : JsonValue(), target);
-            return SendOrThrow(*w, recipients, rate);
+            return SendOrThrow(*w, recipients, rate, req.params.size() > 5 ? req.params[5] : JsonValue());
         }};
 }
 
@@ -603,7 +606,7 @@ RpcMethod SendMany(WalletManager& wallets, NodeContext& node)
             const auto recipients = ParseRecipients(req.params[1], req.params.size() > 4 ? req.params[4] : JsonValue(), node.params->chain);
             const int target = req.params.size() > 6 && !req.params[6].IsNull() ? JsonGetInt(req.params[6]) : 6;
             const FeeRate rate = ChooseFeeRate(node, req.params.size() > 8 ? req.params[8] : JsonValue(), target);
-            return SendOrThrow(*w, recipients, rate);
+            return SendOrThrow(*w, recipients, rate, req.params.size() > 5 ? req.params[5] : JsonValue());
         }};
 }
 
@@ -733,51 +736,24 @@ RpcMethod WalletCreateFundedPsbt(WalletManager& wallets, NodeContext& node)
         {Arg{"inputs", Arg::Type::ARR, Arg::Optional::OMITTED, "Leave empty to add inputs automatically."},
          Arg{"outputs", Arg::Type::ARR, Arg::Optional::NO, "The outputs specified as key-value pairs."},
          Arg{"locktime", Arg::Type::NUM, Arg::Default{0}, "Raw locktime. Non-0 value also locktime-activates inputs"},
-         Arg{"options", Arg::Type::OBJ_NAMED_PARAMS, Arg::Optional::OMITTED, "", {Arg{"fee_rate", Arg::Type::AMOUNT, Arg::DefaultHint{"not set"}, "Specify a fee rate in sat/vB."},
-                                                                                 Arg{"subtractFeeFromOutputs", Arg::Type::ARR, Arg::Default{JsonValue::Array()}, "The outputs to subtract the fee from."}}},
+         Arg{"options", Arg::Type::OBJ_NAMED_PARAMS, Arg::Optional::OMITTED, "", {Arg{"add_inputs", Arg::Type::BOOL, Arg::DefaultHint{"false when \"inputs\" are specified, true otherwise"}, "Automatically include coins from the wallet to cover the target amount.\n"},
+                                                                                 Arg{"include_unsafe", Arg::Type::BOOL, Arg::Default{false}, "Include inputs that are not safe to spend (unconfirmed transactions from outside keys and unconfirmed replacement transactions)."},
+                                                                                 Arg{"changeAddress", Arg::Type::STR, Arg::DefaultHint{"automatic"}, "The bitcoin address to receive the change"},
+                                                                                 Arg{"changePosition", Arg::Type::NUM, Arg::DefaultHint{"random"}, "The index of the change output"},
+                                                                                 Arg{"change_type", Arg::Type::STR, Arg::DefaultHint{"set by -changetype"}, "The output type to use. Only valid if changeAddress is not specified."},
+                                                                                 Arg{"lockUnspents", Arg::Type::BOOL, Arg::Default{false}, "Lock selected unspent outputs"},
+                                                                                 Arg{"fee_rate", Arg::Type::AMOUNT, Arg::DefaultHint{"not set"}, "Specify a fee rate in sat/vB."},
+                                                                                 Arg{"subtractFeeFromOutputs", Arg::Type::ARR, Arg::Default{JsonValue::Array()}, "The outputs to subtract the fee from."},
+                                                                                 Arg{"conf_target", Arg::Type::NUM, Arg::DefaultHint{"wallet -txconfirmtarget"}, "Confirmation target in blocks"},
+                                                                                 Arg{"estimate_mode", Arg::Type::STR, Arg::Default{"unset"}, "The fee estimate mode"},
+                                                                                 Arg{"replaceable", Arg::Type::BOOL, Arg::DefaultHint{"wallet default"}, "Marks this transaction as BIP125-replaceable."}}},
          Arg{"bip32derivs", Arg::Type::BOOL, Arg::Default{true}, "Include BIP 32 derivation paths for public keys if we know them"}},
         {Res{Res::Type::OBJ, "", "", {Res{Res::Type::STR, "psbt", "The resulting raw transaction (base64-encoded string)"},
                                       Res{Res::Type::STR_AMOUNT, "fee", "Fee in BTC the resulting transaction pays"},
                                       Res{Res::Type::NUM, "changepos", "The position of the added change output, or -1"}}}},
         HelpExampleCli("walletcreatefundedpsbt", "\"[]\" \"[{\\\"data\\\":\\\"00010203\\\"}]\""),
         [&wallets, &node](const RpcMethod&, const JsonRpcRequest& req) -> JsonValue {
-            auto w = WalletFor(wallets, req);
-            if (req.params.size() > 0 && req.params[0].IsArray() && req.params[0].size() > 0) {
-                throw RpcError(RPC_INVALID_PARAMETER, "Preselected inputs are not supported yet; leave inputs empty");
-            }
-            JsonValue amounts = JsonValue::Object();
-            const JsonValue& outputs = req.params[1];
-            if (outputs.IsObject()) {
-                amounts = outputs;
-            } else if (outputs.IsArray()) {
-                for (const JsonValue& o : outputs.values()) {
-                    if (!o.IsObject()) throw RpcError(RPC_INVALID_PARAMETER, "Invalid parameter, key-value pair not an object as expected");
-                    for (size_t i = 0; i < o.keys().size(); ++i) amounts.PushKV(o.keys()[i], o.values()[i]);
-                }
-            }
-            const JsonValue options = req.params.size() > 3 ? req.params[3] : JsonValue();
-            JsonValue subtract = JsonValue::Array();
-            if (options.IsObject() && options["subtractFeeFromOutputs"].IsArray()) {
-                for (const JsonValue& idx : options["subtractFeeFromOutputs"].values()) {
-                    const int64_t i = JsonGetInt64(idx);
-                    if (i < 0 || i >= static_cast<int64_t>(amounts.keys().size())) {
-                        throw RpcError(RPC_INVALID_PARAMETER, "Invalid parameter, value out of range: " + std::to_string(i));
-                    }
-                    subtract.PushBack(amounts.keys()[i]);
-                }
-            }
-            const auto recipients = ParseRecipients(amounts, subtract, node.params->chain);
-            const FeeRate rate = ChooseFeeRate(node, options.IsObject() ? options["fee_rate"] : JsonValue(), 6);
-            std::string error;
-            Amount fee = 0;
-            int change_pos = -1;
-            auto psbt = w->CreateFundedPsbt(recipients, rate, &error, &fee, &change_pos);
-            if (!psbt) throw RpcError(RPC_WALLET_INSUFFICIENT_FUNDS, error);
-            JsonValue r = JsonValue::Object();
-            r.PushKV("psbt", EncodeBase64Psbt(*psbt));
-            r.PushKV("fee", ValueFromAmount(fee));
-            r.PushKV("changepos", change_pos);
-            return r;
+            return WalletCreateFundedPsbtResult(*WalletFor(wallets, req), node, req);  // rpc_spend.cpp
         }};
 }
 
@@ -1001,6 +977,7 @@ void RegisterWalletRpcCommands(RpcTable& table, NodeContext& node, WalletManager
     table.Register("wallet", WalletPassphraseChange(wallets));
     RegisterReserveProofWalletRpcCommands(table, node, wallets);
     RegisterReserveRpcCommands(table, node, wallets);
+    RegisterSpendRpcCommands(table, node, wallets);
 }
 
 std::shared_ptr<Wallet> WalletForRequest(WalletManager& wallets, const JsonRpcRequest& req) { return WalletFor(wallets, req); }

@@ -33,31 +33,6 @@ CREATE TABLE IF NOT EXISTS txs (txid TEXT PRIMARY KEY, raw BLOB NOT NULL, height
 CREATE TABLE IF NOT EXISTS labels (address TEXT PRIMARY KEY, label TEXT NOT NULL);
 )";
 
-/** Virtual size of a signed input by the script it spends (for fee estimation before signing). */
-std::optional<int64_t> InputVSize(const Script& spk, const FlatSigningProvider& provider)
-{
-    Destination dest;
-    if (!ExtractDestination(spk, dest)) return std::nullopt;
-    if (std::holds_alternative<WitnessV0KeyHash>(dest)) return 68;  // 41 bytes + (1+1+72+1+33)/4
-    if (std::holds_alternative<WitnessV1Taproot>(dest)) return 58;  // 41 bytes + (1+1+64)/4, rounded up
-    if (std::holds_alternative<PKHash>(dest)) return 148;
-    if (const auto* wsh = std::get_if<WitnessV0ScriptHash>(&dest)) {
-        // Multisig witness: an empty element, m signatures and the script.
-        for (const auto& [id, script] : provider.scripts) {
-            uint256 h;
-            Sha256().Write(script.data(), script.size()).Finalize(h.data());
-            if (h != wsh->hash) continue;
-            const int m = script.size() > 0 && script[0] >= OP_1 && script[0] <= OP_16 ? script[0] - OP_1 + 1 : 1;
-            const int64_t witness = 1 + 1 + 73 * m + 3 + static_cast<int64_t>(script.size());
-            return 41 + (witness + 3) / 4;
-        }
-        return std::nullopt;
-    }
-    if (std::holds_alternative<ScriptHash>(dest)) return 91;  // P2SH-P2WPKH
-    return std::nullopt;
-}
-
-int64_t OutputVSize(const Script& spk) { return 8 + 1 + static_cast<int64_t>(spk.size()); }
 }  // namespace
 
 Wallet::Wallet(NodeContext& node, std::string name, fs::path file)
@@ -123,6 +98,7 @@ std::unique_ptr<Wallet> Wallet::Open(NodeContext& node, const fs::path& file, co
         return nullptr;
     }
     if (!w->LoadFromDb(error)) return nullptr;
+    w->LoadLockedCoins();
     return w;
 }
 
@@ -893,106 +869,6 @@ std::pair<Amount, std::optional<Amount>> Wallet::TxAmounts(const Transaction& tx
     return {out_mine - in_mine, fee};
 }
 
-std::optional<Psbt> Wallet::CreateFundedPsbt(const std::vector<Recipient>& recipients, const FeeRate& fee_rate,
-                                             std::string* error, Amount* fee_out, int* change_pos)
-{
-    auto fail = [&](std::string why) -> std::optional<Psbt> {
-        if (error) *error = std::move(why);
-        return std::nullopt;
-    };
-    if (recipients.empty()) return fail("Transaction must have at least one recipient");
-    Amount target = 0;
-    int subtractors = 0;
-    for (const Recipient& r : recipients) {
-        if (r.amount <= 0) return fail("Transaction amount too small");
-        target += r.amount;
-        subtractors += r.subtract_fee;
-    }
-    std::vector<WalletCoin> coins;
-    for (WalletCoin& c : ListCoins()) {
-        // Solvable coins (we know their scripts): watch-only reserves fund PSBTs that the officials sign.
-        if (c.depth >= 1 || c.from_me) coins.push_back(std::move(c));
-    }
-    // Largest first keeps the input count (and fee) low; Core's Branch-and-Bound and knapsack are not used yet.
-    std::sort(coins.begin(), coins.end(), [](const WalletCoin& a, const WalletCoin& b) { return a.out.value > b.out.value; });
-    std::string change_error;
-    auto change_script = GetNewScript(OutputType::BECH32, true, "", &change_error);
-    if (!change_script) return fail("Transaction needs a change address, but we can't generate it. " + change_error);
-    int64_t vsize = 11;  // version, locktime, counts, segwit marker (rounded up)
-    for (const Recipient& r : recipients) vsize += OutputVSize(r.script);
-    const int64_t change_vsize = OutputVSize(*change_script);
-    std::vector<WalletCoin> chosen;
-    Amount selected = 0;
-    Amount fee = 0;
-    bool with_change = false;
-    for (const WalletCoin& c : coins) {
-        FlatSigningProvider provider;
-        std::vector<Script> scripts;
-        {
-            std::lock_guard lock(m_mutex);
-            m_descriptors.at(c.desc_id).parsed->Expand(static_cast<int>(c.index), scripts, provider);
-        }
-        auto in_vsize = InputVSize(c.out.script_pubkey, provider);
-        if (!in_vsize) continue;  // a script we cannot size (and so cannot sign) is not selected
-        chosen.push_back(c);
-        selected += c.out.value;
-        vsize += *in_vsize;
-        const Amount fee_no_change = fee_rate.GetFee(vsize);
-        const Amount fee_change = fee_rate.GetFee(vsize + change_vsize);
-        const Amount need_no_change = subtractors ? target : target + fee_no_change;
-        if (selected < need_no_change) continue;
-        const Amount change = selected - (subtractors ? target : target + fee_change);
-        const TxOut change_out(change, *change_script);
-        if (change > 0 && !IsDust(change_out, FeeRate(DUST_RELAY_TX_FEE)) &&
-            (subtractors || selected >= target + fee_change)) {
-            with_change = true;
-            fee = fee_change;
-        } else {
-            fee = subtractors ? fee_no_change : selected - target;  // the remainder goes to the fee
-        }
-        break;
-    }
-    const Amount need = subtractors ? target : target + fee_rate.GetFee(vsize);
-    if (chosen.empty() || selected < need) return fail("Insufficient funds");
-    MutableTransaction tx;
-    tx.version = 2;
-    {
-        // Anti-fee-sniping (Core): lock to the current height.
-        std::lock_guard lock(m_node.chainman->Mutex());
-        tx.lock_time = static_cast<uint32_t>(m_node.chainman->Chain().Height());
-    }
-    for (const WalletCoin& c : chosen) {
-        tx.vin.emplace_back();
-        tx.vin.back().prevout = c.outpoint;
-        tx.vin.back().sequence = 0xfffffffd;  // signals replaceability (BIP125), as Core's default
-    }
-    bool first_subtractor = true;
-    for (const Recipient& r : recipients) {
-        Amount value = r.amount;
-        if (r.subtract_fee) {
-            // Core splits the fee evenly over the subtracting outputs; the first also takes the remainder.
-            value -= fee / subtractors + (first_subtractor ? fee % subtractors : 0);
-            first_subtractor = false;
-            if (value <= 0 || IsDust(TxOut(value, r.script), FeeRate(DUST_RELAY_TX_FEE))) {
-                return fail("The transaction amount is too small to pay the fee");
-            }
-        }
-        tx.vout.emplace_back(value, r.script);
-    }
-    int pos = -1;
-    if (with_change) {
-        const Amount change = selected - target - (subtractors ? 0 : fee);
-        pos = static_cast<int>(tx.vout.size());
-        tx.vout.emplace_back(change, *change_script);
-    }
-    if (change_pos) *change_pos = pos;
-    if (fee_out) *fee_out = fee;
-    Psbt psbt(tx, 0);
-    for (size_t i = 0; i < chosen.size(); ++i) psbt.inputs[i].witness_utxo = chosen[i].out;
-    FillPsbt(psbt, false, false);
-    return psbt;
-}
-
 bool Wallet::FillPsbt(Psbt& psbt, bool sign, bool finalize, bool bip32_derivs) const
 {
     PsbtKeyStore store;
@@ -1055,44 +931,6 @@ bool Wallet::FillPsbt(Psbt& psbt, bool sign, bool finalize, bool bip32_derivs) c
     }
     if (!sign) store = PsbtKeyStore();  // updater only: no keys, but keep scripts and origins
     return SignPsbtWithKeys(store, psbt, std::nullopt, finalize, bip32_derivs);
-}
-
-std::optional<uint256> Wallet::Send(const std::vector<Recipient>& recipients, const FeeRate& fee_rate, std::string* error,
-                                    int* code)
-{
-    if (m_disable_private_keys) {
-        if (error) *error = "Error: Private keys are disabled for this wallet";
-        if (code) *code = RPC_WALLET_ERROR;
-        return std::nullopt;
-    }
-    if (IsLocked()) {
-        if (error) *error = "Error: Please enter the wallet passphrase with walletpassphrase first.";
-        if (code) *code = RPC_WALLET_UNLOCK_NEEDED;
-        return std::nullopt;
-    }
-    auto psbt = CreateFundedPsbt(recipients, fee_rate, error);
-    if (!psbt) {
-        if (code) *code = RPC_WALLET_INSUFFICIENT_FUNDS;
-        return std::nullopt;
-    }
-    MutableTransaction tx;
-    if (!FillPsbt(*psbt, true, true) || !FinalizeAndExtractPsbt(*psbt, tx)) {
-        if (error) *error = "Signing transaction failed";
-        if (code) *code = RPC_WALLET_ERROR;
-        return std::nullopt;
-    }
-    TransactionRef ref = MakeTransactionRef(std::move(tx));
-    const MempoolAcceptResult result = m_node.ProcessTransaction(ref, false);
-    if (!result.IsValid() && result.result_type != MempoolAcceptResult::ResultType::MEMPOOL_ENTRY) {
-        if (error) *error = result.state.ToString();
-        if (code) *code = RPC_VERIFY_REJECTED;
-        return std::nullopt;
-    }
-    {
-        std::lock_guard lock(m_mutex);
-        if (!m_txs.count(ref->GetHash())) AddTx(ref, -1, uint256(), 0);
-    }
-    return ref->GetHash();
 }
 
 // ---- WalletManager ----------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 #include "node/context.h"
 #include "policy/feerate.h"
 #include "psbt/psbt.h"
+#include "wallet/coinselection.h"
 #include "wallet/crypter.h"
 
 #include <filesystem>
@@ -74,6 +75,35 @@ struct Recipient {
     Amount amount{0};
     bool subtract_fee{false};
 };
+
+/** How to fund a transaction (Core's CCoinControl plus the RPCs' funding options). */
+struct FundOptions {
+    std::vector<OutPoint> preset_inputs;  // inputs that must be spent ("inputs" of send/walletcreatefundedpsbt)
+    bool add_inputs{true};                // coin selection may add inputs to the preset ones
+    std::optional<Script> change_script;  // "change_address"; else a new internal address
+    OutputType change_type{OutputType::BECH32};
+    int change_position{-1};              // -1: random (as Core)
+    bool replaceable{true};               // BIP125 signalling (Core's -walletrbf default)
+    std::optional<uint32_t> locktime;     // else anti-fee-sniping
+    bool avoid_partial_spends{false};
+    bool include_unsafe{false};           // unconfirmed coins others sent us
+    bool lock_unspents{false};
+    std::set<uint256> avoid_txids;        // never select outputs of these (bumpfee: the transaction replaced)
+    SelectionRng* rng{nullptr};           // tests inject a seeded one
+};
+
+struct FundResult {
+    Psbt psbt;
+    Amount fee{0};
+    int change_pos{-1};
+    SelectionAlgorithm algorithm{SelectionAlgorithm::MANUAL};
+    Amount waste{0};
+};
+
+/** Core's -maxtxfee default (0.1 BTC): the wallet refuses to pay more. */
+constexpr Amount DEFAULT_TRANSACTION_MAXFEE{COIN / 10};
+/** Core's WALLET_INCREMENTAL_RELAY_FEE (sat/kvB), the least fee rate step of a bump. */
+constexpr Amount WALLET_INCREMENTAL_RELAY_FEE{5000};
 
 class Wallet : public ValidationNotifications
 {
@@ -149,6 +179,33 @@ public:
     /** Funds, signs and broadcasts; the txid, or nullopt with *error and *code (an RPC error code). */
     std::optional<uint256> Send(const std::vector<Recipient>& recipients, const FeeRate& fee_rate, std::string* error,
                                 int* code);
+    std::optional<uint256> Send(const std::vector<Recipient>& recipients, const FeeRate& fee_rate, const FundOptions& options,
+                                std::string* error, int* code);
+    /** Core's CreateTransaction: coin selection (BnB, CoinGrinder, Knapsack, SRD; least waste), change as Core (dropped
+     *  below the minimum viable change), RBF signalling and anti-fee-sniping. An unsigned, filled PSBT; nullopt with
+     *  Core's message in *error and the RPC code in *code. (spend.cpp) */
+    std::optional<FundResult> FundTransaction(const std::vector<Recipient>& recipients, const FeeRate& fee_rate,
+                                              const FundOptions& options, std::string* error, int* code = nullptr);
+    /** Signs every input, finalizes and submits to the mempool; the txid or nullopt with *error and *code. */
+    std::optional<uint256> SignAndBroadcast(Psbt& psbt, std::string* error, int* code);
+    /** Virtual size of a signed input spending a script of this wallet; nullopt when it cannot be sized. */
+    std::optional<int64_t> InputSizeFor(const Script& spk) const;
+    /** Core's discard rate: the longest-horizon estimate capped at -discardfee, at least the dust relay rate. */
+    FeeRate DiscardRate() const;
+
+    // Locked coins (lockunspent): never auto-selected. Persistent locks survive a reload.
+    bool LockCoin(const OutPoint& out, bool persistent);
+    bool UnlockCoin(const OutPoint& out);
+    void UnlockAllCoins();
+    bool IsLockedCoin(const OutPoint& out) const;
+    std::vector<OutPoint> ListLockedCoins() const;
+    /** Records that bumpfee replaced txid (Core's replaced_by_txid); nullopt when it was not. */
+    std::optional<uint256> ReplacedBy(const uint256& txid) const;
+    void MarkReplaced(const uint256& txid, const uint256& replacement);
+    /** Whether a wallet transaction spends an output of txid. */
+    bool HasWalletSpend(const uint256& txid) const;
+    /** Whether out is an output of ours in a wallet transaction (its TxOut in *txout). */
+    bool IsMineOutPoint(const OutPoint& out, TxOut* txout) const;
 
 private:
     Wallet(NodeContext& node, std::string name, std::filesystem::path file);
@@ -190,6 +247,9 @@ private:
     bool m_relock_stop{false};
     void StopRelockThread();
     bool LoadPrivate(int64_t id, const std::string& private_text, std::string* error);
+    void LoadLockedCoins();
+    std::set<OutPoint> m_locked;
+    std::map<uint256, uint256> m_replaced_by;
 };
 
 /** The wallets of a running node (createwallet, loadwallet, unloadwallet, listwallets, -wallet). */
