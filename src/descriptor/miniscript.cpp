@@ -386,6 +386,7 @@ Node::Node(MsContext c, Fragment f, std::vector<NodeRef> s, std::vector<uint32_t
         }
     }
     script_len = ComputeScriptLen(*this);
+    for (const auto& sub : subs) depth = std::max(depth, sub->depth + 1);
 }
 
 bool Node::IsValid() const { return !type.Empty() && script_len <= MaxScriptSize(ctx); }
@@ -800,6 +801,375 @@ NodeRef FromString(std::string_view text, MsContext ctx, const KeyCallbacks& key
         return copy;
     }
     return node;
+}
+
+// -------------------------------------------------------------------------------------------------------------
+// Decoding scripts (the inverse of ToScript). The script is read backwards as a list of opcodes, with the
+// *VERIFY opcodes split into their base opcode and OP_VERIFY; an explicit work stack replaces recursion.
+
+namespace {
+
+using Op = std::pair<opcodetype, std::vector<uint8_t>>;
+
+bool MinimalPush(const std::vector<uint8_t>& data, opcodetype op)
+{
+    if (data.empty()) return op == OP_0;
+    if (data.size() == 1 && data[0] >= 1 && data[0] <= 16) return false;
+    if (data.size() == 1 && data[0] == 0x81) return false;
+    if (data.size() <= 75) return op == data.size();
+    if (data.size() <= 255) return op == OP_PUSHDATA1;
+    if (data.size() <= 65535) return op == OP_PUSHDATA2;
+    return true;
+}
+
+std::optional<std::vector<Op>> Decompose(const Script& script)
+{
+    std::vector<Op> out;
+    size_t pc = 0;
+    while (pc < script.size()) {
+        opcodetype op;
+        std::vector<uint8_t> data;
+        if (!script.GetOp(pc, op, &data)) return std::nullopt;
+        if (op >= OP_1 && op <= OP_16) {
+            data.assign(1, uint8_t(Script::DecodeOP_N(op)));
+        } else if (op == OP_CHECKSIGVERIFY || op == OP_CHECKMULTISIGVERIFY || op == OP_EQUALVERIFY ||
+                   op == OP_NUMEQUALVERIFY) {
+            const opcodetype base = op == OP_CHECKSIGVERIFY        ? OP_CHECKSIG
+                                    : op == OP_CHECKMULTISIGVERIFY ? OP_CHECKMULTISIG
+                                    : op == OP_EQUALVERIFY         ? OP_EQUAL
+                                                                   : OP_NUMEQUAL;
+            out.emplace_back(base, std::vector<uint8_t>());
+            op = OP_VERIFY;
+        } else if (op > OP_0 && op <= OP_PUSHDATA4) {
+            if (!MinimalPush(data, op)) return std::nullopt;
+        } else if (pc < script.size() &&
+                   (op == OP_CHECKSIG || op == OP_CHECKMULTISIG || op == OP_EQUAL || op == OP_NUMEQUAL) &&
+                   script.bytes()[pc] == OP_VERIFY) {
+            return std::nullopt;  // X VERIFY where XVERIFY exists is not minimal
+        }
+        out.emplace_back(op, std::move(data));
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
+std::optional<int64_t> ScriptNumber(const Op& in)
+{
+    if (in.first == OP_0) return 0;
+    if (in.second.empty()) return std::nullopt;
+    if (in.first > OP_0 && in.first <= OP_PUSHDATA4 && !MinimalPush(in.second, in.first)) return std::nullopt;
+    if (in.second.size() > 4 || !ScriptNum::IsMinimallyEncoded(in.second)) return std::nullopt;
+    return ScriptNum(in.second, true).value();
+}
+
+enum class Dec {
+    SINGLE_BKV, BKV, W, SWAP, ALT, CHECK, DUP_IF, VERIFY, NON_ZERO, ZERO_NOTEQUAL, MAYBE_AND_V, AND_V, AND_B,
+    ANDOR, OR_B, OR_C, OR_D, THRESH_W, THRESH_E, ENDIF, ENDIF_NOTIF, ENDIF_ELSE,
+};
+
+} // namespace
+
+NodeRef FromScript(const Script& script, MsContext ctx, const ScriptKeyCallbacks& kc)
+{
+    if (script.size() > MaxScriptSize(ctx)) return nullptr;
+    auto ops = Decompose(script);
+    if (!ops) return nullptr;
+    const std::vector<Op>& v = *ops;
+    size_t in = 0;
+    const size_t last = v.size();
+    auto left = [&]() { return last - in; };
+    struct Todo {
+        Dec d;
+        int64_t n, k;
+    };
+    std::vector<Todo> todo{{Dec::BKV, -1, -1}};
+    std::vector<NodeRef> built;
+    auto make = [&](Fragment f, std::vector<NodeRef> subs = {}, std::vector<uint32_t> keys = {},
+                    std::vector<uint8_t> data = {}, uint32_t k = 0) {
+        return std::make_shared<Node>(ctx, f, std::move(subs), std::move(keys), std::move(data), k);
+    };
+    auto wrap = [&](Fragment f) -> bool {
+        if (built.empty()) return false;
+        built.back() = make(f, {built.back()});
+        return true;
+    };
+    // Pops two: the later-built one is the first child (the script is read backwards).
+    auto build2 = [&](Fragment f) -> bool {
+        if (built.size() < 2) return false;
+        NodeRef child = built.back();
+        built.pop_back();
+        built.back() = make(f, {child, built.back()});
+        return true;
+    };
+    while (!todo.empty()) {
+        if (!built.empty() && (!built.back()->IsValid() || built.back()->depth > MAX_PARSE_DEPTH)) return nullptr;
+        const Todo cur = todo.back();
+        todo.pop_back();
+        switch (cur.d) {
+        case Dec::SINGLE_BKV: {
+            if (in >= last) return nullptr;
+            const Op& o = v[in];
+            if (o.first == OP_1) {
+                ++in;
+                built.push_back(make(Fragment::JUST_1));
+                break;
+            }
+            if (o.first == OP_0) {
+                ++in;
+                built.push_back(make(Fragment::JUST_0));
+                break;
+            }
+            if (o.second.size() == 33 || o.second.size() == 32) {
+                auto key = kc.from_bytes(o.second);
+                if (!key) return nullptr;
+                ++in;
+                built.push_back(make(Fragment::PK_K, {}, {*key}));
+                break;
+            }
+            if (left() >= 5 && o.first == OP_VERIFY && v[in + 1].first == OP_EQUAL && v[in + 3].first == OP_HASH160 &&
+                v[in + 4].first == OP_DUP && v[in + 2].second.size() == 20) {
+                auto key = kc.from_pkh(v[in + 2].second);
+                if (!key) return nullptr;
+                in += 5;
+                built.push_back(make(Fragment::PK_H, {}, {*key}));
+                break;
+            }
+            std::optional<int64_t> num;
+            if (left() >= 2 && (o.first == OP_CHECKSEQUENCEVERIFY || o.first == OP_CHECKLOCKTIMEVERIFY) &&
+                (num = ScriptNumber(v[in + 1]))) {
+                if (*num < 1 || *num > 0x7FFFFFFFL) return nullptr;
+                const Fragment f = o.first == OP_CHECKSEQUENCEVERIFY ? Fragment::OLDER : Fragment::AFTER;
+                in += 2;
+                built.push_back(make(f, {}, {}, {}, uint32_t(*num)));
+                break;
+            }
+            if (left() >= 7 && o.first == OP_EQUAL && v[in + 3].first == OP_VERIFY && v[in + 4].first == OP_EQUAL &&
+                (num = ScriptNumber(v[in + 5])) && *num == 32 && v[in + 6].first == OP_SIZE) {
+                const opcodetype h = v[in + 2].first;
+                const size_t sz = v[in + 1].second.size();
+                std::optional<Fragment> f;
+                if (h == OP_SHA256 && sz == 32) f = Fragment::SHA256;
+                if (h == OP_RIPEMD160 && sz == 20) f = Fragment::RIPEMD160;
+                if (h == OP_HASH256 && sz == 32) f = Fragment::HASH256;
+                if (h == OP_HASH160 && sz == 20) f = Fragment::HASH160;
+                if (f) {
+                    built.push_back(make(*f, {}, {}, v[in + 1].second));
+                    in += 7;
+                    break;
+                }
+            }
+            if (left() >= 3 && o.first == OP_CHECKMULTISIG) {
+                if (IsTapscript(ctx)) return nullptr;
+                const auto n = ScriptNumber(v[in + 1]);
+                if (!n || *n < 1 || *n > 20 || int64_t(left()) < 3 + *n) return nullptr;
+                std::vector<uint32_t> keys;
+                for (int64_t i = 0; i < *n; ++i) {
+                    if (v[in + 2 + i].second.size() != 33) return nullptr;
+                    auto key = kc.from_bytes(v[in + 2 + i].second);
+                    if (!key) return nullptr;
+                    keys.push_back(*key);
+                }
+                const auto k = ScriptNumber(v[in + 2 + *n]);
+                if (!k || *k < 1 || *k > *n) return nullptr;
+                in += 3 + *n;
+                std::reverse(keys.begin(), keys.end());
+                built.push_back(make(Fragment::MULTI, {}, std::move(keys), {}, uint32_t(*k)));
+                break;
+            }
+            if (left() >= 4 && o.first == OP_NUMEQUAL) {
+                if (!IsTapscript(ctx)) return nullptr;
+                const auto k = ScriptNumber(v[in + 1]);
+                if (!k || *k < 1 || *k > int64_t(MAX_PUBKEYS_PER_MULTI_A)) return nullptr;
+                if (int64_t(left()) < 2 + *k * 2) return nullptr;
+                std::vector<uint32_t> keys;
+                for (size_t pos = 2;; pos += 2) {
+                    if (left() < pos + 2) return nullptr;
+                    if (v[in + pos].first != OP_CHECKSIGADD && v[in + pos].first != OP_CHECKSIG) return nullptr;
+                    if (v[in + pos + 1].second.size() != 32) return nullptr;
+                    auto key = kc.from_bytes(v[in + pos + 1].second);
+                    if (!key) return nullptr;
+                    keys.push_back(*key);
+                    if (keys.size() > MAX_PUBKEYS_PER_MULTI_A) return nullptr;
+                    if (v[in + pos].first == OP_CHECKSIG) break;
+                }
+                if (keys.size() < size_t(*k)) return nullptr;
+                in += 2 + keys.size() * 2;
+                std::reverse(keys.begin(), keys.end());
+                built.push_back(make(Fragment::MULTI_A, {}, std::move(keys), {}, uint32_t(*k)));
+                break;
+            }
+            // c:, v:, n: commute with and_v, so a single expression is enough below them.
+            if (o.first == OP_CHECKSIG || o.first == OP_VERIFY || o.first == OP_0NOTEQUAL) {
+                ++in;
+                todo.push_back({o.first == OP_CHECKSIG ? Dec::CHECK : o.first == OP_VERIFY ? Dec::VERIFY : Dec::ZERO_NOTEQUAL,
+                                -1, -1});
+                todo.push_back({Dec::SINGLE_BKV, -1, -1});
+                break;
+            }
+            if (left() >= 3 && o.first == OP_EQUAL && (num = ScriptNumber(v[in + 1]))) {
+                if (*num < 1) return nullptr;
+                in += 2;
+                todo.push_back({Dec::THRESH_W, 0, *num});
+                break;
+            }
+            if (o.first == OP_ENDIF) {
+                ++in;
+                todo.push_back({Dec::ENDIF, -1, -1});
+                todo.push_back({Dec::BKV, -1, -1});
+                break;
+            }
+            if (o.first == OP_BOOLAND || o.first == OP_BOOLOR) {
+                ++in;
+                todo.push_back({o.first == OP_BOOLAND ? Dec::AND_B : Dec::OR_B, -1, -1});
+                todo.push_back({Dec::SINGLE_BKV, -1, -1});
+                todo.push_back({Dec::W, -1, -1});
+                break;
+            }
+            return nullptr;
+        }
+        case Dec::BKV:
+            todo.push_back({Dec::MAYBE_AND_V, -1, -1});
+            todo.push_back({Dec::SINGLE_BKV, -1, -1});
+            break;
+        case Dec::W:
+            if (in >= last) return nullptr;
+            if (v[in].first == OP_FROMALTSTACK) {
+                ++in;
+                todo.push_back({Dec::ALT, -1, -1});
+            } else {
+                todo.push_back({Dec::SWAP, -1, -1});
+            }
+            todo.push_back({Dec::BKV, -1, -1});
+            break;
+        case Dec::MAYBE_AND_V:
+            if (in < last && v[in].first != OP_IF && v[in].first != OP_ELSE && v[in].first != OP_NOTIF &&
+                v[in].first != OP_TOALTSTACK && v[in].first != OP_SWAP) {
+                todo.push_back({Dec::AND_V, -1, -1});
+                todo.push_back({Dec::BKV, -1, -1});
+            }
+            break;
+        case Dec::SWAP:
+            if (in >= last || v[in].first != OP_SWAP || built.empty()) return nullptr;
+            ++in;
+            wrap(Fragment::WRAP_S);
+            break;
+        case Dec::ALT:
+            if (in >= last || v[in].first != OP_TOALTSTACK || built.empty()) return nullptr;
+            ++in;
+            wrap(Fragment::WRAP_A);
+            break;
+        case Dec::CHECK:
+            if (!wrap(Fragment::WRAP_C)) return nullptr;
+            break;
+        case Dec::DUP_IF:
+            if (!wrap(Fragment::WRAP_D)) return nullptr;
+            break;
+        case Dec::VERIFY:
+            if (!wrap(Fragment::WRAP_V)) return nullptr;
+            break;
+        case Dec::NON_ZERO:
+            if (!wrap(Fragment::WRAP_J)) return nullptr;
+            break;
+        case Dec::ZERO_NOTEQUAL:
+            if (!wrap(Fragment::WRAP_N)) return nullptr;
+            break;
+        case Dec::AND_V:
+            if (!build2(Fragment::AND_V)) return nullptr;
+            break;
+        case Dec::AND_B:
+            if (!build2(Fragment::AND_B)) return nullptr;
+            break;
+        case Dec::OR_B:
+            if (!build2(Fragment::OR_B)) return nullptr;
+            break;
+        case Dec::OR_C:
+            if (!build2(Fragment::OR_C)) return nullptr;
+            break;
+        case Dec::OR_D:
+            if (!build2(Fragment::OR_D)) return nullptr;
+            break;
+        case Dec::ANDOR: {
+            if (built.size() < 3) return nullptr;
+            NodeRef x = built.back();
+            built.pop_back();
+            NodeRef z = built.back();
+            built.pop_back();
+            NodeRef y = built.back();
+            built.back() = make(Fragment::ANDOR, {x, y, z});
+            break;
+        }
+        case Dec::THRESH_W:
+            if (in >= last) return nullptr;
+            if (v[in].first == OP_ADD) {
+                ++in;
+                todo.push_back({Dec::THRESH_W, cur.n + 1, cur.k});
+                todo.push_back({Dec::W, -1, -1});
+            } else {
+                todo.push_back({Dec::THRESH_E, cur.n + 1, cur.k});
+                todo.push_back({Dec::SINGLE_BKV, -1, -1});
+            }
+            break;
+        case Dec::THRESH_E: {
+            if (cur.k < 1 || cur.k > cur.n || built.size() < size_t(cur.n)) return nullptr;
+            std::vector<NodeRef> subs;
+            for (int64_t i = 0; i < cur.n; ++i) {
+                subs.push_back(built.back());
+                built.pop_back();
+            }
+            built.push_back(make(Fragment::THRESH, std::move(subs), {}, {}, uint32_t(cur.k)));
+            break;
+        }
+        case Dec::ENDIF:
+            if (in >= last) return nullptr;
+            if (v[in].first == OP_ELSE) {
+                ++in;
+                todo.push_back({Dec::ENDIF_ELSE, -1, -1});
+                todo.push_back({Dec::BKV, -1, -1});
+            } else if (v[in].first == OP_IF) {
+                if (left() >= 2 && v[in + 1].first == OP_DUP) {
+                    in += 2;
+                    todo.push_back({Dec::DUP_IF, -1, -1});
+                } else if (left() >= 3 && v[in + 1].first == OP_0NOTEQUAL && v[in + 2].first == OP_SIZE) {
+                    in += 3;
+                    todo.push_back({Dec::NON_ZERO, -1, -1});
+                } else {
+                    return nullptr;
+                }
+            } else if (v[in].first == OP_NOTIF) {
+                ++in;
+                todo.push_back({Dec::ENDIF_NOTIF, -1, -1});
+            } else {
+                return nullptr;
+            }
+            break;
+        case Dec::ENDIF_NOTIF:
+            if (in >= last) return nullptr;
+            if (v[in].first == OP_IFDUP) {
+                ++in;
+                todo.push_back({Dec::OR_D, -1, -1});
+            } else {
+                todo.push_back({Dec::OR_C, -1, -1});
+            }
+            todo.push_back({Dec::SINGLE_BKV, -1, -1});
+            break;
+        case Dec::ENDIF_ELSE:
+            if (in >= last) return nullptr;
+            if (v[in].first == OP_IF) {
+                ++in;
+                if (!build2(Fragment::OR_I)) return nullptr;
+            } else if (v[in].first == OP_NOTIF) {
+                ++in;
+                todo.push_back({Dec::ANDOR, -1, -1});
+                todo.push_back({Dec::SINGLE_BKV, -1, -1});
+            } else {
+                return nullptr;
+            }
+            break;
+        }
+    }
+    if (built.size() != 1 || in != last) return nullptr;
+    if (built[0]->depth > MAX_PARSE_DEPTH || !built[0]->IsValidTopLevel()) return nullptr;
+    return built[0];
 }
 
 // -------------------------------------------------------------------------------------------------------------

@@ -81,6 +81,8 @@ struct Node {
     // Derived.
     Type type;
     size_t script_len{0};
+    /** Height of the tree (1 for a leaf). */
+    uint32_t depth{1};
     uint32_t ops_count{0};
     std::optional<uint32_t> ops_sat, ops_dsat;
     SatInfo ss_sat, ss_dsat;
@@ -138,6 +140,16 @@ std::optional<std::string> ToString(const Node& node, const KeyCallbacks& keys);
 /** The script, byte-exact as Core's ToScript. */
 Script ToScript(const Node& node, const KeyCallbacks& keys);
 
+
+/** Key callbacks for decoding a script: key bytes (33, or 32 x-only in Tapscript) and HASH160s of keys. */
+struct ScriptKeyCallbacks {
+    std::function<std::optional<uint32_t>(std::span<const uint8_t>)> from_bytes;
+    std::function<std::optional<uint32_t>(std::span<const uint8_t>)> from_pkh;
+};
+
+/** Decode a script back into miniscript (Core's FromScript): nullptr unless it is exactly the script of a valid
+ *  top-level (B) miniscript with minimal pushes. Trees deeper than MAX_PARSE_DEPTH are refused. */
+NodeRef FromScript(const Script& script, MsContext ctx, const ScriptKeyCallbacks& keys);
 
 /** Sets has_duplicate_keys on every node of the (freshly built) tree. */
 void ComputeDuplicateKeys(Node& root, const std::function<std::vector<uint8_t>(uint32_t)>& identity);
