@@ -2127,6 +2127,48 @@ bool Ops(const Script& s, std::vector<std::pair<opcodetype, std::vector<uint8_t>
     return true;
 }
 
+/** Core's miniscript inference for a witness script or tapscript leaf: keys from their bytes (or, for pk_h, from
+ *  what the provider knows); only sane expressions are inferred. */
+std::unique_ptr<DescriptorImpl> InferMiniscript(const Script& script, miniscript::MsContext ms_ctx,
+                                                const FlatSigningProvider& prov, Chain chain)
+{
+    const bool tap = miniscript::IsTapscript(ms_ctx);
+    Providers keys;
+    miniscript::ScriptKeyCallbacks kc;
+    kc.from_bytes = [&](std::span<const uint8_t> b) -> std::optional<uint32_t> {
+        std::unique_ptr<PubkeyProvider> p;
+        if (tap && b.size() == 32) {
+            p = InferXOnlyPubkey(XOnlyPubKey(b), prov, chain);
+        } else if (!tap) {
+            PubKey pk(std::vector<uint8_t>(b.begin(), b.end()));
+            if (pk.IsFullyValid()) p = InferPubkey(pk, ParseContext::P2WSH, prov, chain);
+        }
+        if (!p) return std::nullopt;
+        keys.push_back(std::move(p));
+        return uint32_t(keys.size() - 1);
+    };
+    kc.from_pkh = [&](std::span<const uint8_t> h) -> std::optional<uint32_t> {
+        auto it = prov.pubkeys.find(uint160(h));
+        if (it == prov.pubkeys.end()) return std::nullopt;
+        auto p = tap ? InferXOnlyPubkey(XOnlyPubKey(it->second), prov, chain)
+                     : InferPubkey(it->second, ParseContext::P2WSH, prov, chain);
+        if (!p) return std::nullopt;
+        keys.push_back(std::move(p));
+        return uint32_t(keys.size() - 1);
+    };
+    auto node = miniscript::FromScript(script, ms_ctx, kc);
+    if (!node) return nullptr;
+    // Sanity includes the duplicate-key check, which FromScript leaves to the caller.
+    auto checked = std::make_shared<miniscript::Node>(*node);
+    miniscript::ComputeDuplicateKeys(*checked, [&](uint32_t i) -> std::vector<uint8_t> {
+        KeyOriginInfo info;
+        auto pk = keys.at(i)->GetPubKey(0, info);
+        return pk ? std::vector<uint8_t>(pk->begin(), pk->end()) : std::vector<uint8_t>();
+    });
+    if (!checked->IsSane()) return nullptr;
+    return std::make_unique<MiniscriptDescriptor>(std::move(keys), checked);
+}
+
 std::unique_ptr<DescriptorImpl> InferTapscript(const Script& script, const FlatSigningProvider& prov, Chain chain)
 {
     std::vector<std::pair<opcodetype, std::vector<uint8_t>>> ops;
@@ -2160,7 +2202,7 @@ std::unique_ptr<DescriptorImpl> InferTapscript(const Script& script, const FlatS
         if (!d->Expand(0, out, dummy) || out.size() != 1 || out[0] != script) return nullptr;
         return d;
     }
-    return nullptr;
+    return InferMiniscript(script, miniscript::MsContext::TAPSCRIPT, prov, chain);
 }
 
 std::unique_ptr<DescriptorImpl> InferScript(const Script& script, ParseContext ctx, const FlatSigningProvider& prov,
@@ -2266,11 +2308,15 @@ std::unique_ptr<DescriptorImpl> InferScript(const Script& script, ParseContext c
             return std::make_unique<RawTRDescriptor>(InferXOnlyPubkey(output, prov, chain));
         }
     }
-    if (ctx == ParseContext::TOP) {
-        Destination dest;
-        if (ExtractDestination(script, dest) && GetScriptForDestination(dest) == script) {
-            return std::make_unique<AddressDescriptor>(std::move(dest), chain);
-        }
+    if (ctx == ParseContext::P2WSH) {
+        if (auto ms = InferMiniscript(script, miniscript::MsContext::P2WSH, prov, chain)) return ms;
+    }
+    // The remaining descriptors exist at top level only (Core): a witness or redeem script that is none of the
+    // above leaves the output to addr().
+    if (ctx != ParseContext::TOP) return nullptr;
+    Destination dest;
+    if (ExtractDestination(script, dest) && GetScriptForDestination(dest) == script) {
+        return std::make_unique<AddressDescriptor>(std::move(dest), chain);
     }
     return std::make_unique<RawDescriptor>(script);
 }

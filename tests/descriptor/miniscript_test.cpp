@@ -321,6 +321,16 @@ TEST(Miniscript, DescriptorRoundTrip)
         FlatSigningProvider out2;
         ASSERT_TRUE(again[0]->Expand(7, scripts2, out2));
         EXPECT_EQ(scripts2[0].bytes(), scripts[0].bytes());
+        // Inference (Core's InferDescriptor) finds the miniscript again from the scripts the expansion revealed.
+        const std::string inferred = InferDescriptor(scripts[0], out, Chain::MAIN)->ToString();
+        EXPECT_EQ(inferred.substr(0, 3), text.substr(0, 3)) << inferred;
+        EXPECT_EQ(inferred.find("raw("), std::string::npos) << inferred;
+        auto from_inferred = ParseDescriptor(inferred, Chain::MAIN, error, true);
+        ASSERT_EQ(from_inferred.size(), 1u) << inferred << ": " << error;
+        std::vector<Script> scripts3;
+        FlatSigningProvider out3;
+        ASSERT_TRUE(from_inferred[0]->Expand(0, scripts3, out3));
+        EXPECT_EQ(scripts3[0].bytes(), scripts[0].bytes()) << inferred;
     }
     // A hand-checked witness script: pk(K) inside wsh is <K> CHECKSIG, and_v(v:pk(A),pk(B)) uses CHECKSIGVERIFY.
     std::string error;
