@@ -317,6 +317,10 @@ def miniscripts():
         if m:
             add("miniscript", b"\x00" + m.group(1).encode())
             add("miniscript", b"\x01" + m.group(1).encode())
+            # ...and as descriptors: in wsh() and as a tr() leaf.
+            add("descriptor", b"\x00" + ("wsh(" + m.group(1) + ")").encode())
+            add("descriptor", b"\x02" + ("tr(02d7924d4f7d43ea965a465ae3095ff41131e5946f3c85f79e44adbcf8e27e080e,"
+                                          + m.group(1) + ")").encode())
 
 
 def tx_tool_args():
