@@ -267,9 +267,7 @@ public:
                 for (const auto& [xk, origin] : m_sd.taproot_misc_pubkeys) {
                     if (!found && Hash160(std::span<const uint8_t>(xk.data(), 32)) == id) found = xk;
                 }
-                if (!found) {
-                    if (auto pk = m_keys.GetPubKey(id)) found = XOnlyPubKey(*pk);
-                }
+                if (!found) found = m_keys.GetXOnlyByHash(id);
                 if (!found) return std::nullopt;
                 m_key_bytes.emplace_back(found->data(), found->data() + 32);
             } else {
@@ -706,6 +704,19 @@ const Key* PsbtKeyStore::GetKeyByXOnly(const XOnlyPubKey& xonly) const
         if (const Key* k = GetKey(PubKey(buf).GetID())) return k;
     }
     return nullptr;
+}
+
+std::optional<XOnlyPubKey> PsbtKeyStore::GetXOnlyByHash(const uint160& id) const
+{
+    auto match = [&](const PubKey& pk) { return Hash160(std::span<const uint8_t>(pk.data() + 1, 32)) == id; };
+    for (const auto& [kid, key] : m_keys) {
+        const PubKey pk = key.GetPubKey();
+        if (match(pk)) return XOnlyPubKey(pk);
+    }
+    for (const auto& [kid, entry] : m_pubkeys) {
+        if (match(entry.first)) return XOnlyPubKey(entry.first);
+    }
+    return std::nullopt;
 }
 
 std::optional<PubKey> PsbtKeyStore::GetPubKey(const uint160& id) const

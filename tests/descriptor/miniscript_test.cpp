@@ -259,7 +259,7 @@ TEST(Miniscript, DescriptorErrors)
     const std::string B = "032707170c71d8f75e4ca4e3fce870b9409dcaf12b051d3bcadff74747fa7619c0";
     const std::string C = "02aa27e5eb2c185e87cd1dbc3e0efc9cb1175235e0259df1713424941c3cb40402";
     const std::string inner = "and_v(vc:andor(pk(" + A + "),pk_k(" + B + "),and_v(v:older(1),pk_k(" + C + "))),after(10))";
-    const std::vector<std::pair<std::string, std::string>> cases = {
+    std::vector<std::pair<std::string, std::string>> cases = {
         {"sh(" + inner + ")", "Miniscript expressions can only be used in wsh or tr."},
         {"tr(" + inner + ")", "tr(): key '" + inner + "' is not valid"},
         {"wsh(and_b(vc:andor(pk(" + A + "),pk_k(" + B + "),and_v(v:older(1),pk_k(" + C + "))),after(10)))",
@@ -281,7 +281,19 @@ TEST(Miniscript, DescriptorErrors)
              "a91ef3c2d17bf7a17db04552ff90ac312a5b8b4caca6c97aa4))),after(10)))",
          "Uncompressed keys are not allowed"},
     };
+    const std::string xpub = "xpub6ERApfZwUNrhLCkDtcHTcxd75RbzS1ed54G1LkBUHQVHQKqhMkhgbmJbZRkrgZw4koxb5JaHWkY4ALHY2grBGRjaDMzQLcgJvLJuZZvRcEL";
+    cases.emplace_back("wsh(and_v(v:pk(" + xpub + "/<0;1>/*),pk(" + A + ")))", "");
+    cases.emplace_back("wsh(and_v(v:pk(" + xpub + "/<0;1>/*),pk(" + xpub + "/<2;3;4>/*)))",
+                       "Miniscript: Multipath derivation paths have mismatched lengths");
     for (const auto& [desc, err] : cases) {
+        if (err.empty()) {
+            // Multipath: one descriptor per path, sharing the expression.
+            std::string error;
+            auto d = ParseDescriptor(desc, Chain::MAIN, error);
+            ASSERT_EQ(d.size(), 2u) << error;
+            EXPECT_NE(d[0]->ToString(), d[1]->ToString());
+            continue;
+        }
         std::string error;
         auto d = ParseDescriptor(desc, Chain::MAIN, error);
         EXPECT_TRUE(d.empty()) << desc;

@@ -156,3 +156,116 @@ TEST(MiniscriptPsbt, TaprootRecoveryPolicy)
     early.vin[0].sequence = N - 1;
     EXPECT_FALSE(Verifies(early, spk));
 }
+
+namespace {
+
+/** Expands a non-ranged descriptor: its scriptPubKey and (wsh) witness script. */
+std::pair<Script, Script> ExpandOne(const std::string& desc)
+{
+    std::string error;
+    auto d = ParseDescriptor(desc, Chain::REGTEST, error);
+    EXPECT_EQ(d.size(), 1u) << error;
+    if (d.size() != 1) return {};
+    std::vector<Script> spks;
+    FlatSigningProvider prov;
+    EXPECT_TRUE(d[0]->Expand(0, spks, prov));
+    return {spks.at(0), prov.scripts.empty() ? Script() : prov.scripts.begin()->second};
+}
+
+} // namespace
+
+TEST(MiniscriptPsbt, HashPreimageFromPsbt)
+{
+    Keys k;
+    const std::vector<uint8_t> preimage(32, 0x5a);
+    const uint256 h = Sha256Hash(preimage);
+    const auto [spk, ws] = ExpandOne("wsh(and_v(v:pk(" + Keys::Hex(k.a) + "),sha256(" + HexStr(h) + ")))");
+    // Without the preimage the signer cannot finish; with PSBT_IN_SHA256 it can, and the witness verifies.
+    EXPECT_FALSE(Spend(spk, TxIn::MAX_SEQUENCE_NONFINAL, {k.a}, [&](PsbtInput& in) { in.witness_script = ws; }));
+    auto tx = Spend(spk, TxIn::MAX_SEQUENCE_NONFINAL, {k.a}, [&](PsbtInput& in) {
+        in.witness_script = ws;
+        in.sha256_preimages[h] = preimage;
+    });
+    ASSERT_TRUE(tx);
+    ASSERT_EQ(tx->vin[0].witness.stack.size(), 3u);  // <preimage> <sig> <script>
+    EXPECT_EQ(tx->vin[0].witness.stack[0], preimage);
+    EXPECT_TRUE(Verifies(*tx, spk));
+    // A wrong preimage for the hash is not used: the witness would fail.
+    EXPECT_FALSE(Spend(spk, TxIn::MAX_SEQUENCE_NONFINAL, {k.b}, [&](PsbtInput& in) {
+        in.witness_script = ws;
+        in.sha256_preimages[h] = preimage;
+    }));
+}
+
+TEST(MiniscriptPsbt, AbsoluteTimelockAndChoiceOfPath)
+{
+    Keys k;
+    // or_i: A after height 100, or B at any time. With both keys the signer picks the smaller witness.
+    const auto [spk, ws] = ExpandOne("wsh(or_i(and_v(v:pk(" + Keys::Hex(k.a) + "),after(100)),pk(" +
+                                     Keys::Hex(k.b) + ")))");
+    auto setup = [&](PsbtInput& in) { in.witness_script = ws; };
+    auto spend_at = [&](uint32_t locktime, const std::vector<Key>& keys) -> std::optional<MutableTransaction> {
+        MutableTransaction tx;
+        TxIn in;
+        in.prevout = OutPoint(uint256(std::vector<uint8_t>(32, 0x43)), 1);
+        in.sequence = TxIn::MAX_SEQUENCE_NONFINAL;
+        tx.vin.push_back(in);
+        tx.vout.emplace_back(AMOUNT - 1000, spk);
+        tx.lock_time = locktime;
+        Psbt psbt(tx, 0);
+        psbt.inputs[0].witness_utxo = TxOut(AMOUNT, spk);
+        setup(psbt.inputs[0]);
+        PsbtKeyStore store;
+        for (const auto& key : keys) store.AddKey(key);
+        if (!SignPsbtWithKeys(store, psbt, SIGHASH_DEFAULT, true)) return std::nullopt;
+        MutableTransaction out;
+        if (!FinalizeAndExtractPsbt(psbt, out)) return std::nullopt;
+        return out;
+    };
+    EXPECT_FALSE(spend_at(99, {k.a}));
+    auto a = spend_at(100, {k.a});
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->vin[0].witness.stack.back().size(), ws.size());
+    EXPECT_EQ(a->vin[0].witness.stack[a->vin[0].witness.stack.size() - 2], std::vector<uint8_t>{1});  // IF branch
+    EXPECT_TRUE(Verifies(*a, spk));
+    // A time-based nLockTime does not satisfy a height-based after().
+    EXPECT_FALSE(spend_at(500000000, {k.a}));
+    auto b = spend_at(0, {k.b});
+    ASSERT_TRUE(b);
+    EXPECT_TRUE(b->vin[0].witness.stack[b->vin[0].witness.stack.size() - 2].empty());  // ELSE branch
+    EXPECT_TRUE(Verifies(*b, spk));
+}
+
+TEST(MiniscriptPsbt, TapscriptPkhLeafNeedsKnownKey)
+{
+    Keys k;
+    // tr(K, pkh(A)): the leaf commits to HASH160 of A's x-only key; the signer finds the key through its own
+    // key store and puts <sig> <key> on the stack.
+    const std::string desc = "tr(" + Keys::Hex(k.internal) + ",pkh(" + Keys::Hex(k.a) + "))";
+    std::string error;
+    auto d = ParseDescriptor(desc, Chain::REGTEST, error);
+    ASSERT_EQ(d.size(), 1u) << error;
+    std::vector<Script> spks;
+    FlatSigningProvider prov;
+    ASSERT_TRUE(d[0]->Expand(0, spks, prov));
+    const TaprootTree& tree = prov.tr_trees.begin()->second;
+    const Script& leaf = tree.leaves.at(0).second;
+    const uint256 h = ComputeTapleafHash(0xc0, leaf.bytes());
+    auto tweaked = tree.internal_key.CreateTapTweak(&h);
+    ASSERT_TRUE(tweaked);
+    auto setup = [&](PsbtInput& in) {
+        in.tap_internal_key = tree.internal_key;
+        in.tap_merkle_root = h;
+        std::vector<uint8_t> cb{uint8_t(0xc0 | (tweaked->second ? 1 : 0))};
+        cb.insert(cb.end(), tree.internal_key.begin(), tree.internal_key.end());
+        in.tap_scripts[{leaf.bytes(), 0xc0}].insert(cb);
+    };
+    auto tx = Spend(spks[0], TxIn::MAX_SEQUENCE_NONFINAL, {k.a}, setup);
+    ASSERT_TRUE(tx);
+    const auto& st = tx->vin[0].witness.stack;
+    ASSERT_EQ(st.size(), 4u);  // <sig> <xonly key> <leaf> <control>
+    const PubKey pa = k.a.GetPubKey();
+    EXPECT_EQ(st[1], std::vector<uint8_t>(pa.begin() + 1, pa.end()));
+    EXPECT_TRUE(Verifies(*tx, spks[0]));
+    EXPECT_FALSE(Spend(spks[0], TxIn::MAX_SEQUENCE_NONFINAL, {k.b}, setup));
+}
