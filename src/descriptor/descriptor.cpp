@@ -2,6 +2,8 @@
 // key providers (constant, BIP32, with origin) under script descriptors built as a tree.
 #include "descriptor/descriptor.h"
 
+#include "descriptor/miniscript.h"
+
 #include "address/destination.h"
 #include "crypto/hash.h"
 #include "script/descriptor_checksum.h"
@@ -1270,6 +1272,65 @@ protected:
     }
 };
 
+
+/** A miniscript expression (BIP379) inside wsh() or as a tr() leaf. The node refers to keys by their index in
+ *  m_keys, so multipath descriptors share one node. */
+class MiniscriptDescriptor final : public DescriptorImpl
+{
+public:
+    MiniscriptDescriptor(std::vector<std::unique_ptr<PubkeyProvider>> keys, miniscript::NodeRef node)
+        : DescriptorImpl(std::move(keys), "?"), m_node(std::move(node))
+    {
+    }
+    std::optional<OutputType> GetOutputType() const override { return std::nullopt; }
+    bool IsSolvable() const override { return true; }
+    std::unique_ptr<DescriptorImpl> Clone() const override
+    {
+        return std::make_unique<MiniscriptDescriptor>(CloneKeys(), m_node);
+    }
+    bool ToStringHelper(StringType type, std::string& out) const override
+    {
+        bool has_priv = false;
+        miniscript::KeyCallbacks kc;
+        kc.to_string = [&](uint32_t i) -> std::optional<std::string> {
+            std::string tmp;
+            const bool res = KeyString(*m_keys.at(i), type, tmp);
+            if (type == StringType::NORMALIZED && !res) return std::nullopt;
+            has_priv = has_priv || (type == StringType::PRIVATE && res);
+            return tmp;
+        };
+        auto res = miniscript::ToString(*m_node, kc);
+        if (res) out = *res;
+        if (type == StringType::PRIVATE) return has_priv;
+        return res.has_value();
+    }
+    const miniscript::NodeRef& GetNode() const { return m_node; }
+
+protected:
+    std::vector<Script> MakeScripts(const std::vector<PubKey>& keys, std::span<const Script>,
+                                    FlatSigningProvider& out) const override
+    {
+        const bool tap = miniscript::IsTapscript(m_node->ctx);
+        for (const auto& k : keys) {
+            if (tap) {
+                out.pubkeys.emplace(Hash160(XOnlyBytes(k)), k);
+            } else {
+                out.pubkeys.emplace(k.GetID(), k);
+            }
+        }
+        miniscript::KeyCallbacks kc;
+        kc.to_bytes = [&](uint32_t i) -> std::vector<uint8_t> {
+            const PubKey& pk = keys.at(i);
+            if (tap) return XOnlyBytes(pk);
+            return {pk.begin(), pk.end()};
+        };
+        return {miniscript::ToScript(*m_node, kc)};
+    }
+
+private:
+    miniscript::NodeRef m_node;
+};
+
 // ---------------------------------------------------------------------------------------------------------------
 // Parsing.
 
@@ -1904,13 +1965,84 @@ Descs ParseScript(ParseState& st, Span& sp, ParseContext ctx)
         error = "Can only have raw() at top level";
         return {};
     }
-    // Miniscript (BIP379) is not implemented yet, apart from its pkh() fragment inside tr(), which has the same
-    // text as the descriptor function.
-    if (ctx == ParseContext::P2TR && Func("pkh", expr)) {
-        auto keys = ParsePubkey(st, expr, ctx);
-        if (keys.empty()) return {};
-        for (auto& k : keys) ret.push_back(std::make_unique<PKHDescriptor>(std::move(k), true));
-        return ret;
+    // Miniscript (BIP379). Core tries it in every context (keys parsed as in tr() outside wsh()) so that the
+    // error names the misplaced expression.
+    {
+        const auto ms_ctx = ctx == ParseContext::P2WSH ? miniscript::MsContext::P2WSH : miniscript::MsContext::TAPSCRIPT;
+        const ParseContext key_ctx = ctx == ParseContext::P2WSH ? ParseContext::P2WSH : ParseContext::P2TR;
+        std::vector<Providers> ms_keys;
+        std::string key_error;
+        miniscript::KeyCallbacks kc;
+        kc.from_string = [&](std::string_view text) -> std::optional<uint32_t> {
+            auto pk = ParsePubkey(st, Span(text.data(), text.size()), key_ctx);
+            if (pk.empty()) {
+                if (key_error.empty()) key_error = st.error;
+                return std::nullopt;
+            }
+            ms_keys.push_back(std::move(pk));
+            return uint32_t(ms_keys.size() - 1);
+        };
+        kc.to_string = [&](uint32_t i) -> std::optional<std::string> {
+            return ms_keys.at(i).at(0)->ToString(StringType::PUBLIC);
+        };
+        kc.identity = [&](uint32_t i) -> std::vector<uint8_t> {
+            KeyOriginInfo info;
+            if (auto pk = ms_keys.at(i).at(0)->GetPubKey(0, info)) return {pk->begin(), pk->end()};
+            const std::string str = ms_keys.at(i).at(0)->ToString(StringType::PUBLIC);
+            return std::vector<uint8_t>(str.begin(), str.end());
+        };
+        auto node = miniscript::FromString(std::string_view(expr.data(), expr.size()), ms_ctx, kc);
+        if (!key_error.empty()) {
+            error = key_error;
+            return {};
+        }
+        if (node) {
+            if (ctx != ParseContext::P2WSH && ctx != ParseContext::P2TR) {
+                error = "Miniscript expressions can only be used in wsh or tr.";
+                return {};
+            }
+            if (!node->IsSane() || node->IsNotSatisfiable()) {
+                // Name the first insane subexpression.
+                const miniscript::Node* insane = node.get();
+                if (const auto* sub = node->FindInsaneSub()) insane = sub;
+                error = miniscript::ToString(*insane, kc).value_or("");
+                if (!insane->IsValid()) {
+                    error += " is invalid";
+                } else if (!node->IsSane()) {
+                    error += " is not sane";
+                    if (!insane->IsNonMalleable()) {
+                        error += ": malleable witnesses exist";
+                    } else if (insane == node.get() && !insane->NeedsSignature()) {
+                        error += ": witnesses without signature exist";
+                    } else if (!insane->CheckTimeLocksMix()) {
+                        error += ": contains mixes of timelocks expressed in blocks and seconds";
+                    } else if (!insane->CheckDuplicateKey()) {
+                        error += ": contains duplicate public keys";
+                    } else if (!insane->ValidSatisfactions()) {
+                        error += ": needs witnesses that may exceed resource limits";
+                    }
+                } else {
+                    error += " is not satisfiable";
+                }
+                return {};
+            }
+            size_t num_multipath = 1;
+            for (const auto& v : ms_keys) num_multipath = std::max(num_multipath, v.size());
+            for (auto& v : ms_keys) {
+                if (v.size() == 1) {
+                    while (v.size() < num_multipath) v.push_back(v.at(0)->Clone());
+                } else if (v.size() != num_multipath) {
+                    error = "Miniscript: Multipath derivation paths have mismatched lengths";
+                    return {};
+                }
+            }
+            for (size_t i = 0; i < num_multipath; ++i) {
+                Providers pubs;
+                for (auto& v : ms_keys) pubs.push_back(std::move(v.at(i)));
+                ret.push_back(std::make_unique<MiniscriptDescriptor>(std::move(pubs), node));
+            }
+            return ret;
+        }
     }
     if (ctx == ParseContext::P2SH) {
         error = "A function is needed within P2SH";
@@ -1995,6 +2127,48 @@ bool Ops(const Script& s, std::vector<std::pair<opcodetype, std::vector<uint8_t>
     return true;
 }
 
+/** Core's miniscript inference for a witness script or tapscript leaf: keys from their bytes (or, for pk_h, from
+ *  what the provider knows); only sane expressions are inferred. */
+std::unique_ptr<DescriptorImpl> InferMiniscript(const Script& script, miniscript::MsContext ms_ctx,
+                                                const FlatSigningProvider& prov, Chain chain)
+{
+    const bool tap = miniscript::IsTapscript(ms_ctx);
+    Providers keys;
+    miniscript::ScriptKeyCallbacks kc;
+    kc.from_bytes = [&](std::span<const uint8_t> b) -> std::optional<uint32_t> {
+        std::unique_ptr<PubkeyProvider> p;
+        if (tap && b.size() == 32) {
+            p = InferXOnlyPubkey(XOnlyPubKey(b), prov, chain);
+        } else if (!tap) {
+            PubKey pk(std::vector<uint8_t>(b.begin(), b.end()));
+            if (pk.IsFullyValid()) p = InferPubkey(pk, ParseContext::P2WSH, prov, chain);
+        }
+        if (!p) return std::nullopt;
+        keys.push_back(std::move(p));
+        return uint32_t(keys.size() - 1);
+    };
+    kc.from_pkh = [&](std::span<const uint8_t> h) -> std::optional<uint32_t> {
+        auto it = prov.pubkeys.find(uint160(h));
+        if (it == prov.pubkeys.end()) return std::nullopt;
+        auto p = tap ? InferXOnlyPubkey(XOnlyPubKey(it->second), prov, chain)
+                     : InferPubkey(it->second, ParseContext::P2WSH, prov, chain);
+        if (!p) return std::nullopt;
+        keys.push_back(std::move(p));
+        return uint32_t(keys.size() - 1);
+    };
+    auto node = miniscript::FromScript(script, ms_ctx, kc);
+    if (!node) return nullptr;
+    // Sanity includes the duplicate-key check, which FromScript leaves to the caller.
+    auto checked = std::make_shared<miniscript::Node>(*node);
+    miniscript::ComputeDuplicateKeys(*checked, [&](uint32_t i) -> std::vector<uint8_t> {
+        KeyOriginInfo info;
+        auto pk = keys.at(i)->GetPubKey(0, info);
+        return pk ? std::vector<uint8_t>(pk->begin(), pk->end()) : std::vector<uint8_t>();
+    });
+    if (!checked->IsSane()) return nullptr;
+    return std::make_unique<MiniscriptDescriptor>(std::move(keys), checked);
+}
+
 std::unique_ptr<DescriptorImpl> InferTapscript(const Script& script, const FlatSigningProvider& prov, Chain chain)
 {
     std::vector<std::pair<opcodetype, std::vector<uint8_t>>> ops;
@@ -2028,7 +2202,7 @@ std::unique_ptr<DescriptorImpl> InferTapscript(const Script& script, const FlatS
         if (!d->Expand(0, out, dummy) || out.size() != 1 || out[0] != script) return nullptr;
         return d;
     }
-    return nullptr;
+    return InferMiniscript(script, miniscript::MsContext::TAPSCRIPT, prov, chain);
 }
 
 std::unique_ptr<DescriptorImpl> InferScript(const Script& script, ParseContext ctx, const FlatSigningProvider& prov,
@@ -2134,11 +2308,15 @@ std::unique_ptr<DescriptorImpl> InferScript(const Script& script, ParseContext c
             return std::make_unique<RawTRDescriptor>(InferXOnlyPubkey(output, prov, chain));
         }
     }
-    if (ctx == ParseContext::TOP) {
-        Destination dest;
-        if (ExtractDestination(script, dest) && GetScriptForDestination(dest) == script) {
-            return std::make_unique<AddressDescriptor>(std::move(dest), chain);
-        }
+    if (ctx == ParseContext::P2WSH) {
+        if (auto ms = InferMiniscript(script, miniscript::MsContext::P2WSH, prov, chain)) return ms;
+    }
+    // The remaining descriptors exist at top level only (Core): a witness or redeem script that is none of the
+    // above leaves the output to addr().
+    if (ctx != ParseContext::TOP) return nullptr;
+    Destination dest;
+    if (ExtractDestination(script, dest) && GetScriptForDestination(dest) == script) {
+        return std::make_unique<AddressDescriptor>(std::move(dest), chain);
     }
     return std::make_unique<RawDescriptor>(script);
 }

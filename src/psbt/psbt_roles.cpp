@@ -2,6 +2,7 @@
 #include "psbt/psbt_roles.h"
 
 #include "crypto/hash.h"
+#include "descriptor/miniscript.h"
 #include "policy/feerate.h"
 #include "policy/policy.h"
 #include "script/sighash.h"
@@ -38,6 +39,9 @@ struct SigData {
     std::map<std::pair<Bytes, int>, std::set<Bytes, ShortestFirst>> tap_scripts;
     std::map<XOnlyPubKey, TapLeafOrigins> taproot_misc_pubkeys;
     std::map<uint160, XOnlyPubKey> tap_pubkeys;
+    // Hash preimages (PSBT_IN_*_PREIMAGE) for miniscript hash fragments.
+    std::map<uint256, Bytes> sha256_preimages, hash256_preimages;
+    std::map<uint160, Bytes> ripemd160_preimages, hash160_preimages;
     PsbtMissing missing;
 };
 
@@ -229,12 +233,124 @@ bool CreateTapScriptSig(const Creator& creator, SigData& sd, const PsbtKeyStore&
     return false;
 }
 
-/** Tapscript satisfaction for the two standard leaf shapes: pk (<key> CHECKSIG) and multi_a. */
-bool SignTapScript(const PsbtKeyStore& keys, const Creator& creator, SigData& sd, int leaf_version,
-                   const Bytes& script, std::vector<Bytes>& result, bool with_origins)
+/** Miniscript satisfier over a PSBT input (Core's WshSatisfier / TapSatisfier): signatures come from the
+ *  signer (or the partial signatures), timelocks are checked against the spending transaction, preimages from
+ *  the PSBT. Keys are the script's keys in decoding order. */
+class PsbtMsSatisfier final : public miniscript::Satisfier
 {
-    if (leaf_version != TAPROOT_LEAF_TAPSCRIPT) return false;
-    uint256 leaf_hash = ComputeTapleafHash(static_cast<uint8_t>(leaf_version), script);
+public:
+    PsbtMsSatisfier(const PsbtKeyStore& keys, const Creator& creator, SigData& sd, const Script& script,
+                    const uint256* leaf_hash, bool with_origins)
+        : m_keys(keys), m_creator(creator), m_sd(sd), m_script(script), m_leaf_hash(leaf_hash),
+          m_with_origins(with_origins)
+    {
+    }
+    miniscript::MsContext Ctx() const
+    {
+        return m_leaf_hash ? miniscript::MsContext::TAPSCRIPT : miniscript::MsContext::P2WSH;
+    }
+    miniscript::ScriptKeyCallbacks Callbacks()
+    {
+        miniscript::ScriptKeyCallbacks kc;
+        kc.from_bytes = [this](std::span<const uint8_t> b) -> std::optional<uint32_t> {
+            if (m_leaf_hash ? b.size() != 32 : b.size() != 33) return std::nullopt;
+            if (!m_leaf_hash && !PubKey(Bytes(b.begin(), b.end())).IsFullyValid()) return std::nullopt;
+            m_key_bytes.emplace_back(b.begin(), b.end());
+            return uint32_t(m_key_bytes.size() - 1);
+        };
+        kc.from_pkh = [this](std::span<const uint8_t> h) -> std::optional<uint32_t> {
+            uint160 id;
+            std::copy(h.begin(), h.end(), id.begin());
+            if (m_leaf_hash) {
+                std::optional<XOnlyPubKey> found;
+                if (auto it = m_sd.tap_pubkeys.find(id); it != m_sd.tap_pubkeys.end()) found = it->second;
+                for (const auto& [xk, origin] : m_sd.taproot_misc_pubkeys) {
+                    if (!found && Hash160(std::span<const uint8_t>(xk.data(), 32)) == id) found = xk;
+                }
+                if (!found) found = m_keys.GetXOnlyByHash(id);
+                if (!found) return std::nullopt;
+                m_key_bytes.emplace_back(found->data(), found->data() + 32);
+            } else {
+                PubKey pk;
+                if (!GetPubKeyFor(m_keys, m_sd, id, pk)) {
+                    m_sd.missing.pubkeys.push_back(id);
+                    return std::nullopt;
+                }
+                m_key_bytes.emplace_back(pk.begin(), pk.end());
+            }
+            return uint32_t(m_key_bytes.size() - 1);
+        };
+        return kc;
+    }
+    miniscript::Availability Sign(uint32_t key, std::vector<uint8_t>& sig) const override
+    {
+        const Bytes& kb = m_key_bytes.at(key);
+        bool ok;
+        if (m_leaf_hash) {
+            ok = CreateTapScriptSig(m_creator, m_sd, m_keys, sig, XOnlyPubKey(kb), *m_leaf_hash, m_with_origins);
+        } else {
+            ok = CreateSigFor(m_creator, m_sd, m_keys, sig, PubKey(kb), m_script, SigVersion::WITNESS_V0,
+                              m_with_origins);
+        }
+        return ok ? miniscript::Availability::YES : miniscript::Availability::NO;
+    }
+    std::vector<uint8_t> KeyBytes(uint32_t key) const override { return m_key_bytes.at(key); }
+    bool CheckAfter(uint32_t value) const override { return m_creator.Checker().CheckLockTime(ScriptNum(value)); }
+    bool CheckOlder(uint32_t value) const override { return m_creator.Checker().CheckSequence(ScriptNum(value)); }
+    miniscript::Availability SatSHA256(const std::vector<uint8_t>& hash, std::vector<uint8_t>& pre) const override
+    {
+        return Find(m_sd.sha256_preimages, uint256(hash), pre);
+    }
+    miniscript::Availability SatHASH256(const std::vector<uint8_t>& hash, std::vector<uint8_t>& pre) const override
+    {
+        return Find(m_sd.hash256_preimages, uint256(hash), pre);
+    }
+    miniscript::Availability SatRIPEMD160(const std::vector<uint8_t>& hash, std::vector<uint8_t>& pre) const override
+    {
+        return Find(m_sd.ripemd160_preimages, uint160(hash), pre);
+    }
+    miniscript::Availability SatHASH160(const std::vector<uint8_t>& hash, std::vector<uint8_t>& pre) const override
+    {
+        return Find(m_sd.hash160_preimages, uint160(hash), pre);
+    }
+
+private:
+    template <typename M, typename K>
+    static miniscript::Availability Find(const M& map, const K& k, std::vector<uint8_t>& out)
+    {
+        auto it = map.find(k);
+        if (it == map.end()) return miniscript::Availability::NO;
+        out = it->second;
+        return miniscript::Availability::YES;
+    }
+    const PsbtKeyStore& m_keys;
+    const Creator& m_creator;
+    SigData& m_sd;
+    const Script& m_script;
+    const uint256* m_leaf_hash;
+    bool m_with_origins;
+    std::vector<Bytes> m_key_bytes;
+};
+
+/** Satisfies a P2WSH witness script or a tapscript leaf as miniscript (Core's fallback after the standard
+ *  script shapes). */
+bool SatisfyMiniscript(const PsbtKeyStore& keys, const Creator& creator, SigData& sd, const Script& script,
+                       const uint256* leaf_hash, std::vector<Bytes>& result, bool with_origins)
+{
+    PsbtMsSatisfier sat(keys, creator, sd, script, leaf_hash, with_origins);
+    auto node = miniscript::FromScript(script, sat.Ctx(), sat.Callbacks());
+    if (!node) return false;
+    std::vector<Bytes> stack;
+    if (miniscript::Satisfy(*node, sat, stack) != miniscript::Availability::YES) return false;
+    result = std::move(stack);
+    return true;
+}
+
+/** Tapscript satisfaction for the two standard leaf shapes: pk (<key> CHECKSIG) and multi_a. */
+bool SignTapScriptStandard(const PsbtKeyStore& keys, const Creator& creator, SigData& sd, const uint256& leaf_hash,
+                           const Bytes& script, std::vector<Bytes>& result, bool with_origins, bool& shape_known)
+{
+    shape_known = true;
     if (script.size() == 34 && script[0] == 0x20 && script[33] == OP_CHECKSIG) {
         XOnlyPubKey pk(std::span<const uint8_t>(script).subspan(1, 32));
         Bytes sig;
@@ -243,6 +359,7 @@ bool SignTapScript(const PsbtKeyStore& keys, const Creator& creator, SigData& sd
         return true;
     }
     // multi_a: <k1> CHECKSIG <k2> CHECKSIGADD ... <n> NUMEQUAL
+    shape_known = false;
     std::vector<XOnlyPubKey> pks;
     size_t pc = 0;
     Script s(script);
@@ -272,6 +389,7 @@ bool SignTapScript(const PsbtKeyStore& keys, const Creator& creator, SigData& sd
     if (!s.GetOp(pc, last) || last != OP_NUMEQUAL || pc != s.size() || k < 1 || k > static_cast<int>(pks.size())) {
         return false;
     }
+    shape_known = true;
     std::vector<Bytes> sigs(pks.size());
     int have = 0;
     for (size_t i = 0; i < pks.size(); ++i) {
@@ -285,6 +403,18 @@ bool SignTapScript(const PsbtKeyStore& keys, const Creator& creator, SigData& sd
     result.clear();
     for (size_t i = pks.size(); i-- > 0;) result.push_back(sigs[i]);
     return true;
+}
+
+/** Tapscript leaf satisfaction: the pk and multi_a shapes directly, anything else as miniscript. */
+bool SignTapScript(const PsbtKeyStore& keys, const Creator& creator, SigData& sd, int leaf_version,
+                   const Bytes& script, std::vector<Bytes>& result, bool with_origins)
+{
+    if (leaf_version != TAPROOT_LEAF_TAPSCRIPT) return false;
+    const uint256 leaf_hash = ComputeTapleafHash(static_cast<uint8_t>(leaf_version), script);
+    bool shape_known = false;
+    if (SignTapScriptStandard(keys, creator, sd, leaf_hash, script, result, with_origins, shape_known)) return true;
+    if (shape_known) return false;
+    return SatisfyMiniscript(keys, creator, sd, Script(script), &leaf_hash, result, with_origins);
 }
 
 size_t StackSerializedSize(const std::vector<Bytes>& stack)
@@ -458,6 +588,11 @@ bool ProduceSignature(const PsbtKeyStore& keys, const Creator& creator, const Sc
         solved = SignStep(keys, creator, ws, result, sub, SigVersion::WITNESS_V0, sd, with_origins) &&
                  sub != TxoutType::SCRIPTHASH && sub != TxoutType::WITNESS_V0_SCRIPTHASH &&
                  sub != TxoutType::WITNESS_V0_KEYHASH;
+        // Not a standard shape: satisfy it as miniscript (Core does this only when the standard signer left no
+        // partial stack, which CHECKMULTISIG keeps for combining).
+        if (!solved && result.empty()) {
+            solved = SatisfyMiniscript(keys, creator, sd, ws, nullptr, result, with_origins);
+        }
         result.push_back(ws.bytes());
         sd.script_witness.stack = result;
         sd.witness = true;
@@ -489,6 +624,10 @@ void FillSigData(const PsbtInput& in, SigData& sd)
     }
     if (sd.complete) return;
     sd.signatures.insert(in.partial_sigs.begin(), in.partial_sigs.end());
+    sd.sha256_preimages.insert(in.sha256_preimages.begin(), in.sha256_preimages.end());
+    sd.hash256_preimages.insert(in.hash256_preimages.begin(), in.hash256_preimages.end());
+    sd.ripemd160_preimages.insert(in.ripemd160_preimages.begin(), in.ripemd160_preimages.end());
+    sd.hash160_preimages.insert(in.hash160_preimages.begin(), in.hash160_preimages.end());
     if (!in.redeem_script.empty()) sd.redeem_script = in.redeem_script;
     if (!in.witness_script.empty()) sd.witness_script = in.witness_script;
     for (const auto& [pk, origin] : in.hd_keypaths) sd.misc_pubkeys.emplace(pk.GetID(), std::make_pair(pk, origin));
@@ -565,6 +704,19 @@ const Key* PsbtKeyStore::GetKeyByXOnly(const XOnlyPubKey& xonly) const
         if (const Key* k = GetKey(PubKey(buf).GetID())) return k;
     }
     return nullptr;
+}
+
+std::optional<XOnlyPubKey> PsbtKeyStore::GetXOnlyByHash(const uint160& id) const
+{
+    auto match = [&](const PubKey& pk) { return Hash160(std::span<const uint8_t>(pk.data() + 1, 32)) == id; };
+    for (const auto& [kid, key] : m_keys) {
+        const PubKey pk = key.GetPubKey();
+        if (match(pk)) return XOnlyPubKey(pk);
+    }
+    for (const auto& [kid, entry] : m_pubkeys) {
+        if (match(entry.first)) return XOnlyPubKey(entry.first);
+    }
+    return std::nullopt;
 }
 
 std::optional<PubKey> PsbtKeyStore::GetPubKey(const uint160& id) const

@@ -25,6 +25,8 @@ public:
     const Key* GetKey(const uint160& key_id) const;
     const Key* GetKeyByXOnly(const XOnlyPubKey& xonly) const;
     std::optional<PubKey> GetPubKey(const uint160& key_id) const;
+    /** The x-only key whose HASH160 is id (what a tapscript pk_h commits to), among known keys. */
+    std::optional<XOnlyPubKey> GetXOnlyByHash(const uint160& id) const;
     std::optional<KeyOriginInfo> GetKeyOrigin(const uint160& key_id) const;
     std::optional<KeyOriginInfo> GetKeyOriginByXOnly(const XOnlyPubKey& xonly) const;
     /** A script the keys imply (P2WPKH of a compressed key, for P2SH-P2WPKH), by its HASH160. */

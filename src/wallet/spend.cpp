@@ -4,6 +4,7 @@
 
 #include "address/destination.h"
 #include "crypto/sha256.h"
+#include "descriptor/miniscript.h"
 #include "policy/fees.h"
 #include "policy/policy.h"
 #include "policy/rbf.h"
@@ -22,13 +23,80 @@ constexpr uint32_t MAX_SEQUENCE_NONFINAL{0xfffffffe};
 /** Anti-fee-sniping only when the tip is recent (Core's MAX_ANTI_FEE_SNIPING_TIP_AGE, 8 hours). */
 constexpr int64_t MAX_ANTI_FEE_SNIPING_TIP_AGE{8 * 60 * 60};
 
+/** Satisfies any miniscript with placeholder signatures and preimages, all "maybe" available, so that the
+ *  largest non-malleable witness is chosen (fee estimation before signing). */
+class MaxSizeSatisfier final : public miniscript::Satisfier
+{
+public:
+    explicit MaxSizeSatisfier(bool tap) : m_tap(tap) {}
+    miniscript::Availability Sign(uint32_t, std::vector<uint8_t>& sig) const override
+    {
+        sig.assign(m_tap ? 65 : 72, 0);
+        return miniscript::Availability::MAYBE;
+    }
+    std::vector<uint8_t> KeyBytes(uint32_t) const override { return std::vector<uint8_t>(m_tap ? 32 : 33, 2); }
+    bool CheckAfter(uint32_t) const override { return true; }
+    bool CheckOlder(uint32_t) const override { return true; }
+    miniscript::Availability SatSHA256(const std::vector<uint8_t>&, std::vector<uint8_t>& p) const override
+    {
+        p.assign(32, 0);
+        return miniscript::Availability::MAYBE;
+    }
+    miniscript::Availability SatRIPEMD160(const std::vector<uint8_t>& h, std::vector<uint8_t>& p) const override
+    {
+        return SatSHA256(h, p);
+    }
+    miniscript::Availability SatHASH256(const std::vector<uint8_t>& h, std::vector<uint8_t>& p) const override
+    {
+        return SatSHA256(h, p);
+    }
+    miniscript::Availability SatHASH160(const std::vector<uint8_t>& h, std::vector<uint8_t>& p) const override
+    {
+        return SatSHA256(h, p);
+    }
+
+private:
+    bool m_tap;
+};
+
+/** Serialized size of the largest miniscript witness stack for script (without the script), or nullopt. */
+std::optional<int64_t> MiniscriptWitnessSize(const Script& script, bool tap)
+{
+    miniscript::ScriptKeyCallbacks kc;
+    uint32_t n = 0;
+    kc.from_bytes = [&](std::span<const uint8_t>) -> std::optional<uint32_t> { return n++; };
+    kc.from_pkh = [&](std::span<const uint8_t>) -> std::optional<uint32_t> { return n++; };
+    auto node = miniscript::FromScript(script, tap ? miniscript::MsContext::TAPSCRIPT : miniscript::MsContext::P2WSH, kc);
+    if (!node) return std::nullopt;
+    std::vector<std::vector<uint8_t>> stack;
+    if (miniscript::Satisfy(*node, MaxSizeSatisfier(tap), stack) == miniscript::Availability::NO) return std::nullopt;
+    int64_t size = 0;
+    for (const auto& e : stack) size += int64_t(CompactSizeLen(e.size()) + e.size());
+    return size;
+}
+
 /** Virtual size of a signed input by the script it spends (for fee estimation before signing). */
 std::optional<int64_t> InputVSize(const Script& spk, const FlatSigningProvider& provider)
 {
     Destination dest;
     if (!ExtractDestination(spk, dest)) return std::nullopt;
     if (std::holds_alternative<WitnessV0KeyHash>(dest)) return 68;  // 41 bytes + (1+1+72+1+33)/4
-    if (std::holds_alternative<WitnessV1Taproot>(dest)) return 58;  // 41 bytes + (1+1+64)/4, rounded up
+    if (const auto* tr = std::get_if<WitnessV1Taproot>(&dest)) {
+        // Script leaves (miniscript): the largest leaf spend, leaf script and control block included.
+        int64_t best = 0;
+        for (const auto& [output_key, tree] : provider.tr_trees) {
+            if (!(output_key == tr->output_key)) continue;
+            for (const auto& [depth, leaf] : tree.leaves) {
+                auto sat = MiniscriptWitnessSize(leaf, true);
+                if (!sat) continue;
+                const int64_t control = 33 + 32 * depth;
+                const int64_t witness = 1 + *sat + int64_t(CompactSizeLen(leaf.size()) + leaf.size()) +
+                                        int64_t(CompactSizeLen(control)) + control;
+                best = std::max(best, 41 + (witness + 3) / 4);
+            }
+        }
+        return std::max<int64_t>(best, 58);  // key path: 41 bytes + (1+1+64)/4, rounded up
+    }
     if (std::holds_alternative<PKHash>(dest)) return 148;
     if (const auto* wsh = std::get_if<WitnessV0ScriptHash>(&dest)) {
         // Multisig witness: an empty element, m signatures and the script.
@@ -36,6 +104,12 @@ std::optional<int64_t> InputVSize(const Script& spk, const FlatSigningProvider& 
             uint256 h;
             Sha256().Write(script.data(), script.size()).Finalize(h.data());
             if (h != wsh->hash) continue;
+            const bool plain_multisig = script.size() > 0 && script[0] >= OP_1 && script[0] <= OP_16 &&
+                                        script.bytes().back() == OP_CHECKMULTISIG;
+            if (auto sat = plain_multisig ? std::nullopt : MiniscriptWitnessSize(script, false)) {
+                const int64_t witness = 1 + *sat + int64_t(CompactSizeLen(script.size()) + script.size());
+                return 41 + (witness + 3) / 4;
+            }
             const int m = script.size() > 0 && script[0] >= OP_1 && script[0] <= OP_16 ? script[0] - OP_1 + 1 : 1;
             const int64_t witness = 1 + 1 + 73 * m + 3 + static_cast<int64_t>(script.size());
             return 41 + (witness + 3) / 4;

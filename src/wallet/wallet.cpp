@@ -3,6 +3,7 @@
 
 #include "address/destination.h"
 #include "consensus/consensus.h"
+#include "crypto/hash.h"
 #include "descriptor/bip32.h"
 #include "policy/policy.h"
 #include "psbt/psbt_roles.h"
@@ -16,6 +17,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <functional>
 
 namespace fs = std::filesystem;
 
@@ -33,6 +35,54 @@ CREATE TABLE IF NOT EXISTS txs (txid TEXT PRIMARY KEY, raw BLOB NOT NULL, height
 CREATE TABLE IF NOT EXISTS labels (address TEXT PRIMARY KEY, label TEXT NOT NULL);
 )";
 
+/** BIP341 control blocks of every leaf of a taproot tree (leaves in depth-first order with their depths), and the
+ *  Merkle root; false when the depths do not form a tree. PSBT_IN_TAP_LEAF_SCRIPT needs them for script-path
+ *  signing (miniscript leaves). */
+bool TaprootControlBlocks(const TaprootTree& tree, uint256& root, std::vector<std::vector<uint8_t>>& controls)
+{
+    struct Sub {
+        uint256 hash;
+        std::vector<size_t> leaves;
+    };
+    std::vector<std::vector<uint8_t>> paths(tree.leaves.size());
+    size_t next = 0;
+    std::function<std::optional<Sub>(int)> build = [&](int depth) -> std::optional<Sub> {
+        if (next >= tree.leaves.size() || depth > 128) return std::nullopt;
+        if (tree.leaves[next].first == depth) {
+            const size_t i = next++;
+            return Sub{ComputeTapleafHash(TAPROOT_LEAF_TAPSCRIPT, tree.leaves[i].second.bytes()), {i}};
+        }
+        if (tree.leaves[next].first < depth) return std::nullopt;
+        auto l = build(depth + 1);
+        if (!l) return std::nullopt;
+        auto r = build(depth + 1);
+        if (!r) return std::nullopt;
+        for (size_t i : l->leaves) paths[i].insert(paths[i].end(), r->hash.begin(), r->hash.end());
+        for (size_t i : r->leaves) paths[i].insert(paths[i].end(), l->hash.begin(), l->hash.end());
+        const bool lfirst = std::lexicographical_compare(l->hash.begin(), l->hash.end(), r->hash.begin(), r->hash.end());
+        std::vector<uint8_t> cat;
+        const uint256& a = lfirst ? l->hash : r->hash;
+        const uint256& b = lfirst ? r->hash : l->hash;
+        cat.insert(cat.end(), a.begin(), a.end());
+        cat.insert(cat.end(), b.begin(), b.end());
+        Sub s{TaggedHash("TapBranch", cat), std::move(l->leaves)};
+        s.leaves.insert(s.leaves.end(), r->leaves.begin(), r->leaves.end());
+        return s;
+    };
+    auto top = build(0);
+    if (!top || next != tree.leaves.size()) return false;
+    root = top->hash;
+    auto tweaked = tree.internal_key.CreateTapTweak(&root);
+    if (!tweaked) return false;
+    controls.clear();
+    for (size_t i = 0; i < tree.leaves.size(); ++i) {
+        std::vector<uint8_t> cb{uint8_t(TAPROOT_LEAF_TAPSCRIPT | (tweaked->second ? 1 : 0))};
+        cb.insert(cb.end(), tree.internal_key.begin(), tree.internal_key.end());
+        cb.insert(cb.end(), paths[i].begin(), paths[i].end());
+        controls.push_back(std::move(cb));
+    }
+    return true;
+}
 }  // namespace
 
 Wallet::Wallet(NodeContext& node, std::string name, fs::path file)
@@ -914,6 +964,21 @@ bool Wallet::FillPsbt(Psbt& psbt, bool sign, bool finalize, bool bip32_derivs) c
             for (const auto& [id, key] : provider.keys) store.AddKey(key);
             for (const auto& [output_key, tree] : provider.tr_trees) {
                 if (in.tap_internal_key == XOnlyPubKey() && tree.leaves.empty()) in.tap_internal_key = tree.internal_key;
+                int version;
+                std::vector<uint8_t> program;
+                if (tree.leaves.empty() || !utxo.script_pubkey.IsWitnessProgram(version, program) || version != 1 ||
+                    program.size() != 32 || !std::equal(program.begin(), program.end(), output_key.begin())) {
+                    continue;
+                }
+                // Script leaves (miniscript): internal key, Merkle root and each leaf with its control block.
+                uint256 root;
+                std::vector<std::vector<uint8_t>> controls;
+                if (!TaprootControlBlocks(tree, root, controls)) continue;
+                if (in.tap_internal_key == XOnlyPubKey()) in.tap_internal_key = tree.internal_key;
+                if (in.tap_merkle_root.IsNull()) in.tap_merkle_root = root;
+                for (size_t l = 0; l < tree.leaves.size(); ++l) {
+                    in.tap_scripts[{tree.leaves[l].second.bytes(), TAPROOT_LEAF_TAPSCRIPT}].insert(controls[l]);
+                }
             }
         }
         // Outputs to our own scripts (change): their derivation info.

@@ -309,6 +309,20 @@ def descriptors():
         add("descriptor", b"\x02" + ("sh(sortedmulti(2," + ",".join(e["keys"]) + "))").encode())
 
 
+def miniscripts():
+    # Seeds: a context byte (0 P2WSH, 1 Tapscript) then the text, from the miniscript unit-test cases.
+    inc = os.path.join(HERE, "..", "descriptor", "miniscript_cases.inc")
+    for line in open(inc):
+        m = re.match(r'\{"([^"]*)"', line)
+        if m:
+            add("miniscript", b"\x00" + m.group(1).encode())
+            add("miniscript", b"\x01" + m.group(1).encode())
+            # ...and as descriptors: in wsh() and as a tr() leaf.
+            add("descriptor", b"\x00" + ("wsh(" + m.group(1) + ")").encode())
+            add("descriptor", b"\x02" + ("tr(02d7924d4f7d43ea965a465ae3095ff41131e5946f3c85f79e44adbcf8e27e080e,"
+                                          + m.group(1) + ")").encode())
+
+
 def tx_tool_args():
     for case in load("bitcoin-core/util/bitcoin-util-test.json"):
         if case["exec"].endswith("bitcoin-tx"):
@@ -336,6 +350,7 @@ def main():
     addresses()
     script_asms()
     descriptors()
+    miniscripts()
     tx_tool_args()
     total = 0
     for target, seeds in sorted(corpora.items()):
