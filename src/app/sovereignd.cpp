@@ -464,6 +464,7 @@ int main(int argc, char** argv)
     RegisterOutputScriptRpcCommands(table, node.params->chain);
     RegisterScanTxOutSetRpcCommand(table, node);
     RegisterReservesRpcCommands(table, node);
+    RegisterMessageRpcCommands(table, node.params->chain);
     // Wallets (-wallet, createwallet, loadwallet): descriptor wallets under -walletdir.
     const fs::path wallet_dir = args.IsArgSet("-walletdir") ? fs::absolute(args.GetArg("-walletdir", "")) : node.data_dir / "wallets";
     WalletManager wallets(node, wallet_dir);
