@@ -470,6 +470,9 @@ int main(int argc, char** argv)
     WalletManager wallets(node, wallet_dir);
     if (!args.GetBoolArg("-disablewallet", false)) {
         RegisterWalletRpcCommands(table, node, wallets);
+        RegisterWalletSignRpcCommands(table, node, wallets);
+        RegisterWalletLabelRpcCommands(table, node, wallets);
+        RegisterWalletMoreRpcCommands(table, node, wallets);
         for (const std::string& name : args.GetArgs("-wallet")) {
             int code;
             if (!wallets.Load(name, &error, &code)) return Fail(error);

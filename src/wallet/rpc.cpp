@@ -1001,9 +1001,6 @@ void RegisterWalletRpcCommands(RpcTable& table, NodeContext& node, WalletManager
     table.Register("wallet", WalletPassphraseChange(wallets));
     RegisterReserveProofWalletRpcCommands(table, node, wallets);
     RegisterReserveRpcCommands(table, node, wallets);
-    RegisterWalletSignRpcCommands(table, node, wallets);
-    RegisterWalletLabelRpcCommands(table, node, wallets);
-    RegisterWalletMoreRpcCommands(table, node, wallets);
 }
 
 std::shared_ptr<Wallet> WalletForRequest(WalletManager& wallets, const JsonRpcRequest& req) { return WalletFor(wallets, req); }

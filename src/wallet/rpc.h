@@ -12,7 +12,7 @@ class ArgsManager;
 void RegisterWalletArgs(ArgsManager& args);
 void RegisterWalletRpcCommands(RpcTable& table, NodeContext& node, WalletManager& wallets);
 
-// Commands added beside rpc.cpp, each file registering its own (called from RegisterWalletRpcCommands).
+// Commands added beside rpc.cpp, each file registering its own (sovereignd calls them after RegisterWalletRpcCommands).
 /** signmessage (rpc_sign.cpp). */
 void RegisterWalletSignRpcCommands(RpcTable& table, NodeContext& node, WalletManager& wallets);
 /** setlabel, listlabels, getaddressesbylabel, exportlabels, importlabels (rpc_labels.cpp). */
