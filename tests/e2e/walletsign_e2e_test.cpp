@@ -151,6 +151,31 @@ TEST(WalletSignE2E, MessagesLabelsBackupAndSigning)
     node.Rpc("sendrawtransaction", json::array({signed_result["hex"].get<std::string>()}));
     EXPECT_FALSE(node.WalletRpc("w", "abortrescan").get<bool>());  // nothing to abort
 
+    // Keys outside the wallet: signrawtransactionwithkey (P2PKH) and descriptorprocesspsbt (P2SH-P2WPKH).
+    const std::string to_legacy = node.WalletRpc("w", "sendtoaddress", {legacy, 1.0});
+    const std::string to_wrapped = node.WalletRpc("w", "sendtoaddress", {wrapped, 1.0});
+    node.Rpc("generatetoaddress", {1, e2e::MINE_ADDRESS});
+    auto vout_to = [&](const std::string& id, const std::string& address) {
+        const json tx = node.WalletRpc("w", "gettransaction", {id, true, true});
+        for (const auto& o : tx["decoded"]["vout"]) {
+            if (o["scriptPubKey"].value("address", std::string()) == address) return o["n"].get<int>();
+        }
+        return -1;
+    };
+    const json ins_legacy = json::array({json{{"txid", to_legacy}, {"vout", vout_to(to_legacy, legacy)}}});
+    const json outs = json::array({json{{e2e::MINE_ADDRESS, 0.999}}});
+    const std::string raw_legacy = node.Rpc("createrawtransaction", {ins_legacy, outs});
+    const json with_key = node.Rpc("signrawtransactionwithkey", {raw_legacy, json::array({"cUeKHd5orzT3mz8P9pxyREHfsWtVfgsfDjiZZBcjUBAaGk1BTj7N"})});
+    ASSERT_TRUE(with_key["complete"].get<bool>()) << with_key.dump();
+    node.Rpc("sendrawtransaction", json::array({with_key["hex"].get<std::string>()}));
+    const json ins_wrapped = json::array({json{{"txid", to_wrapped}, {"vout", vout_to(to_wrapped, wrapped)}}});
+    const std::string psbt = node.Rpc("createpsbt", {ins_wrapped, outs});
+    const json processed = node.Rpc("descriptorprocesspsbt", {psbt, json::array({"sh(wpkh(cVpF924EspNh8KjYsfhgY96mmxvT6DgdWiTYMtMjuM74hJaU5psW))"})});
+    ASSERT_TRUE(processed["complete"].get<bool>()) << processed.dump();
+    node.Rpc("sendrawtransaction", json::array({processed["hex"].get<std::string>()}));
+    const json not_ours = node.Rpc("descriptorprocesspsbt", {psbt, json::array({"wpkh(0279BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798)"})});
+    EXPECT_FALSE(not_ours["complete"].get<bool>());
+
     // Backup and restore: the restored wallet has the labels and transactions.
     const fs::path backup = node.DataDir() / "w-backup.dat";
     node.WalletRpc("w", "backupwallet", {backup.string()});
