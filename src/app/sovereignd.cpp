@@ -507,11 +507,15 @@ int main(int argc, char** argv)
     RegisterOutputScriptRpcCommands(table, node.params->chain);
     RegisterScanTxOutSetRpcCommand(table, node);
     RegisterReservesRpcCommands(table, node);
+    RegisterMessageRpcCommands(table, node.params->chain);
     // Wallets (-wallet, createwallet, loadwallet): descriptor wallets under -walletdir.
     const fs::path wallet_dir = args.IsArgSet("-walletdir") ? fs::absolute(args.GetArg("-walletdir", "")) : node.data_dir / "wallets";
     WalletManager wallets(node, wallet_dir);
     if (!args.GetBoolArg("-disablewallet", false)) {
         RegisterWalletRpcCommands(table, node, wallets);
+        RegisterWalletSignRpcCommands(table, node, wallets);
+        RegisterWalletLabelRpcCommands(table, node, wallets);
+        RegisterWalletMoreRpcCommands(table, node, wallets);
         for (const std::string& name : args.GetArgs("-wallet")) {
             int code;
             if (!wallets.Load(name, &error, &code)) return Fail(error);

@@ -741,7 +741,9 @@ int Wallet::Rescan(int from, int to)
 {
     ChainstateManager& cm = *m_node.chainman;
     int last = from - 1;
-    for (int h = std::max(0, from); h <= to; ++h) {
+    m_scanning = true;
+    m_abort_rescan = false;
+    for (int h = std::max(0, from); h <= to && !m_abort_rescan; ++h) {
         const BlockIndex* index;
         {
             std::lock_guard lock(cm.Mutex());
@@ -754,6 +756,7 @@ int Wallet::Rescan(int from, int to)
         last = h;
         if (m_node.shutdown_requested()) break;
     }
+    m_scanning = false;
     return last;
 }
 

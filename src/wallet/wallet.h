@@ -12,6 +12,7 @@
 #include "wallet/coinselection.h"
 #include "wallet/crypter.h"
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -158,6 +159,9 @@ public:
     void TransactionAddedToMempool(const TransactionRef& tx) override;
     /** Scans active-chain blocks [from, to] for the wallet's transactions; returns the last height scanned. */
     int Rescan(int from, int to);
+    /** abortrescan: a running Rescan stops after its current block. False when none runs. */
+    bool AbortRescan();
+    bool IsScanning() const { return m_scanning; }
     uint256 BestBlock() const;
 
     WalletBalances GetBalances() const;
@@ -176,6 +180,22 @@ public:
     /** Adds what the wallet knows to a PSBT (UTXOs, scripts, key origins) and signs with its keys when sign is set.
      *  Returns whether every input is complete. */
     bool FillPsbt(Psbt& psbt, bool sign, bool finalize, bool bip32_derivs = true) const;
+
+    // Message signing, BIP329 labels and backups (wallet_extras.cpp).
+    /** Keys and scripts for one of our scripts (private keys only with include_private, when the wallet holds
+     *  them unlocked); nullopt when the script is not ours. */
+    std::optional<FlatSigningProvider> GetSigningProvider(const Script& script, bool include_private) const;
+    /** Labels of BIP329 references other than addresses (tx, pubkey, input, output, xpub), by (type, ref). */
+    struct RefLabel {
+        std::string label;
+        std::optional<std::string> origin;
+        std::optional<bool> spendable;
+    };
+    std::map<std::pair<std::string, std::string>, RefLabel> RefLabels() const;
+    /** Stores (replaces) one; false and *error when the database write fails. */
+    bool SetRefLabel(const std::string& type, const std::string& ref, const RefLabel& label, std::string* error);
+    /** A consistent copy of the wallet file at dest (SQLite online backup), fsynced and moved into place. */
+    bool Backup(const std::filesystem::path& dest, std::string* error) const;
     /** Funds, signs and broadcasts; the txid, or nullopt with *error and *code (an RPC error code). */
     std::optional<uint256> Send(const std::vector<Recipient>& recipients, const FeeRate& fee_rate, std::string* error,
                                 int* code);
@@ -229,6 +249,8 @@ private:
     bool m_registered{false};
 
     mutable std::recursive_mutex m_mutex;
+    std::atomic<bool> m_scanning{false};
+    std::atomic<bool> m_abort_rescan{false};
     std::map<int64_t, WalletDescriptor> m_descriptors;
     std::map<Script, std::pair<int64_t, int64_t>> m_scripts;  // script -> (descriptor id, position)
     std::map<uint256, WalletTx> m_txs;
