@@ -118,6 +118,8 @@ public:
      *  wallet has none or its keypool cannot be derived. */
     std::optional<Script> GetNewScript(OutputType type, bool internal, const std::string& label, std::string* error);
     bool IsMine(const Script& script) const;
+    /** The change output type for these recipients (Core's TransactionChangeType with default options). */
+    OutputType ChangeType(const std::vector<Recipient>& recipients) const;
     std::optional<std::pair<int64_t, int64_t>> ScriptOrigin(const Script& script) const;  // (desc id, position)
     std::map<std::string, std::string> Labels() const;  // address -> label
     void SetLabel(const std::string& address, const std::string& label);
@@ -163,6 +165,7 @@ private:
     bool IsSpent(const OutPoint& out) const;
     int Depth(const WalletTx& wtx) const;  // chainstate lock held
     bool IsFromMe(const Transaction& tx) const;
+    bool HasActiveInternal(OutputType type) const;
 
     NodeContext& m_node;
     const std::string m_name;

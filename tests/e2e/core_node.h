@@ -23,16 +23,16 @@ inline std::string CoreDaemonPath() { return EnvPath("BITCOIND"); }
 inline std::string CoreCliPath() { return EnvPath("BITCOIN_CLI"); }
 
 /** A bitcoind on regtest: the harness's flags (-regtest, -datadir, -rpcport, -rpcbind, -port, -bind=127.0.0.1)
- *  plus listening without Tor or discovery, and a fallback fee so its wallet can send. */
+ *  plus listening and a fallback fee so its wallet can send. Regtest has no DNS or fixed seeds, and -bind on
+ *  loopback turns address discovery off, so nothing else is needed; the flags are ones sovereignd takes too, so
+ *  BITCOIND=sovereignd runs the same tests sovereignd against itself. */
 class CoreNode : public Node
 {
 public:
     CoreNode() : Node(Programs{CoreDaemonPath(), CoreCliPath()}) {}
     bool Start(const std::vector<std::string>& extra = {})
     {
-        std::vector<std::string> args{"-listen=1",        "-listenonion=0", "-discover=0",
-                                      "-dnsseed=0",       "-fixedseeds=0",  "-fallbackfee=0.0002",
-                                      "-debug=net",       "-debug=cmpctblock", "-debugexclude=libevent"};
+        std::vector<std::string> args{"-listen=1", "-fallbackfee=0.0002", "-debug=net", "-debug=cmpctblock"};
         args.insert(args.end(), extra.begin(), extra.end());
         return Node::Start(args, std::chrono::seconds(120));
     }

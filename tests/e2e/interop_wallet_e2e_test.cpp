@@ -51,7 +51,7 @@ std::string WithChecksum(Node& core, Node& sov, const std::string& desc)
 
 void Import(Node& node, const std::string& wallet, const json& requests)
 {
-    const json res = node.WalletRpc(wallet, "importdescriptors", {requests});
+    const json res = node.WalletRpc(wallet, "importdescriptors", json::array({requests}));
     for (const json& r : res) ASSERT_TRUE(r.at("success").get<bool>()) << wallet << ": " << res.dump();
 }
 
@@ -221,13 +221,13 @@ TEST(E2eInteropWallet, PsbtsCrossBetweenSovereignAndCore)
         EXPECT_FALSE(by_sov.at("complete").get<bool>());
         const json by_core = core.WalletRpc("ms", "walletprocesspsbt", {psbt, true, "ALL", true, false});
         EXPECT_FALSE(by_core.at("complete").get<bool>()) << by_core.dump();
-        const json combined = core.Rpc("combinepsbt", {json::array({by_sov.at("psbt"), by_core.at("psbt")})});
-        EXPECT_EQ(sov.Rpc("combinepsbt", {json::array({by_sov.at("psbt"), by_core.at("psbt")})}), combined);
-        EXPECT_EQ(core.Rpc("analyzepsbt", {combined}).at("next").get<std::string>(), "finalizer");
-        const json final = core.Rpc("finalizepsbt", {combined});
+        const json combined = core.Rpc("combinepsbt", json::array({json::array({by_sov.at("psbt"), by_core.at("psbt")})}));
+        EXPECT_EQ(sov.Rpc("combinepsbt", json::array({json::array({by_sov.at("psbt"), by_core.at("psbt")})})), combined);
+        EXPECT_EQ(core.Rpc("analyzepsbt", json::array({combined})).at("next").get<std::string>(), "finalizer");
+        const json final = core.Rpc("finalizepsbt", json::array({combined}));
         ASSERT_TRUE(final.at("complete").get<bool>()) << final.dump();
-        EXPECT_EQ(sov.Rpc("finalizepsbt", {combined}), final);
-        const std::string txid = core.Rpc("sendrawtransaction", {final.at("hex")}).get<std::string>();
+        EXPECT_EQ(sov.Rpc("finalizepsbt", json::array({combined})), final);
+        const std::string txid = core.Rpc("sendrawtransaction", json::array({final.at("hex")})).get<std::string>();
         ASSERT_TRUE(WaitUntil([&] { return InMempool(sov, txid); })) << sov.LogTail();
     }
     // 2. Core makes it; Core signs; sovereignd signs the result, finalizes and broadcasts.
@@ -239,11 +239,11 @@ TEST(E2eInteropWallet, PsbtsCrossBetweenSovereignAndCore)
         EXPECT_FALSE(by_core.at("complete").get<bool>());
         const json by_sov = sov.WalletRpc("ms", "walletprocesspsbt", {by_core.at("psbt"), true, "ALL", true, true});
         ASSERT_TRUE(by_sov.at("complete").get<bool>()) << by_sov.dump();
-        const json final = sov.Rpc("finalizepsbt", {by_sov.at("psbt")});
+        const json final = sov.Rpc("finalizepsbt", json::array({by_sov.at("psbt")}));
         ASSERT_TRUE(final.at("complete").get<bool>());
         EXPECT_EQ(final.at("hex"), by_sov.at("hex"));
-        EXPECT_EQ(core.Rpc("finalizepsbt", {by_sov.at("psbt")}), final);
-        const std::string txid = sov.Rpc("sendrawtransaction", {final.at("hex")}).get<std::string>();
+        EXPECT_EQ(core.Rpc("finalizepsbt", json::array({by_sov.at("psbt")})), final);
+        const std::string txid = sov.Rpc("sendrawtransaction", json::array({final.at("hex")})).get<std::string>();
         EXPECT_EQ(txid, Txid(core, final.at("hex").get<std::string>()));
         ASSERT_TRUE(WaitUntil([&] { return InMempool(core, txid); })) << core.LogTail();
     }
@@ -258,7 +258,7 @@ TEST(E2eInteropWallet, PsbtsCrossBetweenSovereignAndCore)
         const std::string psbt = created.at("psbt").get<std::string>();
         const json signed_ = core.WalletRpc("trsign", "walletprocesspsbt", {psbt});
         ASSERT_TRUE(signed_.at("complete").get<bool>()) << signed_.dump() << "\n" << core.Rpc("decodepsbt", {psbt}).dump();
-        const std::string txid = core.Rpc("sendrawtransaction", {signed_.at("hex")}).get<std::string>();
+        const std::string txid = core.Rpc("sendrawtransaction", json::array({signed_.at("hex")})).get<std::string>();
         ASSERT_TRUE(WaitUntil([&] { return InMempool(sov, txid); })) << sov.LogTail();
     }
     MineAndSync(sov, core, MINE_ADDRESS);
@@ -269,8 +269,8 @@ TEST(E2eInteropWallet, PsbtsCrossBetweenSovereignAndCore)
         EXPECT_EQ(sov.Rpc("decodepsbt", {psbt}), core.Rpc("decodepsbt", {psbt}));
         const json signed_ = sov.WalletRpc("trsign", "walletprocesspsbt", {psbt});
         ASSERT_TRUE(signed_.at("complete").get<bool>()) << signed_.dump() << "\n" << sov.Rpc("decodepsbt", {psbt}).dump();
-        EXPECT_EQ(core.Rpc("finalizepsbt", {signed_.at("psbt")}).at("hex"), signed_.at("hex"));
-        const std::string txid = sov.Rpc("sendrawtransaction", {signed_.at("hex")}).get<std::string>();
+        EXPECT_EQ(core.Rpc("finalizepsbt", json::array({signed_.at("psbt")})).at("hex"), signed_.at("hex"));
+        const std::string txid = sov.Rpc("sendrawtransaction", json::array({signed_.at("hex")})).get<std::string>();
         ASSERT_TRUE(WaitUntil([&] { return InMempool(core, txid); })) << core.LogTail();
     }
     MineAndSync(sov, core, MINE_ADDRESS);
