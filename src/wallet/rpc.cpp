@@ -735,7 +735,9 @@ RpcMethod WalletCreateFundedPsbt(WalletManager& wallets, NodeContext& node)
          Arg{"locktime", Arg::Type::NUM, Arg::Default{0}, "Raw locktime. Non-0 value also locktime-activates inputs"},
          Arg{"options", Arg::Type::OBJ_NAMED_PARAMS, Arg::Optional::OMITTED, "", {Arg{"fee_rate", Arg::Type::AMOUNT, Arg::DefaultHint{"not set"}, "Specify a fee rate in sat/vB."},
                                                                                  Arg{"subtractFeeFromOutputs", Arg::Type::ARR, Arg::Default{JsonValue::Array()}, "The outputs to subtract the fee from."}}},
-         Arg{"bip32derivs", Arg::Type::BOOL, Arg::Default{true}, "Include BIP 32 derivation paths for public keys if we know them"}},
+         Arg{"bip32derivs", Arg::Type::BOOL, Arg::Default{true}, "Include BIP 32 derivation paths for public keys if we know them"},
+         Arg{"version", Arg::Type::NUM, Arg::Default{JsonValue(2)}, "Transaction version"},
+         Arg{"psbt_version", Arg::Type::NUM, Arg::Default{JsonValue(2)}, "The PSBT version number to use."}},
         {Res{Res::Type::OBJ, "", "", {Res{Res::Type::STR, "psbt", "The resulting raw transaction (base64-encoded string)"},
                                       Res{Res::Type::STR_AMOUNT, "fee", "Fee in BTC the resulting transaction pays"},
                                       Res{Res::Type::NUM, "changepos", "The position of the added change output, or -1"}}}},
@@ -771,7 +773,20 @@ RpcMethod WalletCreateFundedPsbt(WalletManager& wallets, NodeContext& node)
             std::string error;
             Amount fee = 0;
             int change_pos = -1;
-            auto psbt = w->CreateFundedPsbt(recipients, rate, &error, &fee, &change_pos);
+            // Core's defaults: a version 2 transaction in a version 2 PSBT (BIP370).
+            uint32_t tx_version = 2;
+            if (req.params.size() > 5 && !req.params[5].IsNull()) {
+                const int64_t v = JsonGetInt64(req.params[5]);
+                if (v < 1 || v > 3) throw RpcError(RPC_INVALID_PARAMETER, "Invalid parameter, version out of range(1~3)");
+                tx_version = static_cast<uint32_t>(v);
+            }
+            uint32_t psbt_version = 2;
+            if (req.params.size() > 6 && !req.params[6].IsNull()) {
+                const int64_t v = JsonGetInt64(req.params[6]);
+                if (v != 0 && v != 2) throw RpcError(RPC_INVALID_PARAMETER, "The PSBT version can only be 2 or 0");
+                psbt_version = static_cast<uint32_t>(v);
+            }
+            auto psbt = w->CreateFundedPsbt(recipients, rate, &error, &fee, &change_pos, tx_version, psbt_version);
             if (!psbt) throw RpcError(RPC_WALLET_INSUFFICIENT_FUNDS, error);
             JsonValue r = JsonValue::Object();
             r.PushKV("psbt", EncodeBase64Psbt(*psbt));

@@ -929,7 +929,8 @@ std::pair<Amount, std::optional<Amount>> Wallet::TxAmounts(const Transaction& tx
 }
 
 std::optional<Psbt> Wallet::CreateFundedPsbt(const std::vector<Recipient>& recipients, const FeeRate& fee_rate,
-                                             std::string* error, Amount* fee_out, int* change_pos)
+                                             std::string* error, Amount* fee_out, int* change_pos, uint32_t tx_version,
+                                             uint32_t psbt_version)
 {
     auto fail = [&](std::string why) -> std::optional<Psbt> {
         if (error) *error = std::move(why);
@@ -990,7 +991,7 @@ std::optional<Psbt> Wallet::CreateFundedPsbt(const std::vector<Recipient>& recip
     const Amount need = subtractors ? target : target + fee_rate.GetFee(vsize);
     if (chosen.empty() || selected < need) return fail("Insufficient funds");
     MutableTransaction tx;
-    tx.version = 2;
+    tx.version = tx_version;
     {
         // Anti-fee-sniping (Core): lock to the current height.
         std::lock_guard lock(m_node.chainman->Mutex());
@@ -1022,7 +1023,7 @@ std::optional<Psbt> Wallet::CreateFundedPsbt(const std::vector<Recipient>& recip
     }
     if (change_pos) *change_pos = pos;
     if (fee_out) *fee_out = fee;
-    Psbt psbt(tx, 0);
+    Psbt psbt(tx, psbt_version);
     for (size_t i = 0; i < chosen.size(); ++i) psbt.inputs[i].witness_utxo = chosen[i].out;
     FillPsbt(psbt, false, false);
     return psbt;

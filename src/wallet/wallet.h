@@ -141,10 +141,12 @@ public:
     std::pair<Amount, std::optional<Amount>> TxAmounts(const Transaction& tx) const;
 
     // Spending.
-    /** Chooses coins and change for recipients at fee_rate; an unsigned PSBT with the spent outputs and scripts.
-     *  Errors carry Core's messages ("Insufficient funds", ...). */
+    /** Chooses coins and change for recipients at fee_rate; an unsigned PSBT (of psbt_version, 0 or 2) of a
+     *  transaction of tx_version with the spent outputs and scripts. Errors carry Core's messages ("Insufficient
+     *  funds", ...). */
     std::optional<Psbt> CreateFundedPsbt(const std::vector<Recipient>& recipients, const FeeRate& fee_rate,
-                                         std::string* error, Amount* fee_out = nullptr, int* change_pos = nullptr);
+                                         std::string* error, Amount* fee_out = nullptr, int* change_pos = nullptr,
+                                         uint32_t tx_version = 2, uint32_t psbt_version = 0);
     /** Adds what the wallet knows to a PSBT (UTXOs, scripts, key origins) and signs with its keys when sign is set.
      *  Returns whether every input is complete. */
     bool FillPsbt(Psbt& psbt, bool sign, bool finalize, bool bip32_derivs = true) const;

@@ -217,6 +217,7 @@ TEST(E2eInteropWallet, PsbtsCrossBetweenSovereignAndCore)
         const json created = sov.WalletRpc("ms", "walletcreatefundedpsbt", {json::array(), json::array({{{pay_to, 1.0}}})});
         const std::string psbt = created.at("psbt").get<std::string>();
         EXPECT_EQ(core.Rpc("decodepsbt", {psbt}), sov.Rpc("decodepsbt", {psbt}));
+        EXPECT_EQ(sov.Rpc("decodepsbt", {psbt}).at("psbt_version").get<int>(), 2);  // BIP370 by default, as Core
         const json by_sov = sov.WalletRpc("ms", "walletprocesspsbt", {psbt, true, "ALL", true, false});
         EXPECT_FALSE(by_sov.at("complete").get<bool>());
         const json by_core = core.WalletRpc("ms", "walletprocesspsbt", {psbt, true, "ALL", true, false});
@@ -235,6 +236,7 @@ TEST(E2eInteropWallet, PsbtsCrossBetweenSovereignAndCore)
         const json created = core.WalletRpc("ms", "walletcreatefundedpsbt", {json::array(), json::array({{{pay_to, 2.0}}})});
         const std::string psbt = created.at("psbt").get<std::string>();
         EXPECT_EQ(sov.Rpc("decodepsbt", {psbt}), core.Rpc("decodepsbt", {psbt}));
+        EXPECT_EQ(core.Rpc("decodepsbt", {psbt}).at("psbt_version").get<int>(), 2);
         const json by_core = core.WalletRpc("ms", "walletprocesspsbt", {psbt, true, "ALL", true, false});
         EXPECT_FALSE(by_core.at("complete").get<bool>());
         const json by_sov = sov.WalletRpc("ms", "walletprocesspsbt", {by_core.at("psbt"), true, "ALL", true, true});

@@ -275,3 +275,24 @@ TEST_F(WalletTest, ChangeTypeFollowsThePaymentAsCore)
     Mine(100, Script() << OP_TRUE);
     EXPECT_TRUE(change_of(*tr, p2wpkh).IsPayToTaproot());
 }
+
+TEST_F(WalletTest, FundsSignsAndSendsAVersion2Psbt)
+{
+    // walletcreatefundedpsbt makes BIP370 (version 2) PSBTs by default, as Core does; they sign and extract alike.
+    auto payer = Create("payer2");
+    Mine(1, NewScript(*payer));
+    Mine(100, Script() << OP_TRUE);
+    std::string error;
+    auto psbt = payer->CreateFundedPsbt({{Script() << OP_0 << std::vector<uint8_t>(20, 0x66), 2 * COIN, false}},
+                                        FeeRate(2000), &error, nullptr, nullptr, 2, 2);
+    ASSERT_TRUE(psbt) << error;
+    EXPECT_EQ(psbt->GetVersion(), 2u);
+    EXPECT_EQ(psbt->GetUnsignedTx()->version, 2u);
+    auto decoded = DecodeBase64Psbt(EncodeBase64Psbt(*psbt));
+    ASSERT_TRUE(decoded.psbt) << decoded.error;
+    EXPECT_TRUE(payer->FillPsbt(*decoded.psbt, true, true));
+    MutableTransaction tx;
+    ASSERT_TRUE(FinalizeAndExtractPsbt(*decoded.psbt, tx));
+    const MempoolAcceptResult accepted = node.ProcessTransaction(MakeTransactionRef(std::move(tx)), false);
+    EXPECT_TRUE(accepted.IsValid()) << accepted.state.ToString();
+}
