@@ -740,6 +740,18 @@ JsonValue WalletCreateFundedPsbtResult(Wallet& w, NodeContext& node, const JsonR
     const FeeRate rate = SpendFeeRate(node, Opt(options, "conf_target"), Opt(options, "estimate_mode"), Opt(options, "fee_rate"), replaceable);
     const auto recipients = ParseOutputs(Param(req, 1), OptEither(options, "subtractFeeFromOutputs", "subtract_fee_from_outputs"), node.params->chain);
     FundOptions fo = ParseFundOptions(options, ParseInputs(Param(req, 0)), Param(req, 2), recipients.size(), node.params->chain);
+    // Core's defaults: a version 2 transaction in a version 2 PSBT (BIP370).
+    fo.psbt_version = 2;
+    if (!Param(req, 5).IsNull()) {
+        const int64_t v = JsonGetInt64(Param(req, 5));
+        if (v < 1 || v > 3) throw RpcError(RPC_INVALID_PARAMETER, "Invalid parameter, version out of range(1~3)");
+        fo.tx_version = static_cast<uint32_t>(v);
+    }
+    if (!Param(req, 6).IsNull()) {
+        const int64_t v = JsonGetInt64(Param(req, 6));
+        if (v != 0 && v != 2) throw RpcError(RPC_INVALID_PARAMETER, "The PSBT version can only be 2 or 0");
+        fo.psbt_version = static_cast<uint32_t>(v);
+    }
     std::string error;
     int code = RPC_WALLET_ERROR;
     auto funded = w.FundTransaction(recipients, rate, fo, &error, &code);

@@ -196,7 +196,7 @@ std::optional<FundResult> Wallet::FundTransaction(const std::vector<Recipient>& 
         change_script = *options.change_script;
     } else {
         std::string change_error;
-        auto s = GetNewScript(options.change_type, true, "", &change_error);
+        auto s = GetNewScript(options.change_type.value_or(ChangeType(recipients)), true, "", &change_error);
         if (!s) {
             return Fail<FundResult>(error, code, RPC_WALLET_ERROR,
                                     "Transaction needs a change address, but we can't generate it. " + change_error);
@@ -283,7 +283,7 @@ std::optional<FundResult> Wallet::FundTransaction(const std::vector<Recipient>& 
     result.RecalculateWaste(params.min_viable_change, params.cost_of_change, params.change_fee);
 
     MutableTransaction tx;
-    tx.version = 2;
+    tx.version = options.tx_version;
     for (const Recipient& r : recipients) tx.vout.emplace_back(r.amount, r.script);
     const Amount change_amount = result.GetChange(params.min_viable_change, params.change_fee);
     int change_pos = -1;
@@ -370,7 +370,7 @@ std::optional<FundResult> Wallet::FundTransaction(const std::vector<Recipient>& 
     out.change_pos = change_pos;
     out.algorithm = result.Algorithm();
     out.waste = result.GetWaste();
-    out.psbt = Psbt(tx, 0);
+    out.psbt = Psbt(tx, options.psbt_version);
     for (size_t i = 0; i < inputs.size(); ++i) out.psbt.inputs[i].witness_utxo = inputs[i].txout;
     FillPsbt(out.psbt, false, false);
     if (options.lock_unspents) {
@@ -380,9 +380,13 @@ std::optional<FundResult> Wallet::FundTransaction(const std::vector<Recipient>& 
 }
 
 std::optional<Psbt> Wallet::CreateFundedPsbt(const std::vector<Recipient>& recipients, const FeeRate& fee_rate,
-                                             std::string* error, Amount* fee_out, int* change_pos)
+                                             std::string* error, Amount* fee_out, int* change_pos, uint32_t tx_version,
+                                             uint32_t psbt_version)
 {
-    auto r = FundTransaction(recipients, fee_rate, FundOptions(), error);
+    FundOptions options;
+    options.tx_version = tx_version;
+    options.psbt_version = psbt_version;
+    auto r = FundTransaction(recipients, fee_rate, options, error);
     if (!r) return std::nullopt;
     if (fee_out) *fee_out = r->fee;
     if (change_pos) *change_pos = r->change_pos;

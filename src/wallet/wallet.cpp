@@ -17,6 +17,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 
 namespace fs = std::filesystem;
@@ -114,7 +115,8 @@ std::unique_ptr<Wallet> Wallet::Create(NodeContext& node, const fs::path& file, 
         w->SaveBestBlock(node.chainman->Tip()->GetBlockHash());
     }
     if (!options.disable_private_keys && !options.blank) {
-        // Core's default descriptors from a fresh BIP32 seed: BIP84 (bech32) and BIP86 (bech32m), receive and change.
+        // Core's default descriptors from a fresh BIP32 seed, one per address type, receive and change: BIP44
+        // (legacy), BIP49 (p2sh-segwit), BIP84 (bech32) and BIP86 (bech32m).
         std::array<uint8_t, 32> seed;
         if (RAND_bytes(seed.data(), seed.size()) != 1) {
             if (error) *error = "cannot get random bytes for the wallet seed";
@@ -128,8 +130,10 @@ std::unique_ptr<Wallet> Wallet::Create(NodeContext& node, const fs::path& file, 
         const int64_t now = node.Now();
         for (bool internal : {false, true}) {
             const std::string branch = internal ? "1" : "0";
-            for (const auto& [fn, purpose] : {std::pair{"wpkh", "84h"}, std::pair{"tr", "86h"}}) {
-                const std::string desc = std::string(fn) + "(" + xprv + "/" + purpose + "/" + coin + "/0h/" + branch + "/*)";
+            for (const auto& [fn, purpose] : {std::pair{"pkh(", "44h"}, std::pair{"sh(wpkh(", "49h"},
+                                              std::pair{"wpkh(", "84h"}, std::pair{"tr(", "86h"}}) {
+                const std::string close(std::count(fn, fn + std::strlen(fn), '('), ')');
+                const std::string desc = std::string(fn) + xprv + "/" + purpose + "/" + coin + "/0h/" + branch + "/*" + close;
                 if (!w->ImportDescriptor(desc, true, internal, std::nullopt, now, "", error)) return nullptr;
             }
         }
@@ -597,6 +601,37 @@ std::optional<Script> Wallet::GetNewScript(OutputType type, bool internal, const
                      : "Error: This wallet has no available keys";
     }
     return std::nullopt;
+}
+
+bool Wallet::HasActiveInternal(OutputType type) const
+{
+    std::lock_guard lock(m_mutex);
+    return std::any_of(m_descriptors.begin(), m_descriptors.end(), [&](const auto& kv) {
+        return kv.second.active && kv.second.internal && kv.second.parsed->GetOutputType() == type;
+    });
+}
+
+OutputType Wallet::ChangeType(const std::vector<Recipient>& recipients) const
+{
+    // Core's CWallet::TransactionChangeType with the default -addresstype (bech32) and no -changetype: change
+    // looks like a payment when the wallet has change of that kind (privacy), else bech32m, else bech32.
+    bool any_tr = false, any_wpkh = false, any_sh = false, any_pkh = false;
+    for (const Recipient& r : recipients) {
+        Destination dest;
+        if (!ExtractDestination(r.script, dest)) continue;
+        any_tr |= std::holds_alternative<WitnessV1Taproot>(dest);
+        any_wpkh |= std::holds_alternative<WitnessV0KeyHash>(dest);
+        any_sh |= std::holds_alternative<ScriptHash>(dest);
+        any_pkh |= std::holds_alternative<PKHash>(dest);
+    }
+    const bool has_bech32m = HasActiveInternal(OutputType::BECH32M);
+    const bool has_bech32 = HasActiveInternal(OutputType::BECH32);
+    if (has_bech32m && any_tr) return OutputType::BECH32M;
+    if (has_bech32 && any_wpkh) return OutputType::BECH32;
+    if (any_sh && HasActiveInternal(OutputType::P2SH_SEGWIT)) return OutputType::P2SH_SEGWIT;
+    if (any_pkh && HasActiveInternal(OutputType::LEGACY)) return OutputType::LEGACY;
+    if (has_bech32m) return OutputType::BECH32M;
+    return OutputType::BECH32;
 }
 
 bool Wallet::IsMine(const Script& script) const

@@ -82,7 +82,9 @@ struct FundOptions {
     std::vector<OutPoint> preset_inputs;  // inputs that must be spent ("inputs" of send/walletcreatefundedpsbt)
     bool add_inputs{true};                // coin selection may add inputs to the preset ones
     std::optional<Script> change_script;  // "change_address"; else a new internal address
-    OutputType change_type{OutputType::BECH32};
+    std::optional<OutputType> change_type;  // else as Core's TransactionChangeType (Wallet::ChangeType)
+    uint32_t tx_version{2};
+    uint32_t psbt_version{0};               // 0 or 2 (BIP370)
     int change_position{-1};              // -1: random (as Core)
     bool replaceable{true};               // BIP125 signalling (Core's -walletrbf default)
     std::optional<uint32_t> locktime;     // else anti-fee-sniping
@@ -149,6 +151,8 @@ public:
      *  wallet has none or its keypool cannot be derived. */
     std::optional<Script> GetNewScript(OutputType type, bool internal, const std::string& label, std::string* error);
     bool IsMine(const Script& script) const;
+    /** The change output type for these recipients (Core's TransactionChangeType with default options). */
+    OutputType ChangeType(const std::vector<Recipient>& recipients) const;
     std::optional<std::pair<int64_t, int64_t>> ScriptOrigin(const Script& script) const;  // (desc id, position)
     std::map<std::string, std::string> Labels() const;  // address -> label
     void SetLabel(const std::string& address, const std::string& label);
@@ -173,10 +177,12 @@ public:
     std::pair<Amount, std::optional<Amount>> TxAmounts(const Transaction& tx) const;
 
     // Spending.
-    /** Chooses coins and change for recipients at fee_rate; an unsigned PSBT with the spent outputs and scripts.
-     *  Errors carry Core's messages ("Insufficient funds", ...). */
+    /** Chooses coins and change for recipients at fee_rate; an unsigned PSBT (of psbt_version, 0 or 2) of a
+     *  transaction of tx_version with the spent outputs and scripts. Errors carry Core's messages ("Insufficient
+     *  funds", ...). */
     std::optional<Psbt> CreateFundedPsbt(const std::vector<Recipient>& recipients, const FeeRate& fee_rate,
-                                         std::string* error, Amount* fee_out = nullptr, int* change_pos = nullptr);
+                                         std::string* error, Amount* fee_out = nullptr, int* change_pos = nullptr,
+                                         uint32_t tx_version = 2, uint32_t psbt_version = 0);
     /** Adds what the wallet knows to a PSBT (UTXOs, scripts, key origins) and signs with its keys when sign is set.
      *  Returns whether every input is complete. */
     bool FillPsbt(Psbt& psbt, bool sign, bool finalize, bool bip32_derivs = true) const;
@@ -240,6 +246,7 @@ private:
     bool IsSpent(const OutPoint& out) const;
     int Depth(const WalletTx& wtx) const;  // chainstate lock held
     bool IsFromMe(const Transaction& tx) const;
+    bool HasActiveInternal(OutputType type) const;
 
     NodeContext& m_node;
     const std::string m_name;

@@ -265,7 +265,9 @@ ProcessResult RunProcess(const std::string& path, const std::vector<std::string>
     return res;
 }
 
-Node::Node() : m_datadir(MakeTempDir("sov-e2e-node-")) {}
+Node::Node() : Node(Programs{SovereigndPath(), CliPath()}) {}
+
+Node::Node(Programs programs) : m_programs(std::move(programs)), m_datadir(MakeTempDir("sov-e2e-node-")) {}
 
 Node::~Node()
 {
@@ -288,7 +290,7 @@ void Node::Spawn(const std::vector<std::string>& extra)
     const bool has_bind = std::any_of(extra.begin(), extra.end(), [](const std::string& a) { return a.rfind("-bind", 0) == 0; });
     if (!has_bind) args.push_back("-bind=127.0.0.1");
     args.insert(args.end(), extra.begin(), extra.end());
-    m_pid = SpawnProcess(SovereigndPath(), args, m_datadir / "stdout.txt", m_datadir / "stderr.txt");
+    m_pid = SpawnProcess(m_programs.daemon, args, m_datadir / "stdout.txt", m_datadir / "stderr.txt");
 }
 
 bool Node::Start(const std::vector<std::string>& extra, std::chrono::milliseconds timeout)
@@ -401,11 +403,13 @@ bool Node::HasMethod(const std::string& method)
     return help.rfind("help: unknown command", 0) != 0;
 }
 
-ProcessResult Node::Cli(const std::vector<std::string>& args)
+ProcessResult Node::Cli(const std::vector<std::string>& args) { return CliWith(m_programs.cli, args); }
+
+ProcessResult Node::CliWith(const std::string& cli, const std::vector<std::string>& args)
 {
     std::vector<std::string> all{"-regtest", "-datadir=" + m_datadir.string(), "-rpcport=" + std::to_string(m_port)};
     all.insert(all.end(), args.begin(), args.end());
-    return RunProcess(CliPath(), all);
+    return RunProcess(cli, all);
 }
 
 std::string Node::LogTail(size_t lines) const

@@ -55,12 +55,20 @@ struct ProcessResult {
 ProcessResult RunProcess(const std::string& path, const std::vector<std::string>& args,
                          std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+/** The programs a Node runs: sovereignd/sovereign-cli by default; interop tests run Bitcoin Core's. */
+struct Programs {
+    std::string daemon;
+    std::string cli;
+};
+
 /** A sovereignd on regtest with its own temp data dir and loopback RPC port. */
 class Node
 {
 public:
     /** Creates a fresh temp data dir (removed in the destructor unless `keep` is set). */
     Node();
+    /** The same for another daemon that takes the same flags (bitcoind, bitcoin-cli). */
+    explicit Node(Programs programs);
     ~Node();
     Node(const Node&) = delete;
     Node& operator=(const Node&) = delete;
@@ -95,6 +103,8 @@ public:
 
     /** Runs sovereign-cli -regtest -datadir=... -rpcport=... <args>. */
     ProcessResult Cli(const std::vector<std::string>& args);
+    /** The same with another client program (e.g. Core's bitcoin-cli against this node). */
+    ProcessResult CliWith(const std::string& cli, const std::vector<std::string>& args);
 
     std::string CookieAuthorization() const;
     const std::filesystem::path& DataDir() const { return m_datadir; }
@@ -110,6 +120,7 @@ public:
 private:
     nlohmann::json CallAt(const std::string& target, const std::string& method, const nlohmann::json& params,
                           std::chrono::milliseconds timeout);
+    Programs m_programs;
     std::filesystem::path m_datadir;
     uint16_t m_port{0};
     uint16_t m_p2p_port{0};

@@ -226,3 +226,73 @@ TEST_F(WalletTest, EncryptedWalletSignsOnlyWhileUnlocked)
     Mine(1, Script() << OP_TRUE);
     ASSERT_TRUE(w->Send({{payee, COIN, false}}, FeeRate(1000), &error, &code)) << error;
 }
+
+TEST_F(WalletTest, ChangeTypeFollowsThePaymentAsCore)
+{
+    // Core's TransactionChangeType: change of the recipient's type when the wallet has it, else bech32m, else bech32.
+    auto payer = Create("payer");
+    Mine(1, NewScript(*payer));
+    Mine(100, Script() << OP_TRUE);
+    auto change_of = [&](Wallet& w, const Script& to) {
+        std::string error;
+        int change_pos = -1;
+        auto psbt = w.CreateFundedPsbt({{to, 1 * COIN, false}}, FeeRate(2000), &error, nullptr, &change_pos);
+        EXPECT_TRUE(psbt) << error;
+        EXPECT_GE(change_pos, 0);
+        if (!psbt || change_pos < 0) return Script();
+        return psbt->GetUnsignedTx()->vout[static_cast<size_t>(change_pos)].script_pubkey;
+    };
+    const Script p2tr = Script() << OP_1 << std::vector<uint8_t>(32, 0x11);
+    const Script p2wpkh = Script() << OP_0 << std::vector<uint8_t>(20, 0x22);
+    const Script p2wsh = Script() << OP_0 << std::vector<uint8_t>(32, 0x33);
+    const Script p2pkh = Script() << OP_DUP << OP_HASH160 << std::vector<uint8_t>(20, 0x44) << OP_EQUALVERIFY << OP_CHECKSIG;
+    const Script p2sh = Script() << OP_HASH160 << std::vector<uint8_t>(20, 0x55) << OP_EQUAL;
+    auto kind = [](const Script& s) {
+        Destination d;
+        ExtractDestination(s, d);
+        return d.index();
+    };
+    EXPECT_EQ(kind(change_of(*payer, p2tr)), kind(p2tr));
+    EXPECT_EQ(kind(change_of(*payer, p2wpkh)), kind(p2wpkh));
+    EXPECT_EQ(kind(change_of(*payer, p2pkh)), kind(p2pkh));
+    EXPECT_EQ(kind(change_of(*payer, p2sh)), kind(p2sh));  // P2SH-P2WPKH change
+    EXPECT_EQ(kind(change_of(*payer, p2wsh)), kind(p2tr));  // no wsh change kind: bech32m first
+
+    // A taproot-only watch-only wallet pays a P2WPKH with taproot change (it used to fail: no bech32 change).
+    ExtKey key;
+    ASSERT_TRUE(key.SetSeed(std::vector<uint8_t>(32, 0x5a)));
+    const std::string tpub = EncodeExtPubKey(key.Neuter(), Chain::REGTEST);
+    Wallet::CreateOptions watch;
+    watch.disable_private_keys = true;
+    watch.blank = true;
+    auto tr = Create("tr", watch);
+    std::string error;
+    ASSERT_TRUE(tr->ImportDescriptor("tr(" + tpub + "/0/*)", true, false, std::nullopt, clock, "", &error)) << error;
+    ASSERT_TRUE(tr->ImportDescriptor("tr(" + tpub + "/1/*)", true, true, std::nullopt, clock, "", &error)) << error;
+    auto tr_script = tr->GetNewScript(OutputType::BECH32M, false, "", &error);
+    ASSERT_TRUE(tr_script) << error;
+    Mine(1, *tr_script);
+    Mine(100, Script() << OP_TRUE);
+    EXPECT_TRUE(change_of(*tr, p2wpkh).IsPayToTaproot());
+}
+
+TEST_F(WalletTest, FundsSignsAndSendsAVersion2Psbt)
+{
+    // walletcreatefundedpsbt makes BIP370 (version 2) PSBTs by default, as Core does; they sign and extract alike.
+    auto payer = Create("payer2");
+    Mine(1, NewScript(*payer));
+    Mine(100, Script() << OP_TRUE);
+    std::string error;
+    auto psbt = payer->CreateFundedPsbt({{Script() << OP_0 << std::vector<uint8_t>(20, 0x66), 2 * COIN, false}},
+                                        FeeRate(2000), &error, nullptr, nullptr, 2, 2);
+    ASSERT_TRUE(psbt) << error;
+    EXPECT_EQ(psbt->GetVersion(), 2u);
+    EXPECT_EQ(psbt->GetUnsignedTx()->version, 2u);
+    auto decoded = DecodeBase64Psbt(EncodeBase64Psbt(*psbt));
+    ASSERT_TRUE(decoded.psbt) << decoded.error;
+    EXPECT_TRUE(payer->FillPsbt(*decoded.psbt, true, true));
+    MutableTransaction tx;
+    ASSERT_TRUE(FinalizeAndExtractPsbt(*decoded.psbt, tx));
+    const MempoolAcceptResult accepted = node.ProcessTransaction(MakeTransactionRef(std::move(tx)), false);
+    EXPECT_TRUE(accepted.IsValid()) << accepted.state.ToString();
+}
