@@ -1,4 +1,5 @@
-// The Electrum protocol 1.4 server: newline-delimited JSON-RPC 2.0 over TCP (Boost.Asio), answering from the
+// The Electrum protocol 1.4 server: JSON-RPC 2.0 over TCP and TLS (newline-delimited) and WebSocket (one message
+// per frame) with Boost.Asio/Beast, answering from the
 // node (headers, mempool, fee estimates, broadcast) and the scripthash index, with push notifications for new
 // tips and changed scripthash statuses.
 #pragma once
@@ -9,6 +10,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -36,9 +38,21 @@ enum ElectrumError : int {
     ELECTRUM_DAEMON_ERROR = 2,
 };
 
+/** The self-signed pair made in the data directory when TLS is on without -electrumcert/-electrumkey. */
+inline constexpr const char* ELECTRUM_CERT_FILENAME = "electrum_cert.pem";
+inline constexpr const char* ELECTRUM_KEY_FILENAME = "electrum_key.pem";
+
+/** What a listening port speaks. */
+enum class ElectrumListener { TCP, TLS, WS };
+
 struct ElectrumOptions {
     std::vector<std::string> bind{"127.0.0.1"};
     uint16_t port{50001};
+    uint16_t ssl_port{0};  // 0: no TLS listener (-electrumsslport)
+    uint16_t ws_port{0};   // 0: no WebSocket listener (-electrumwsport)
+    std::string cert_file;  // PEM certificate chain (-electrumcert); empty: the self-signed pair in data_dir
+    std::string key_file;   // PEM private key (-electrumkey)
+    std::filesystem::path data_dir;  // where the self-signed pair is kept
     size_t max_connections{500};
     size_t max_subscriptions{10000};     // per connection
     size_t max_request_bytes{1'000'000}; // one line (one request or one batch)
@@ -54,6 +68,11 @@ void RegisterElectrumArgs(ArgsManager& args);
 /** Reads them; default_port is the chain's (50001 main, 60001 test, 60401 regtest, 60601 signet). */
 bool ElectrumOptionsFromArgs(const ArgsManager& args, uint16_t default_port, ElectrumOptions& out, std::string& error);
 uint16_t ElectrumDefaultPort(Chain chain);
+
+/** The self-signed certificate and key in dir (ELECTRUM_CERT_FILENAME, ELECTRUM_KEY_FILENAME): made with OpenSSL
+ *  when neither exists (key file mode 0600), reused when both do; sets the two paths. */
+bool EnsureElectrumCertificate(const std::filesystem::path& dir, std::string& cert_file, std::string& key_file,
+                               std::string& error);
 
 /** Status of a history (Electrum protocol): hex SHA-256 of the concatenated "txid:height:" entries; nullopt
  *  for an empty history. */
@@ -76,7 +95,8 @@ public:
     /** Binds, registers for node events and starts the network and notifier threads. */
     bool Start(std::string& error);
     void Stop();
-    std::vector<uint16_t> BoundPorts() const;
+    /** The ports bound for one kind of listener (for tests started with port numbers they chose). */
+    std::vector<uint16_t> BoundPorts(ElectrumListener kind = ElectrumListener::TCP) const;
 
     /** Answers one parsed request object (no id handling); throws ElectrumRpcError. Used by sessions. */
     JsonValue Dispatch(ElectrumSession& session, const std::string& method, const JsonValue& params);
