@@ -8,6 +8,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -248,4 +250,39 @@ TEST(ElectrumClientE2e, RealWalletReceivesPaysBackAndFollowsReorg)
 
     cli.StopDaemon();
     std::cout << "---- real Electrum client transcript ----\n" << cli.Transcript() << "---- end of transcript ----\n";
+}
+
+TEST(ElectrumClientE2e, RealWalletOverTlsPinsTheSelfSignedCertificate)
+{
+    const std::string exe = FindElectrum();
+    if (exe.empty()) GTEST_SKIP() << "the electrum executable is not installed (Debian package electrum)";
+    Node node;
+    const uint16_t port = FreeLoopbackPort(), ssl_port = FreeLoopbackPort();
+    ASSERT_TRUE(node.Start(NodeArgs(port, {"-electrumsslport=" + std::to_string(ssl_port)}))) << node.LogTail();
+    node.Rpc("createwallet", {"w"});
+    node.Rpc("generatetoaddress", {101, node.WalletRpc("w", "getnewaddress").get<std::string>()});
+
+    ElectrumCli cli(exe, (node.DataDir() / "ec").string());
+    ASSERT_TRUE(cli.StartDaemon("127.0.0.1:" + std::to_string(ssl_port) + ":s")) << cli.Transcript();
+    ASSERT_TRUE(cli.RunJson({"create"}).contains("path")) << cli.Transcript();
+    ASSERT_EQ(cli.Run({"load_wallet"}), "true") << cli.Transcript();
+    ASSERT_TRUE(WaitFor([&] { return ClientAtHeight(cli, 101); })) << cli.Transcript() << node.LogTail();
+    cli.RunJson({"getinfo"});
+    // Electrum pins a self-signed certificate on first use (certs/<host>): it is the one the node made.
+    const auto pinned = node.DataDir() / "ec" / "regtest" / "certs" / "127.0.0.1";
+    ASSERT_TRUE(std::filesystem::exists(pinned));
+    std::ifstream a(pinned), b(node.NetDir() / "electrum_cert.pem");
+    const std::string pinned_pem((std::istreambuf_iterator<char>(a)), {}), node_pem((std::istreambuf_iterator<char>(b)), {});
+    EXPECT_EQ(Trim(pinned_pem), Trim(node_pem));
+    cli.Note("certs/127.0.0.1 pinned by the client == <datadir>/regtest/electrum_cert.pem");
+
+    const std::string client_addr = cli.Run({"getunusedaddress"});
+    const std::string tx1 = node.WalletRpc("w", "sendtoaddress", {client_addr, 0.25}).get<std::string>();
+    node.Rpc("generatetoaddress", {1, MINE_ADDRESS});
+    cli.Note("node: sendtoaddress " + client_addr + " 0.25 -> " + tx1 + "; generatetoaddress 1");
+    ASSERT_TRUE(WaitFor([&] { return ClientAtHeight(cli, 102) && ConfirmedBalance(cli) == "0.25"; })) << cli.Transcript();
+    EXPECT_EQ(ClientHistory(cli, true), (std::map<std::string, int>{{tx1, 102}}));
+    ConfirmedBalance(cli, true);
+    cli.StopDaemon();
+    std::cout << "---- real Electrum client over TLS, transcript ----\n" << cli.Transcript() << "---- end of transcript ----\n";
 }
