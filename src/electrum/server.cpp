@@ -561,7 +561,7 @@ public:
     }
     ~ElectrumSession()
     {
-        for (const auto& [sh, status] : m_subs) m_server.RemoveSubscriber(sh);
+        m_server.EndSession(m_state);
         m_server.RemoveSession(this);
     }
 
@@ -593,15 +593,15 @@ public:
     {
         asio::post(m_executor, [self = shared_from_this(), statuses, tip] {
             if (self->m_closed || !self->m_handshake_done) return;
-            if (tip && self->m_headers_subscribed) {
+            if (tip && self->m_state.headers_subscribed) {
                 JsonValue params = JsonValue::Array();
                 params.PushBack(*tip);
                 self->Send(Notification("blockchain.headers.subscribe", std::move(params)));
             }
             if (!statuses) return;
             for (const auto& [sh, status] : *statuses) {
-                auto it = self->m_subs.find(sh);
-                if (it == self->m_subs.end() || it->second == status) continue;
+                auto it = self->m_state.subs.find(sh);
+                if (it == self->m_state.subs.end() || it->second == status) continue;
                 it->second = status;
                 JsonValue params = JsonValue::Array();
                 params.PushBack(ScriptHashToHex(sh));
@@ -612,9 +612,7 @@ public:
     }
 
     // State used by the method handlers (strand only).
-    bool m_version_negotiated{false};
-    bool m_headers_subscribed{false};
-    std::map<ElectrumScripthash, std::optional<std::string>> m_subs;
+    ElectrumSessionState m_state;
 
 private:
     void Read()
@@ -714,80 +712,10 @@ private:
 
     void HandleLine(std::string_view line)
     {
-        auto parsed = JsonValue::Parse(line);
-        if (!parsed) {
-            const JsonValue err = ErrorObject(JSONRPC_PARSE_ERROR, "invalid JSON");
-            Send(Response(JsonValue(), nullptr, &err) + "\n");
-            return;
-        }
-        if (parsed->IsArray()) {
-            if (parsed->size() == 0) {
-                const JsonValue err = ErrorObject(JSONRPC_INVALID_REQUEST, "empty batch");
-                Send(Response(JsonValue(), nullptr, &err) + "\n");
-                return;
-            }
-            std::string out = "[";
-            bool any = false;
-            for (const JsonValue& item : parsed->values()) {
-                std::string r = HandleRequest(item);
-                if (r.empty()) continue;
-                if (any) out += ",";
-                out += r;
-                any = true;
-                if (m_closing) break;
-            }
-            out += "]";
-            if (any) Send(out + "\n");
-            return;
-        }
-        std::string r = HandleRequest(*parsed);
-        if (!r.empty()) Send(r + "\n");
-    }
-
-    /** One request object; "" for a notification (no id), which gets no answer. */
-    std::string HandleRequest(const JsonValue& req)
-    {
-        if (!req.IsObject()) {
-            const JsonValue err = ErrorObject(JSONRPC_INVALID_REQUEST, "request must be an object");
-            return Response(JsonValue(), nullptr, &err);
-        }
-        const bool has_id = req.Exists("id");
-        const JsonValue& id = req["id"];
-        if (has_id && !(id.IsNull() || id.IsStr() || id.IsNum())) {
-            const JsonValue err = ErrorObject(JSONRPC_INVALID_REQUEST, "invalid request id");
-            return Response(JsonValue(), nullptr, &err);
-        }
-        const JsonValue& method = req["method"];
-        if (!method.IsStr()) {
-            const JsonValue err = ErrorObject(JSONRPC_INVALID_REQUEST, "missing or invalid method");
-            return Response(id, nullptr, &err);
-        }
-        const JsonValue& params = req["params"];
-        if (!(params.IsNull() || params.IsArray() || params.IsObject())) {
-            const JsonValue err = ErrorObject(JSONRPC_INVALID_REQUEST, "params must be an array or an object");
-            return Response(id, nullptr, &err);
-        }
-        if (!TakeToken()) {
-            const JsonValue err = ErrorObject(ELECTRUM_BAD_REQUEST,
-                                              "excessive resource usage: more than " +
-                                                  std::to_string(static_cast<int64_t>(m_server.Options().max_requests_per_second)) +
-                                                  " requests per second; disconnecting");
-            CloseAfterWrite();
-            return Response(id, nullptr, &err);
-        }
-        try {
-            JsonValue result = m_server.Dispatch(*this, method.GetValStr(), params);
-            if (!has_id) return {};
-            return Response(id, &result, nullptr);
-        } catch (const ElectrumRpcError& e) {
-            if (!has_id) return {};
-            const JsonValue err = ErrorObject(e.code, e.what());
-            return Response(id, nullptr, &err);
-        } catch (const std::exception& e) {
-            if (!has_id) return {};
-            const JsonValue err = ErrorObject(JSONRPC_INTERNAL_ERROR, std::string("internal error: ") + e.what());
-            return Response(id, nullptr, &err);
-        }
+        bool close = false;
+        std::string answer = m_server.HandleMessage(m_state, line, [this] { return TakeToken(); }, close);
+        if (!answer.empty()) Send(answer + "\n");
+        if (close) CloseAfterWrite();
     }
 
     void Send(std::string data)
@@ -1041,6 +969,12 @@ void ElectrumServer::RemoveSession(ElectrumSession* session)
     m_sessions.erase(session);
 }
 
+void ElectrumServer::EndSession(ElectrumSessionState& session)
+{
+    for (const auto& [sh, status] : session.subs) RemoveSubscriber(sh);
+    session.subs.clear();
+}
+
 void ElectrumServer::AddSubscriber(const ElectrumScripthash& sh)
 {
     std::lock_guard lock(m_sessions_mutex);
@@ -1052,6 +986,83 @@ void ElectrumServer::RemoveSubscriber(const ElectrumScripthash& sh)
     std::lock_guard lock(m_sessions_mutex);
     auto it = m_subscribers.find(sh);
     if (it != m_subscribers.end() && --it->second == 0) m_subscribers.erase(it);
+}
+
+// ---- requests ------------------------------------------------------------------------------------------
+
+std::string ElectrumServer::HandleMessage(ElectrumSessionState& session, std::string_view line,
+                                          const std::function<bool()>& admit, bool& close)
+{
+    auto parsed = JsonValue::Parse(line);
+    if (!parsed) {
+        const JsonValue err = ErrorObject(JSONRPC_PARSE_ERROR, "invalid JSON");
+        return Response(JsonValue(), nullptr, &err);
+    }
+    if (parsed->IsArray()) {
+        if (parsed->size() == 0) {
+            const JsonValue err = ErrorObject(JSONRPC_INVALID_REQUEST, "empty batch");
+            return Response(JsonValue(), nullptr, &err);
+        }
+        std::string out = "[";
+        bool any = false;
+        for (const JsonValue& item : parsed->values()) {
+            std::string r = HandleRequest(session, item, admit, close);
+            if (r.empty()) continue;
+            if (any) out += ",";
+            out += r;
+            any = true;
+            if (close) break;
+        }
+        out += "]";
+        return any ? out : std::string();
+    }
+    return HandleRequest(session, *parsed, admit, close);
+}
+
+std::string ElectrumServer::HandleRequest(ElectrumSessionState& session, const JsonValue& req,
+                                          const std::function<bool()>& admit, bool& close)
+{
+    if (!req.IsObject()) {
+        const JsonValue err = ErrorObject(JSONRPC_INVALID_REQUEST, "request must be an object");
+        return Response(JsonValue(), nullptr, &err);
+    }
+    const bool has_id = req.Exists("id");
+    const JsonValue& id = req["id"];
+    if (has_id && !(id.IsNull() || id.IsStr() || id.IsNum())) {
+        const JsonValue err = ErrorObject(JSONRPC_INVALID_REQUEST, "invalid request id");
+        return Response(JsonValue(), nullptr, &err);
+    }
+    const JsonValue& method = req["method"];
+    if (!method.IsStr()) {
+        const JsonValue err = ErrorObject(JSONRPC_INVALID_REQUEST, "missing or invalid method");
+        return Response(id, nullptr, &err);
+    }
+    const JsonValue& params = req["params"];
+    if (!(params.IsNull() || params.IsArray() || params.IsObject())) {
+        const JsonValue err = ErrorObject(JSONRPC_INVALID_REQUEST, "params must be an array or an object");
+        return Response(id, nullptr, &err);
+    }
+    if (!admit()) {
+        const JsonValue err = ErrorObject(ELECTRUM_BAD_REQUEST,
+                                          "excessive resource usage: more than " +
+                                              std::to_string(static_cast<int64_t>(m_opts.max_requests_per_second)) +
+                                              " requests per second; disconnecting");
+        close = true;
+        return Response(id, nullptr, &err);
+    }
+    try {
+        JsonValue result = Dispatch(session, method.GetValStr(), params);
+        if (!has_id) return {};
+        return Response(id, &result, nullptr);
+    } catch (const ElectrumRpcError& e) {
+        if (!has_id) return {};
+        const JsonValue err = ErrorObject(e.code, e.what());
+        return Response(id, nullptr, &err);
+    } catch (const std::exception& e) {
+        if (!has_id) return {};
+        const JsonValue err = ErrorObject(JSONRPC_INTERNAL_ERROR, std::string("internal error: ") + e.what());
+        return Response(id, nullptr, &err);
+    }
 }
 
 // ---- node events ---------------------------------------------------------------------------------------
@@ -1366,7 +1377,7 @@ JsonValue ElectrumServer::HeaderProof(int height, int cp_height)
     return r;
 }
 
-JsonValue ElectrumServer::Dispatch(ElectrumSession& session, const std::string& method, const JsonValue& raw)
+JsonValue ElectrumServer::Dispatch(ElectrumSessionState& session, const std::string& method, const JsonValue& raw)
 {
     ChainstateManager& cm = *m_node.chainman;
     auto index_ready = [&] {
@@ -1394,7 +1405,7 @@ JsonValue ElectrumServer::Dispatch(ElectrumSession& session, const std::string& 
 
     if (method == "server.version") {
         Params p(raw, {"client_name", "protocol_version"});
-        if (session.m_version_negotiated) BadRequest("server.version already sent");
+        if (session.version_negotiated) BadRequest("server.version already sent");
         std::string min = "1.4", max = "1.4";
         if (const JsonValue* v = p.Get(1); v && !v->IsNull()) {
             if (v->IsStr()) {
@@ -1412,7 +1423,7 @@ JsonValue ElectrumServer::Dispatch(ElectrumSession& session, const std::string& 
         if (!(*vmin <= *ours && *ours <= *vmax)) {
             BadRequest("unsupported protocol version: " + (min == max ? min : "[" + min + ", " + max + "]"));
         }
-        session.m_version_negotiated = true;
+        session.version_negotiated = true;
         JsonValue r = JsonValue::Array();
         r.PushBack(ELECTRUM_SERVER_VERSION);
         r.PushBack(ELECTRUM_PROTOCOL_VERSION);
@@ -1448,7 +1459,7 @@ JsonValue ElectrumServer::Dispatch(ElectrumSession& session, const std::string& 
     }
     if (method == "blockchain.headers.subscribe") {
         Params p(raw, {});
-        session.m_headers_subscribed = true;
+        session.headers_subscribed = true;
         return TipHeaderJson();
     }
     if (method == "blockchain.block.header") {
@@ -1637,8 +1648,8 @@ JsonValue ElectrumServer::Dispatch(ElectrumSession& session, const std::string& 
         Params p(raw, {"scripthash"});
         const ElectrumScripthash sh = p.Hash(0);
         index_ready();
-        const bool known = session.m_subs.count(sh) > 0;
-        if (!known && session.m_subs.size() >= m_opts.max_subscriptions) {
+        const bool known = session.subs.count(sh) > 0;
+        if (!known && session.subs.size() >= m_opts.max_subscriptions) {
             BadRequest("too many subscriptions: at most " + std::to_string(m_opts.max_subscriptions) + " per connection");
         }
         if (!known) AddSubscriber(sh);
@@ -1649,15 +1660,15 @@ JsonValue ElectrumServer::Dispatch(ElectrumSession& session, const std::string& 
             if (!known) RemoveSubscriber(sh);
             throw;
         }
-        session.m_subs[sh] = status;
+        session.subs[sh] = status;
         return status ? JsonValue(*status) : JsonValue();
     }
     if (method == "blockchain.scripthash.unsubscribe") {
         Params p(raw, {"scripthash"});
         const ElectrumScripthash sh = p.Hash(0);
-        auto it = session.m_subs.find(sh);
-        if (it == session.m_subs.end()) return JsonValue(false);
-        session.m_subs.erase(it);
+        auto it = session.subs.find(sh);
+        if (it == session.subs.end()) return JsonValue(false);
+        session.subs.erase(it);
         RemoveSubscriber(sh);
         return JsonValue(true);
     }

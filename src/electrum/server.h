@@ -10,6 +10,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -17,6 +18,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -84,6 +86,13 @@ std::vector<uint256> MerkleBranch(std::vector<uint256> leaves, size_t index, uin
 
 class ElectrumSession;
 
+/** What the protocol remembers per connection. */
+struct ElectrumSessionState {
+    bool version_negotiated{false};
+    bool headers_subscribed{false};
+    std::map<ElectrumScripthash, std::optional<std::string>> subs;  // last status sent
+};
+
 class ElectrumServer : public ValidationNotifications
 {
 public:
@@ -98,8 +107,15 @@ public:
     /** The ports bound for one kind of listener (for tests started with port numbers they chose). */
     std::vector<uint16_t> BoundPorts(ElectrumListener kind = ElectrumListener::TCP) const;
 
-    /** Answers one parsed request object (no id handling); throws ElectrumRpcError. Used by sessions. */
-    JsonValue Dispatch(ElectrumSession& session, const std::string& method, const JsonValue& params);
+    /** Answers one request line or WebSocket message (a JSON-RPC 2.0 request or a batch): the answer text, ""
+     *  when nothing is to be sent (notifications only). `admit` is asked before each request; when it refuses
+     *  (rate limit) the answer is error 1 and `close` is set. Never throws. */
+    std::string HandleMessage(ElectrumSessionState& session, std::string_view message, const std::function<bool()>& admit,
+                              bool& close);
+    /** Answers one parsed request object (no id handling); throws ElectrumRpcError. */
+    JsonValue Dispatch(ElectrumSessionState& session, const std::string& method, const JsonValue& params);
+    /** Drops a finished connection's subscriptions. */
+    void EndSession(ElectrumSessionState& session);
 
     void UpdatedBlockTip(const BlockIndex& tip, const BlockIndex* fork, bool initial_download) override;
     void TransactionAddedToMempool(const TransactionRef& tx) override;
@@ -140,6 +156,8 @@ private:
     void RefreshMempool();
     std::vector<MempoolRow> MempoolHistory(const ElectrumScripthash& sh);
     void NotifierThread();
+    std::string HandleRequest(ElectrumSessionState& session, const JsonValue& req, const std::function<bool()>& admit,
+                              bool& close);
     void WakeNotifier();
     std::vector<HistoryRow> ConfirmedHistory(const ElectrumScripthash& sh);
     JsonValue HeaderProof(int height, int cp_height);
