@@ -6,6 +6,7 @@
 #include "index/scripthash_index.h"
 #include "node/context.h"
 #include "node/miner.h"
+#include "util/logging.h"
 
 #include <cstdint>
 #include <cstdlib>
@@ -34,6 +35,8 @@ Env* MakeEnv()
         std::error_code ec;
         std::filesystem::remove_all(cleanup, ec);
     });
+    std::string error;
+    LogOpen(env->dir / "debug.log", false, &error);  // quiet: the chain's log goes to the temp dir
     NodeContext& node = env->node;
     node.params = env->params.get();
     node.data_dir = env->dir;
@@ -45,7 +48,6 @@ Env* MakeEnv()
     opts.memory_only = true;
     opts.now = [env] { return env->clock; };
     opts.notifications = node.notifications.get();
-    std::string error;
     node.chainman = ChainstateManager::Load(opts, &error);
     FUZZ_CHECK(node.chainman);
     node.mempool = std::make_unique<TxMemPool>(MempoolOptions{});
