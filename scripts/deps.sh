@@ -11,6 +11,11 @@ PACKAGES=(
 if [[ "${SOVEREIGN_WITH_BROWSER:-0}" == 1 ]]; then
   PACKAGES+=(chromium nodejs)
 fi
+# The real Electrum wallet (Debian's electrum 4.3.x CLI), driven by tests/e2e/electrum_client_e2e_test.cpp; only the full
+# test run installs it (the test skips when the executable is missing).
+if [[ "${SOVEREIGN_WITH_ELECTRUM:-0}" == 1 ]]; then
+  PACKAGES+=(electrum)
+fi
 if [[ "${SOVEREIGN_WITH_CLANG:-0}" == 1 ]]; then
   PACKAGES+=(clang-16 libclang-rt-16-dev llvm-16)
 fi

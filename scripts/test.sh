@@ -12,7 +12,7 @@ for a in "$@"; do
     *) echo "usage: scripts/test.sh [--sanitize]" >&2; exit 2 ;;
   esac
 done
-SOVEREIGN_WITH_CLANG=$SANITIZE SOVEREIGN_WITH_BROWSER=1 scripts/deps.sh
+SOVEREIGN_WITH_CLANG=$SANITIZE SOVEREIGN_WITH_BROWSER=1 SOVEREIGN_WITH_ELECTRUM=1 scripts/deps.sh
 JOBS=${JOBS:-2}
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=g++-12 -DCMAKE_C_COMPILER=gcc-12 >/dev/null

@@ -457,6 +457,7 @@ int main(int argc, char** argv)
     if (args.GetBoolArg("-electrum", false)) {
         ElectrumOptions eopts;
         if (!ElectrumOptionsFromArgs(args, ElectrumDefaultPort(node.params->chain), eopts, error)) return Fail(error);
+        eopts.data_dir = node.data_dir;
         if (node.chainman->IsPruneMode()) return Fail("Prune mode is incompatible with -electrum.");
         BaseIndex::Options iopts;
         iopts.path = node.data_dir / "indexes" / "electrum";
@@ -469,6 +470,10 @@ int main(int argc, char** argv)
         if (!electrum->Start(error)) return Fail(error);
         electrum_index->Start();
         for (uint16_t port : electrum->BoundPorts()) LogPrintf("Electrum server listening on port %u\n", port);
+        for (uint16_t port : electrum->BoundPorts(ElectrumListener::TLS)) LogPrintf("Electrum server listening on port %u (TLS)\n", port);
+        for (uint16_t port : electrum->BoundPorts(ElectrumListener::WS)) {
+            LogPrintf("Electrum server listening on port %u (WebSocket)\n", port);
+        }
     }
     // Optional indexes: each catches up in its own thread, then follows the chain. -reindex rebuilds them.
     std::vector<std::unique_ptr<BlockFilterIndex>> filter_indexes;

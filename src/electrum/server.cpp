@@ -10,13 +10,31 @@
 #include "util/logging.h"
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <deque>
+#include <filesystem>
+#include <functional>
 
 namespace asio = boost::asio;
+namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
 namespace {
@@ -170,6 +188,110 @@ std::vector<uint256> MerkleBranch(std::vector<uint256> level, size_t index, uint
     return branch;
 }
 
+namespace {
+/** Writes `pem` to a new file with `mode` (O_EXCL: an existing file is never overwritten). */
+bool WriteNewFile(const std::filesystem::path& path, const std::string& pem, mode_t mode, std::string& error)
+{
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (fd < 0) {
+        error = "Cannot create " + path.string() + ": " + std::strerror(errno);
+        return false;
+    }
+    size_t off = 0;
+    while (off < pem.size()) {
+        const ssize_t n = ::write(fd, pem.data() + off, pem.size() - off);
+        if (n <= 0) break;
+        off += static_cast<size_t>(n);
+    }
+    const bool ok = off == pem.size() && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!ok) error = "Cannot write " + path.string();
+    return ok;
+}
+
+std::string BioText(BIO* bio)
+{
+    char* data = nullptr;
+    const long n = BIO_get_mem_data(bio, &data);
+    return n > 0 ? std::string(data, static_cast<size_t>(n)) : std::string();
+}
+
+/** A self-signed P-256 certificate (CA:TRUE, so clients can pin it as their own trust anchor) for localhost,
+ *  valid for ten years; PEM texts of the certificate and the private key. */
+bool MakeSelfSignedCertificate(std::string& cert_pem, std::string& key_pem, std::string& error)
+{
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), EVP_PKEY_free);
+    std::unique_ptr<X509, decltype(&X509_free)> x509(X509_new(), X509_free);
+    if (!key || !x509) {
+        error = "OpenSSL: cannot generate the Electrum TLS key";
+        return false;
+    }
+    X509* x = x509.get();
+    uint8_t serial[16];
+    RAND_bytes(serial, sizeof(serial));
+    serial[0] &= 0x7f;  // a positive INTEGER
+    std::unique_ptr<BIGNUM, decltype(&BN_free)> bn(BN_bin2bn(serial, sizeof(serial), nullptr), BN_free);
+    bool ok = X509_set_version(x, 2) && bn && BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(x)) &&
+              X509_gmtime_adj(X509_getm_notBefore(x), -3600) &&
+              X509_gmtime_adj(X509_getm_notAfter(x), 10L * 365 * 24 * 3600) && X509_set_pubkey(x, key.get());
+    X509_NAME* name = X509_get_subject_name(x);
+    ok = ok && X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("Sovereign"), -1, -1, 0);
+    ok = ok && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+    ok = ok && X509_set_issuer_name(x, name);
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
+    for (const auto& [nid, value] : std::vector<std::pair<int, const char*>>{
+             {NID_basic_constraints, "critical,CA:TRUE"},
+             {NID_key_usage, "critical,digitalSignature,keyCertSign"},
+             {NID_ext_key_usage, "serverAuth"},
+             {NID_subject_key_identifier, "hash"},
+             {NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1"}}) {
+        if (!ok) break;
+        X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+        ok = ext && X509_add_ext(x, ext, -1);
+        X509_EXTENSION_free(ext);
+    }
+    ok = ok && X509_sign(x, key.get(), EVP_sha256()) > 0;
+    std::unique_ptr<BIO, decltype(&BIO_free)> cbio(BIO_new(BIO_s_mem()), BIO_free), kbio(BIO_new(BIO_s_mem()), BIO_free);
+    ok = ok && cbio && kbio && PEM_write_bio_X509(cbio.get(), x) &&
+         PEM_write_bio_PrivateKey(kbio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+    if (!ok) {
+        error = "OpenSSL: cannot create the Electrum TLS certificate";
+        return false;
+    }
+    cert_pem = BioText(cbio.get());
+    key_pem = BioText(kbio.get());
+    return true;
+}
+}  // namespace
+
+bool EnsureElectrumCertificate(const std::filesystem::path& dir, std::string& cert_file, std::string& key_file,
+                               std::string& error)
+{
+    const std::filesystem::path cert = dir / ELECTRUM_CERT_FILENAME, key = dir / ELECTRUM_KEY_FILENAME;
+    cert_file = cert.string();
+    key_file = key.string();
+    std::error_code ec;
+    const bool have_cert = std::filesystem::exists(cert, ec), have_key = std::filesystem::exists(key, ec);
+    if (have_cert && have_key) return true;  // made at an earlier start: clients have pinned it
+    if (have_cert != have_key) {
+        error = "Found only one of " + cert.string() + " and " + key.string() +
+                "; remove it (a new self-signed pair is then made) or give -electrumcert and -electrumkey";
+        return false;
+    }
+    std::string cert_pem, key_pem;
+    if (!MakeSelfSignedCertificate(cert_pem, key_pem, error)) return false;
+    // The key first and private to the owner; the certificate last, so a crash in between is reported above.
+    if (!WriteNewFile(key, key_pem, 0600, error)) return false;
+    if (!WriteNewFile(cert, cert_pem, 0644, error)) {
+        std::filesystem::remove(key, ec);
+        return false;
+    }
+    LogPrintf("Electrum: created a self-signed TLS certificate %s (key %s)\n", cert.c_str(), key.c_str());
+    return true;
+}
+
 uint16_t ElectrumDefaultPort(Chain chain)
 {
     switch (chain) {
@@ -192,7 +314,18 @@ void RegisterElectrumArgs(ArgsManager& args)
     args.AddArg("-electrumport=<port>",
                 "Listen for Electrum connections on <port> (default: 50001, testnet: 60001, signet: 60601, regtest: 60401)",
                 A::ALLOW_ANY, CAT);
-    args.AddArg("-electrummaxconnections=<n>", "Maximum simultaneous Electrum connections (default: 500)", A::ALLOW_ANY, CAT);
+    args.AddArg("-electrumsslport=<port>",
+                "Also listen for Electrum connections over TLS on <port> (default: none; 50002 is the usual mainnet port)",
+                A::ALLOW_ANY, CAT);
+    args.AddArg("-electrumcert=<file>",
+                "PEM certificate (chain) for -electrumsslport (default: a self-signed one made in the data directory)",
+                A::ALLOW_ANY, CAT);
+    args.AddArg("-electrumkey=<file>", "PEM private key of -electrumcert", A::ALLOW_ANY, CAT);
+    args.AddArg("-electrumwsport=<port>",
+                "Also listen for Electrum connections over WebSocket on <port>, one JSON-RPC message per frame (default: none)",
+                A::ALLOW_ANY, CAT);
+    args.AddArg("-electrummaxconnections=<n>",
+                "Maximum simultaneous Electrum connections, TCP, TLS and WebSocket together (default: 500)", A::ALLOW_ANY, CAT);
     args.AddArg("-electrummaxsubs=<n>", "Maximum scripthash subscriptions per Electrum connection (default: 10000)",
                 A::ALLOW_ANY, CAT);
     args.AddArg("-electrummaxrequestsize=<n>", "Maximum size in bytes of one Electrum request line (default: 1000000)",
@@ -217,6 +350,22 @@ bool ElectrumOptionsFromArgs(const ArgsManager& args, uint16_t default_port, Ele
         return false;
     }
     out.port = static_cast<uint16_t>(port);
+    for (const auto& [name, field] : {std::pair<const char*, uint16_t*>{"-electrumsslport", &out.ssl_port},
+                                      std::pair<const char*, uint16_t*>{"-electrumwsport", &out.ws_port}}) {
+        if (!args.IsArgSet(name)) continue;
+        const int64_t p = args.GetIntArg(name, 0);
+        if (p <= 0 || p > 65535) {
+            error = std::string("Invalid ") + name + ": " + args.GetArg(name, "");
+            return false;
+        }
+        *field = static_cast<uint16_t>(p);
+    }
+    out.cert_file = args.GetArg("-electrumcert", "");
+    out.key_file = args.GetArg("-electrumkey", "");
+    if (out.cert_file.empty() != out.key_file.empty()) {
+        error = "-electrumcert and -electrumkey must be given together";
+        return false;
+    }
     auto positive = [&](const char* name, int64_t def, int64_t& value) {
         value = args.GetIntArg(name, def);
         if (value <= 0) {
@@ -245,46 +394,214 @@ bool ElectrumOptionsFromArgs(const ArgsManager& args, uint16_t default_port, Ele
 
 struct ElectrumServer::Impl {
     asio::io_context ioc;
-    std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+    std::vector<std::pair<std::unique_ptr<tcp::acceptor>, ElectrumListener>> acceptors;
+    std::unique_ptr<asio::ssl::context> ssl;
     std::vector<std::thread> threads;
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
 };
 
+namespace {
+/** The stream under one session: plain TCP, TLS or WebSocket. Called on the session's strand only; the session
+ *  owns the transport and its handlers keep the session alive. */
+class ElectrumTransport
+{
+public:
+    using Done = std::function<void(boost::system::error_code)>;
+    /** What was read: some bytes (TCP, TLS) or one whole message (WebSocket). */
+    using OnRead = std::function<void(boost::system::error_code, std::string_view)>;
+    virtual ~ElectrumTransport() = default;
+    virtual asio::any_io_executor Executor() = 0;
+    /** TLS handshake or WebSocket upgrade; nothing for TCP. */
+    virtual void Handshake(Done done) = 0;
+    virtual void Read(OnRead on_read) = 0;
+    /** Writes one newline-terminated JSON message; `data` stays alive until `done`. */
+    virtual void Write(const std::string& data, Done done) = 0;
+    /** True when every read is one JSON-RPC message (WebSocket frames), not a byte stream split on newlines. */
+    virtual bool MessageFramed() const = 0;
+    /** Orderly end, so the peer still gets what was written (TCP: half-close and discard input; TLS:
+     *  close_notify; WebSocket: close frame); `done` when finished. */
+    virtual void Shutdown(Done done) = 0;
+    virtual void Close() = 0;
+    /** Whether a read error means the message was over the size limit. */
+    virtual bool TooBig(const boost::system::error_code&) const { return false; }
+};
+
+class TcpTransport final : public ElectrumTransport
+{
+public:
+    explicit TcpTransport(tcp::socket socket) : m_socket(std::move(socket)) {}
+    asio::any_io_executor Executor() override { return m_socket.get_executor(); }
+    void Handshake(Done done) override { done({}); }
+    void Read(OnRead on_read) override
+    {
+        m_socket.async_read_some(asio::buffer(m_buf), [this, on_read = std::move(on_read)](boost::system::error_code ec, size_t n) {
+            on_read(ec, std::string_view(m_buf.data(), n));
+        });
+    }
+    void Write(const std::string& data, Done done) override
+    {
+        asio::async_write(m_socket, asio::buffer(data), [done = std::move(done)](boost::system::error_code ec, size_t) { done(ec); });
+    }
+    bool MessageFramed() const override { return false; }
+    void Shutdown(Done done) override
+    {
+        // Closing with unread input would reset the connection and the peer could lose the last answer.
+        boost::system::error_code ec;
+        m_socket.shutdown(tcp::socket::shutdown_send, ec);
+        Drain(std::move(done));
+    }
+    void Close() override
+    {
+        boost::system::error_code ec;
+        m_socket.shutdown(tcp::socket::shutdown_both, ec);
+        m_socket.close(ec);
+    }
+
+private:
+    void Drain(Done done)
+    {
+        m_socket.async_read_some(asio::buffer(m_buf), [this, done = std::move(done)](boost::system::error_code ec, size_t) mutable {
+            if (ec) {
+                done(ec);
+                return;
+            }
+            Drain(std::move(done));
+        });
+    }
+    tcp::socket m_socket;
+    std::array<char, 16384> m_buf{};
+};
+
+class TlsTransport final : public ElectrumTransport
+{
+public:
+    TlsTransport(tcp::socket socket, asio::ssl::context& ctx) : m_stream(std::move(socket), ctx) {}
+    asio::any_io_executor Executor() override { return m_stream.get_executor(); }
+    void Handshake(Done done) override { m_stream.async_handshake(asio::ssl::stream_base::server, std::move(done)); }
+    void Read(OnRead on_read) override
+    {
+        m_stream.async_read_some(asio::buffer(m_buf), [this, on_read = std::move(on_read)](boost::system::error_code ec, size_t n) {
+            on_read(ec, std::string_view(m_buf.data(), n));
+        });
+    }
+    void Write(const std::string& data, Done done) override
+    {
+        asio::async_write(m_stream, asio::buffer(data), [done = std::move(done)](boost::system::error_code ec, size_t) { done(ec); });
+    }
+    bool MessageFramed() const override { return false; }
+    void Shutdown(Done done) override { m_stream.async_shutdown(std::move(done)); }
+    void Close() override
+    {
+        boost::system::error_code ec;
+        m_stream.lowest_layer().shutdown(tcp::socket::shutdown_both, ec);
+        m_stream.lowest_layer().close(ec);
+    }
+
+private:
+    asio::ssl::stream<tcp::socket> m_stream;
+    std::array<char, 16384> m_buf{};
+};
+
+class WsTransport final : public ElectrumTransport
+{
+public:
+    WsTransport(tcp::socket socket, size_t max_message) : m_ws(std::move(socket))
+    {
+        m_ws.read_message_max(max_message);
+        m_ws.text(true);
+        beast::websocket::stream_base::timeout t{};
+        t.handshake_timeout = std::chrono::seconds(10);
+        t.idle_timeout = beast::websocket::stream_base::none();
+        t.keep_alive_pings = false;
+        m_ws.set_option(t);
+        m_ws.set_option(beast::websocket::stream_base::decorator([](beast::websocket::response_type& res) {
+            res.set(beast::http::field::server, ELECTRUM_SERVER_VERSION);
+        }));
+    }
+    asio::any_io_executor Executor() override { return m_ws.get_executor(); }
+    void Handshake(Done done) override { m_ws.async_accept(std::move(done)); }
+    void Read(OnRead on_read) override
+    {
+        m_buf.clear();
+        m_ws.async_read(m_buf, [this, on_read = std::move(on_read)](boost::system::error_code ec, size_t) {
+            const auto data = m_buf.data();
+            on_read(ec, std::string_view(static_cast<const char*>(data.data()), data.size()));
+        });
+    }
+    void Write(const std::string& data, Done done) override
+    {
+        // One JSON-RPC message per frame, without the line terminator of the stream transports.
+        const size_t n = !data.empty() && data.back() == '\n' ? data.size() - 1 : data.size();
+        m_ws.async_write(asio::buffer(data.data(), n), [done = std::move(done)](boost::system::error_code ec, size_t) { done(ec); });
+    }
+    bool MessageFramed() const override { return true; }
+    void Shutdown(Done done) override { m_ws.async_close(beast::websocket::close_code::normal, std::move(done)); }
+    void Close() override
+    {
+        boost::system::error_code ec;
+        m_ws.next_layer().shutdown(tcp::socket::shutdown_both, ec);
+        m_ws.next_layer().close(ec);
+    }
+    bool TooBig(const boost::system::error_code& ec) const override { return ec == beast::websocket::error::message_too_big; }
+
+private:
+    beast::websocket::stream<tcp::socket> m_ws;
+    beast::flat_buffer m_buf;
+};
+}  // namespace
+
 class ElectrumSession : public std::enable_shared_from_this<ElectrumSession>
 {
 public:
-    ElectrumSession(ElectrumServer& server, tcp::socket socket) : m_server(server), m_socket(std::move(socket))
+    ElectrumSession(ElectrumServer& server, std::unique_ptr<ElectrumTransport> transport)
+        : m_server(server), m_transport(std::move(transport)), m_executor(m_transport->Executor())
     {
         m_tokens = server.Options().max_requests_per_second;
         m_last_refill = std::chrono::steady_clock::now();
     }
     ~ElectrumSession()
     {
-        for (const auto& [sh, status] : m_subs) m_server.RemoveSubscriber(sh);
+        m_server.EndSession(m_state);
         m_server.RemoveSession(this);
     }
 
-    void Start() { Read(); }
+    /** Handshake (TLS, WebSocket) within 10 s, then requests. */
+    void Start()
+    {
+        m_handshake_timer = std::make_unique<asio::steady_timer>(m_executor, std::chrono::seconds(10));
+        m_handshake_timer->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+            if (!ec && !self->m_handshake_done) self->DoClose();
+        });
+        m_transport->Handshake([self = shared_from_this()](boost::system::error_code ec) {
+            self->m_handshake_done = true;
+            self->m_handshake_timer->cancel();
+            if (ec || self->m_closed) {
+                self->DoClose();
+                return;
+            }
+            self->Read();
+        });
+    }
     void Close()
     {
-        asio::post(m_socket.get_executor(), [self = shared_from_this()] { self->DoClose(); });
+        asio::post(m_executor, [self = shared_from_this()] { self->DoClose(); });
     }
 
     /** Runs on the session's strand: sends what changed for this session. */
     void Notify(std::shared_ptr<const std::map<ElectrumScripthash, std::optional<std::string>>> statuses,
                 std::shared_ptr<const JsonValue> tip)
     {
-        asio::post(m_socket.get_executor(), [self = shared_from_this(), statuses, tip] {
-            if (self->m_closed) return;
-            if (tip && self->m_headers_subscribed) {
+        asio::post(m_executor, [self = shared_from_this(), statuses, tip] {
+            if (self->m_closed || !self->m_handshake_done) return;
+            if (tip && self->m_state.headers_subscribed) {
                 JsonValue params = JsonValue::Array();
                 params.PushBack(*tip);
                 self->Send(Notification("blockchain.headers.subscribe", std::move(params)));
             }
             if (!statuses) return;
             for (const auto& [sh, status] : *statuses) {
-                auto it = self->m_subs.find(sh);
-                if (it == self->m_subs.end() || it->second == status) continue;
+                auto it = self->m_state.subs.find(sh);
+                if (it == self->m_state.subs.end() || it->second == status) continue;
                 it->second = status;
                 JsonValue params = JsonValue::Array();
                 params.PushBack(ScriptHashToHex(sh));
@@ -295,46 +612,54 @@ public:
     }
 
     // State used by the method handlers (strand only).
-    bool m_version_negotiated{false};
-    bool m_headers_subscribed{false};
-    std::map<ElectrumScripthash, std::optional<std::string>> m_subs;
+    ElectrumSessionState m_state;
 
 private:
     void Read()
     {
         if (m_closed) return;
-        m_socket.async_read_some(asio::buffer(m_readbuf), [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+        m_transport->Read([self = shared_from_this()](boost::system::error_code ec, std::string_view data) {
             if (ec) {
-                self->DoClose();
+                if (self->m_transport->TooBig(ec) && !self->m_closed) {
+                    self->TooLarge();
+                } else {
+                    self->DoClose();
+                }
                 return;
             }
-            self->OnData(n);
+            self->OnData(data);
         });
     }
 
-    void OnData(size_t n)
+    void OnData(std::string_view data)
     {
-        m_inbuf.append(m_readbuf.data(), n);
-        size_t start = 0;
-        while (!m_closing) {
-            const size_t nl = m_inbuf.find('\n', start);
-            if (nl == std::string::npos) break;
-            if (nl - start > m_server.Options().max_request_bytes) {
-                TooLarge();
-                break;
-            }
-            std::string_view line(m_inbuf.data() + start, nl - start);
-            if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-            if (!line.empty()) HandleLine(line);
-            start = nl + 1;
-        }
-        // A request that closed the connection (rate limit) has already dropped the buffer.
-        if (start <= m_inbuf.size()) {
-            m_inbuf.erase(0, start);
+        if (m_transport->MessageFramed()) {
+            // One WebSocket message is one request or batch (the transport enforces the size limit).
+            while (!data.empty() && (data.back() == '\n' || data.back() == '\r')) data.remove_suffix(1);
+            if (!data.empty()) HandleLine(data);
         } else {
-            m_inbuf.clear();
+            m_inbuf.append(data);
+            size_t start = 0;
+            while (!m_closing) {
+                const size_t nl = m_inbuf.find('\n', start);
+                if (nl == std::string::npos) break;
+                if (nl - start > m_server.Options().max_request_bytes) {
+                    TooLarge();
+                    break;
+                }
+                std::string_view line(m_inbuf.data() + start, nl - start);
+                if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+                if (!line.empty()) HandleLine(line);
+                start = nl + 1;
+            }
+            // A request that closed the connection (rate limit) has already dropped the buffer.
+            if (start <= m_inbuf.size()) {
+                m_inbuf.erase(0, start);
+            } else {
+                m_inbuf.clear();
+            }
+            if (!m_closing && m_inbuf.size() > m_server.Options().max_request_bytes) TooLarge();
         }
-        if (!m_closing && m_inbuf.size() > m_server.Options().max_request_bytes) TooLarge();
         if (m_closing || m_closed) return;
         if (m_out_bytes > PAUSE_READ_OUTPUT) {
             m_read_paused = true;
@@ -351,34 +676,26 @@ private:
         CloseAfterWrite();
     }
 
+    /** Closes once the queued output is written. The caller may still queue the final answer (the rate limit
+     *  returns its error after deciding to close), so the check runs after the current handler. */
     void CloseAfterWrite()
     {
         m_closing = true;
         m_inbuf.clear();
-        if (!m_writing) Linger();
+        asio::post(m_executor, [self = shared_from_this()] {
+            if (!self->m_writing) self->Linger();
+        });
     }
 
-    /** Half-closes and discards what the client still sends (for up to 2 s): closing with unread input would
-     *  reset the connection and the client could lose the final error message. */
+    /** Ends the connection in order (for up to 2 s) so that the client still reads the final error message:
+     *  TCP half-closes and discards what the client still sends, TLS and WebSocket send their close messages. */
     void Linger()
     {
         if (m_closed || m_lingering) return;
         m_lingering = true;
-        boost::system::error_code ec;
-        m_socket.shutdown(tcp::socket::shutdown_send, ec);
-        m_linger_timer = std::make_unique<asio::steady_timer>(m_socket.get_executor(), std::chrono::seconds(2));
+        m_linger_timer = std::make_unique<asio::steady_timer>(m_executor, std::chrono::seconds(2));
         m_linger_timer->async_wait([self = shared_from_this()](boost::system::error_code) { self->DoClose(); });
-        Drain();
-    }
-    void Drain()
-    {
-        m_socket.async_read_some(asio::buffer(m_readbuf), [self = shared_from_this()](boost::system::error_code ec, size_t) {
-            if (ec) {
-                self->DoClose();
-                return;
-            }
-            self->Drain();
-        });
+        m_transport->Shutdown([self = shared_from_this()](boost::system::error_code) { self->DoClose(); });
     }
 
     /** Token bucket: max_requests_per_second per second, bursts up to the same number. */
@@ -395,80 +712,10 @@ private:
 
     void HandleLine(std::string_view line)
     {
-        auto parsed = JsonValue::Parse(line);
-        if (!parsed) {
-            const JsonValue err = ErrorObject(JSONRPC_PARSE_ERROR, "invalid JSON");
-            Send(Response(JsonValue(), nullptr, &err) + "\n");
-            return;
-        }
-        if (parsed->IsArray()) {
-            if (parsed->size() == 0) {
-                const JsonValue err = ErrorObject(JSONRPC_INVALID_REQUEST, "empty batch");
-                Send(Response(JsonValue(), nullptr, &err) + "\n");
-                return;
-            }
-            std::string out = "[";
-            bool any = false;
-            for (const JsonValue& item : parsed->values()) {
-                std::string r = HandleRequest(item);
-                if (r.empty()) continue;
-                if (any) out += ",";
-                out += r;
-                any = true;
-                if (m_closing) break;
-            }
-            out += "]";
-            if (any) Send(out + "\n");
-            return;
-        }
-        std::string r = HandleRequest(*parsed);
-        if (!r.empty()) Send(r + "\n");
-    }
-
-    /** One request object; "" for a notification (no id), which gets no answer. */
-    std::string HandleRequest(const JsonValue& req)
-    {
-        if (!req.IsObject()) {
-            const JsonValue err = ErrorObject(JSONRPC_INVALID_REQUEST, "request must be an object");
-            return Response(JsonValue(), nullptr, &err);
-        }
-        const bool has_id = req.Exists("id");
-        const JsonValue& id = req["id"];
-        if (has_id && !(id.IsNull() || id.IsStr() || id.IsNum())) {
-            const JsonValue err = ErrorObject(JSONRPC_INVALID_REQUEST, "invalid request id");
-            return Response(JsonValue(), nullptr, &err);
-        }
-        const JsonValue& method = req["method"];
-        if (!method.IsStr()) {
-            const JsonValue err = ErrorObject(JSONRPC_INVALID_REQUEST, "missing or invalid method");
-            return Response(id, nullptr, &err);
-        }
-        const JsonValue& params = req["params"];
-        if (!(params.IsNull() || params.IsArray() || params.IsObject())) {
-            const JsonValue err = ErrorObject(JSONRPC_INVALID_REQUEST, "params must be an array or an object");
-            return Response(id, nullptr, &err);
-        }
-        if (!TakeToken()) {
-            const JsonValue err = ErrorObject(ELECTRUM_BAD_REQUEST,
-                                              "excessive resource usage: more than " +
-                                                  std::to_string(static_cast<int64_t>(m_server.Options().max_requests_per_second)) +
-                                                  " requests per second; disconnecting");
-            CloseAfterWrite();
-            return Response(id, nullptr, &err);
-        }
-        try {
-            JsonValue result = m_server.Dispatch(*this, method.GetValStr(), params);
-            if (!has_id) return {};
-            return Response(id, &result, nullptr);
-        } catch (const ElectrumRpcError& e) {
-            if (!has_id) return {};
-            const JsonValue err = ErrorObject(e.code, e.what());
-            return Response(id, nullptr, &err);
-        } catch (const std::exception& e) {
-            if (!has_id) return {};
-            const JsonValue err = ErrorObject(JSONRPC_INTERNAL_ERROR, std::string("internal error: ") + e.what());
-            return Response(id, nullptr, &err);
-        }
+        bool close = false;
+        std::string answer = m_server.HandleMessage(m_state, line, [this] { return TakeToken(); }, close);
+        if (!answer.empty()) Send(answer + "\n");
+        if (close) CloseAfterWrite();
     }
 
     void Send(std::string data)
@@ -492,8 +739,7 @@ private:
             return;
         }
         m_writing = true;
-        asio::async_write(m_socket, asio::buffer(m_outq.front()),
-                          [self = shared_from_this()](boost::system::error_code ec, size_t) {
+        m_transport->Write(m_outq.front(), [self = shared_from_this()](boost::system::error_code ec) {
                               // A close meanwhile (linger timer, read error) emptied the queue this buffer
                               // belonged to: nothing more to account for.
                               if (ec || self->m_closed || self->m_outq.empty()) {
@@ -515,17 +761,18 @@ private:
         if (m_closed) return;
         m_closed = true;
         if (m_linger_timer) m_linger_timer->cancel();
-        boost::system::error_code ec;
-        m_socket.shutdown(tcp::socket::shutdown_both, ec);
-        m_socket.close(ec);
+        if (m_handshake_timer) m_handshake_timer->cancel();
+        m_transport->Close();
         // A write in flight still points into the queue's front: the queue goes with the session then.
         if (!m_writing) m_outq.clear();
         m_server.RemoveSession(this);
     }
 
     ElectrumServer& m_server;
-    tcp::socket m_socket;
-    std::array<char, 16384> m_readbuf{};
+    std::unique_ptr<ElectrumTransport> m_transport;
+    asio::any_io_executor m_executor;
+    std::unique_ptr<asio::steady_timer> m_handshake_timer;
+    bool m_handshake_done{false};
     std::string m_inbuf;
     std::deque<std::string> m_outq;
     size_t m_out_bytes{0};
@@ -554,28 +801,61 @@ ElectrumServer::~ElectrumServer()
 }
 
 namespace {
-void AcceptLoop(ElectrumServer& server, tcp::acceptor& acceptor, asio::io_context& ioc)
+void AcceptLoop(ElectrumServer& server, tcp::acceptor& acceptor, asio::io_context& ioc, ElectrumListener kind,
+                asio::ssl::context* ssl)
 {
-    acceptor.async_accept(asio::make_strand(ioc), [&server, &acceptor, &ioc](boost::system::error_code ec, tcp::socket socket) {
+    acceptor.async_accept(asio::make_strand(ioc), [&server, &acceptor, &ioc, kind, ssl](boost::system::error_code ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
         if (!ec) {
+            // One limit for all transports: TCP, TLS and WebSocket sessions count together.
             if (server.SessionCount() >= server.Options().max_connections) {
                 boost::system::error_code ignored;
                 socket.close(ignored);
             } else {
                 socket.set_option(tcp::no_delay(true), ec);
-                auto session = std::make_shared<ElectrumSession>(server, std::move(socket));
+                std::unique_ptr<ElectrumTransport> transport;
+                switch (kind) {
+                case ElectrumListener::TCP: transport = std::make_unique<TcpTransport>(std::move(socket)); break;
+                case ElectrumListener::TLS: transport = std::make_unique<TlsTransport>(std::move(socket), *ssl); break;
+                case ElectrumListener::WS:
+                    transport = std::make_unique<WsTransport>(std::move(socket), server.Options().max_request_bytes);
+                    break;
+                }
+                auto session = std::make_shared<ElectrumSession>(server, std::move(transport));
                 server.AddSession(session);
                 session->Start();
             }
         }
-        AcceptLoop(server, acceptor, ioc);
+        AcceptLoop(server, acceptor, ioc, kind, ssl);
     });
 }
 }  // namespace
 
 bool ElectrumServer::Start(std::string& error)
 {
+    if (m_opts.ssl_port != 0) {
+        std::string cert = m_opts.cert_file, key = m_opts.key_file;
+        if (cert.empty() != key.empty()) {
+            error = "-electrumcert and -electrumkey must be given together";
+            return false;
+        }
+        if (cert.empty() && !EnsureElectrumCertificate(m_opts.data_dir, cert, key, error)) return false;
+        try {
+            auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+            ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                             asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                             asio::ssl::context::single_dh_use);
+            ctx->use_certificate_chain_file(cert);
+            ctx->use_private_key_file(key, asio::ssl::context::pem);
+            m_impl->ssl = std::move(ctx);
+        } catch (const boost::system::system_error& e) {
+            error = "Unable to load the Electrum TLS certificate " + cert + " / key " + key + ": " + e.what();
+            return false;
+        }
+    }
+    std::vector<std::pair<uint16_t, ElectrumListener>> ports{{m_opts.port, ElectrumListener::TCP}};
+    if (m_opts.ssl_port != 0) ports.emplace_back(m_opts.ssl_port, ElectrumListener::TLS);
+    if (m_opts.ws_port != 0) ports.emplace_back(m_opts.ws_port, ElectrumListener::WS);
     for (const std::string& addr : m_opts.bind) {
         boost::system::error_code ec;
         const auto ip = asio::ip::make_address(addr, ec);
@@ -583,18 +863,20 @@ bool ElectrumServer::Start(std::string& error)
             error = "Invalid -electrumbind address: " + addr;
             return false;
         }
-        auto acceptor = std::make_unique<tcp::acceptor>(m_impl->ioc);
-        const tcp::endpoint ep(ip, m_opts.port);
-        acceptor->open(ep.protocol(), ec);
-        if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
-        if (!ec) acceptor->bind(ep, ec);
-        if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-        if (ec) {
-            error = "Unable to bind the Electrum server to " + addr + ":" + std::to_string(m_opts.port) + ": " +
-                    ec.message() + ". Is another server already running?";
-            return false;
+        for (const auto& [port, kind] : ports) {
+            auto acceptor = std::make_unique<tcp::acceptor>(m_impl->ioc);
+            const tcp::endpoint ep(ip, port);
+            acceptor->open(ep.protocol(), ec);
+            if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+            if (!ec) acceptor->bind(ep, ec);
+            if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+            if (ec) {
+                error = "Unable to bind the Electrum server to " + addr + ":" + std::to_string(port) + ": " +
+                        ec.message() + ". Is another server already running?";
+                return false;
+            }
+            m_impl->acceptors.emplace_back(std::move(acceptor), kind);
         }
-        m_impl->acceptors.push_back(std::move(acceptor));
     }
     {
         std::set<ElectrumScripthash> ignored;
@@ -609,7 +891,7 @@ bool ElectrumServer::Start(std::string& error)
         m_notify_cv.notify_one();
     };
     m_notifier = std::thread([this] { NotifierThread(); });
-    for (auto& acceptor : m_impl->acceptors) AcceptLoop(*this, *acceptor, m_impl->ioc);
+    for (auto& [acceptor, kind] : m_impl->acceptors) AcceptLoop(*this, *acceptor, m_impl->ioc, kind, m_impl->ssl.get());
     m_impl->work.emplace(m_impl->ioc.get_executor());
     for (unsigned i = 0; i < std::max(1u, m_opts.threads); ++i) {
         m_impl->threads.emplace_back([this] { m_impl->ioc.run(); });
@@ -617,10 +899,11 @@ bool ElectrumServer::Start(std::string& error)
     return true;
 }
 
-std::vector<uint16_t> ElectrumServer::BoundPorts() const
+std::vector<uint16_t> ElectrumServer::BoundPorts(ElectrumListener kind) const
 {
     std::vector<uint16_t> ports;
-    for (const auto& a : m_impl->acceptors) {
+    for (const auto& [a, k] : m_impl->acceptors) {
+        if (k != kind) continue;
         boost::system::error_code ec;
         auto ep = a->local_endpoint(ec);
         if (!ec) ports.push_back(ep.port());
@@ -642,7 +925,7 @@ void ElectrumServer::Stop()
     }
     if (m_notifier.joinable()) m_notifier.join();
     asio::post(m_impl->ioc, [this] {
-        for (auto& a : m_impl->acceptors) {
+        for (auto& [a, kind] : m_impl->acceptors) {
             boost::system::error_code ec;
             a->close(ec);
         }
@@ -686,6 +969,12 @@ void ElectrumServer::RemoveSession(ElectrumSession* session)
     m_sessions.erase(session);
 }
 
+void ElectrumServer::EndSession(ElectrumSessionState& session)
+{
+    for (const auto& [sh, status] : session.subs) RemoveSubscriber(sh);
+    session.subs.clear();
+}
+
 void ElectrumServer::AddSubscriber(const ElectrumScripthash& sh)
 {
     std::lock_guard lock(m_sessions_mutex);
@@ -697,6 +986,83 @@ void ElectrumServer::RemoveSubscriber(const ElectrumScripthash& sh)
     std::lock_guard lock(m_sessions_mutex);
     auto it = m_subscribers.find(sh);
     if (it != m_subscribers.end() && --it->second == 0) m_subscribers.erase(it);
+}
+
+// ---- requests ------------------------------------------------------------------------------------------
+
+std::string ElectrumServer::HandleMessage(ElectrumSessionState& session, std::string_view line,
+                                          const std::function<bool()>& admit, bool& close)
+{
+    auto parsed = JsonValue::Parse(line);
+    if (!parsed) {
+        const JsonValue err = ErrorObject(JSONRPC_PARSE_ERROR, "invalid JSON");
+        return Response(JsonValue(), nullptr, &err);
+    }
+    if (parsed->IsArray()) {
+        if (parsed->size() == 0) {
+            const JsonValue err = ErrorObject(JSONRPC_INVALID_REQUEST, "empty batch");
+            return Response(JsonValue(), nullptr, &err);
+        }
+        std::string out = "[";
+        bool any = false;
+        for (const JsonValue& item : parsed->values()) {
+            std::string r = HandleRequest(session, item, admit, close);
+            if (r.empty()) continue;
+            if (any) out += ",";
+            out += r;
+            any = true;
+            if (close) break;
+        }
+        out += "]";
+        return any ? out : std::string();
+    }
+    return HandleRequest(session, *parsed, admit, close);
+}
+
+std::string ElectrumServer::HandleRequest(ElectrumSessionState& session, const JsonValue& req,
+                                          const std::function<bool()>& admit, bool& close)
+{
+    if (!req.IsObject()) {
+        const JsonValue err = ErrorObject(JSONRPC_INVALID_REQUEST, "request must be an object");
+        return Response(JsonValue(), nullptr, &err);
+    }
+    const bool has_id = req.Exists("id");
+    const JsonValue& id = req["id"];
+    if (has_id && !(id.IsNull() || id.IsStr() || id.IsNum())) {
+        const JsonValue err = ErrorObject(JSONRPC_INVALID_REQUEST, "invalid request id");
+        return Response(JsonValue(), nullptr, &err);
+    }
+    const JsonValue& method = req["method"];
+    if (!method.IsStr()) {
+        const JsonValue err = ErrorObject(JSONRPC_INVALID_REQUEST, "missing or invalid method");
+        return Response(id, nullptr, &err);
+    }
+    const JsonValue& params = req["params"];
+    if (!(params.IsNull() || params.IsArray() || params.IsObject())) {
+        const JsonValue err = ErrorObject(JSONRPC_INVALID_REQUEST, "params must be an array or an object");
+        return Response(id, nullptr, &err);
+    }
+    if (!admit()) {
+        const JsonValue err = ErrorObject(ELECTRUM_BAD_REQUEST,
+                                          "excessive resource usage: more than " +
+                                              std::to_string(static_cast<int64_t>(m_opts.max_requests_per_second)) +
+                                              " requests per second; disconnecting");
+        close = true;
+        return Response(id, nullptr, &err);
+    }
+    try {
+        JsonValue result = Dispatch(session, method.GetValStr(), params);
+        if (!has_id) return {};
+        return Response(id, &result, nullptr);
+    } catch (const ElectrumRpcError& e) {
+        if (!has_id) return {};
+        const JsonValue err = ErrorObject(e.code, e.what());
+        return Response(id, nullptr, &err);
+    } catch (const std::exception& e) {
+        if (!has_id) return {};
+        const JsonValue err = ErrorObject(JSONRPC_INTERNAL_ERROR, std::string("internal error: ") + e.what());
+        return Response(id, nullptr, &err);
+    }
 }
 
 // ---- node events ---------------------------------------------------------------------------------------
@@ -1011,7 +1377,7 @@ JsonValue ElectrumServer::HeaderProof(int height, int cp_height)
     return r;
 }
 
-JsonValue ElectrumServer::Dispatch(ElectrumSession& session, const std::string& method, const JsonValue& raw)
+JsonValue ElectrumServer::Dispatch(ElectrumSessionState& session, const std::string& method, const JsonValue& raw)
 {
     ChainstateManager& cm = *m_node.chainman;
     auto index_ready = [&] {
@@ -1039,7 +1405,7 @@ JsonValue ElectrumServer::Dispatch(ElectrumSession& session, const std::string& 
 
     if (method == "server.version") {
         Params p(raw, {"client_name", "protocol_version"});
-        if (session.m_version_negotiated) BadRequest("server.version already sent");
+        if (session.version_negotiated) BadRequest("server.version already sent");
         std::string min = "1.4", max = "1.4";
         if (const JsonValue* v = p.Get(1); v && !v->IsNull()) {
             if (v->IsStr()) {
@@ -1057,7 +1423,7 @@ JsonValue ElectrumServer::Dispatch(ElectrumSession& session, const std::string& 
         if (!(*vmin <= *ours && *ours <= *vmax)) {
             BadRequest("unsupported protocol version: " + (min == max ? min : "[" + min + ", " + max + "]"));
         }
-        session.m_version_negotiated = true;
+        session.version_negotiated = true;
         JsonValue r = JsonValue::Array();
         r.PushBack(ELECTRUM_SERVER_VERSION);
         r.PushBack(ELECTRUM_PROTOCOL_VERSION);
@@ -1093,7 +1459,7 @@ JsonValue ElectrumServer::Dispatch(ElectrumSession& session, const std::string& 
     }
     if (method == "blockchain.headers.subscribe") {
         Params p(raw, {});
-        session.m_headers_subscribed = true;
+        session.headers_subscribed = true;
         return TipHeaderJson();
     }
     if (method == "blockchain.block.header") {
@@ -1282,8 +1648,8 @@ JsonValue ElectrumServer::Dispatch(ElectrumSession& session, const std::string& 
         Params p(raw, {"scripthash"});
         const ElectrumScripthash sh = p.Hash(0);
         index_ready();
-        const bool known = session.m_subs.count(sh) > 0;
-        if (!known && session.m_subs.size() >= m_opts.max_subscriptions) {
+        const bool known = session.subs.count(sh) > 0;
+        if (!known && session.subs.size() >= m_opts.max_subscriptions) {
             BadRequest("too many subscriptions: at most " + std::to_string(m_opts.max_subscriptions) + " per connection");
         }
         if (!known) AddSubscriber(sh);
@@ -1294,15 +1660,15 @@ JsonValue ElectrumServer::Dispatch(ElectrumSession& session, const std::string& 
             if (!known) RemoveSubscriber(sh);
             throw;
         }
-        session.m_subs[sh] = status;
+        session.subs[sh] = status;
         return status ? JsonValue(*status) : JsonValue();
     }
     if (method == "blockchain.scripthash.unsubscribe") {
         Params p(raw, {"scripthash"});
         const ElectrumScripthash sh = p.Hash(0);
-        auto it = session.m_subs.find(sh);
-        if (it == session.m_subs.end()) return JsonValue(false);
-        session.m_subs.erase(it);
+        auto it = session.subs.find(sh);
+        if (it == session.subs.end()) return JsonValue(false);
+        session.subs.erase(it);
         RemoveSubscriber(sh);
         return JsonValue(true);
     }

@@ -1,4 +1,5 @@
-// The Electrum protocol 1.4 server: newline-delimited JSON-RPC 2.0 over TCP (Boost.Asio), answering from the
+// The Electrum protocol 1.4 server: JSON-RPC 2.0 over TCP and TLS (newline-delimited) and WebSocket (one message
+// per frame) with Boost.Asio/Beast, answering from the
 // node (headers, mempool, fee estimates, broadcast) and the scripthash index, with push notifications for new
 // tips and changed scripthash statuses.
 #pragma once
@@ -9,12 +10,15 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -36,9 +40,21 @@ enum ElectrumError : int {
     ELECTRUM_DAEMON_ERROR = 2,
 };
 
+/** The self-signed pair made in the data directory when TLS is on without -electrumcert/-electrumkey. */
+inline constexpr const char* ELECTRUM_CERT_FILENAME = "electrum_cert.pem";
+inline constexpr const char* ELECTRUM_KEY_FILENAME = "electrum_key.pem";
+
+/** What a listening port speaks. */
+enum class ElectrumListener { TCP, TLS, WS };
+
 struct ElectrumOptions {
     std::vector<std::string> bind{"127.0.0.1"};
     uint16_t port{50001};
+    uint16_t ssl_port{0};  // 0: no TLS listener (-electrumsslport)
+    uint16_t ws_port{0};   // 0: no WebSocket listener (-electrumwsport)
+    std::string cert_file;  // PEM certificate chain (-electrumcert); empty: the self-signed pair in data_dir
+    std::string key_file;   // PEM private key (-electrumkey)
+    std::filesystem::path data_dir;  // where the self-signed pair is kept
     size_t max_connections{500};
     size_t max_subscriptions{10000};     // per connection
     size_t max_request_bytes{1'000'000}; // one line (one request or one batch)
@@ -55,6 +71,11 @@ void RegisterElectrumArgs(ArgsManager& args);
 bool ElectrumOptionsFromArgs(const ArgsManager& args, uint16_t default_port, ElectrumOptions& out, std::string& error);
 uint16_t ElectrumDefaultPort(Chain chain);
 
+/** The self-signed certificate and key in dir (ELECTRUM_CERT_FILENAME, ELECTRUM_KEY_FILENAME): made with OpenSSL
+ *  when neither exists (key file mode 0600), reused when both do; sets the two paths. */
+bool EnsureElectrumCertificate(const std::filesystem::path& dir, std::string& cert_file, std::string& key_file,
+                               std::string& error);
+
 /** Status of a history (Electrum protocol): hex SHA-256 of the concatenated "txid:height:" entries; nullopt
  *  for an empty history. */
 std::optional<std::string> ElectrumStatusHash(const std::vector<std::pair<uint256, int>>& history);
@@ -64,6 +85,13 @@ void AppendHistoryJson(std::string& out, const uint256& txid, int height, std::o
 std::vector<uint256> MerkleBranch(std::vector<uint256> leaves, size_t index, uint256* root = nullptr);
 
 class ElectrumSession;
+
+/** What the protocol remembers per connection. */
+struct ElectrumSessionState {
+    bool version_negotiated{false};
+    bool headers_subscribed{false};
+    std::map<ElectrumScripthash, std::optional<std::string>> subs;  // last status sent
+};
 
 class ElectrumServer : public ValidationNotifications
 {
@@ -76,10 +104,18 @@ public:
     /** Binds, registers for node events and starts the network and notifier threads. */
     bool Start(std::string& error);
     void Stop();
-    std::vector<uint16_t> BoundPorts() const;
+    /** The ports bound for one kind of listener (for tests started with port numbers they chose). */
+    std::vector<uint16_t> BoundPorts(ElectrumListener kind = ElectrumListener::TCP) const;
 
-    /** Answers one parsed request object (no id handling); throws ElectrumRpcError. Used by sessions. */
-    JsonValue Dispatch(ElectrumSession& session, const std::string& method, const JsonValue& params);
+    /** Answers one request line or WebSocket message (a JSON-RPC 2.0 request or a batch): the answer text, ""
+     *  when nothing is to be sent (notifications only). `admit` is asked before each request; when it refuses
+     *  (rate limit) the answer is error 1 and `close` is set. Never throws. */
+    std::string HandleMessage(ElectrumSessionState& session, std::string_view message, const std::function<bool()>& admit,
+                              bool& close);
+    /** Answers one parsed request object (no id handling); throws ElectrumRpcError. */
+    JsonValue Dispatch(ElectrumSessionState& session, const std::string& method, const JsonValue& params);
+    /** Drops a finished connection's subscriptions. */
+    void EndSession(ElectrumSessionState& session);
 
     void UpdatedBlockTip(const BlockIndex& tip, const BlockIndex* fork, bool initial_download) override;
     void TransactionAddedToMempool(const TransactionRef& tx) override;
@@ -120,6 +156,8 @@ private:
     void RefreshMempool();
     std::vector<MempoolRow> MempoolHistory(const ElectrumScripthash& sh);
     void NotifierThread();
+    std::string HandleRequest(ElectrumSessionState& session, const JsonValue& req, const std::function<bool()>& admit,
+                              bool& close);
     void WakeNotifier();
     std::vector<HistoryRow> ConfirmedHistory(const ElectrumScripthash& sh);
     JsonValue HeaderProof(int height, int cp_height);

@@ -658,19 +658,3 @@ TEST(ElectrumE2e, KillDuringIndexingThenRestartEqualsFreshRebuild)
         EXPECT_NE(std::string(e.what()).find("history too large"), std::string::npos) << e.what();
     }
 }
-
-TEST(ElectrumE2e, DebianElectrumClientIfInstalled)
-{
-    if (std::system("command -v electrum >/dev/null 2>&1") != 0) GTEST_SKIP() << "Debian's electrum is not installed";
-    Node node;
-    const uint16_t port = FreeLoopbackPort();
-    ASSERT_TRUE(node.Start(ElectrumArgs(port))) << node.LogTail();
-    node.Rpc("generatetoaddress", {2, WalletA().address});
-    ASSERT_TRUE(WaitIndexSynced(node));
-    const std::string dir = (node.DataDir() / "electrum-client").string();
-    const std::string server = "127.0.0.1:" + std::to_string(port) + ":t";
-    const ProcessResult r = RunProcess("/bin/sh", {"-c", "electrum --regtest --offline=0 -D " + dir + " --oneserver --server " +
-                                                             server + " getaddresshistory " + WalletA().address + " 2>&1"},
-                                       60s);
-    EXPECT_NE(r.out.find("tx_hash"), std::string::npos) << r.out;
-}

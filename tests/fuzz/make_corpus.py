@@ -342,6 +342,35 @@ def psbts():
             pass
 
 
+def electrum_requests():
+    """Electrum protocol messages (first byte: the rate-limit budget, 255 = none), one per method and some
+    malformed ones; the scripthash is Electrum's for P2WSH(OP_TRUE), the outputs of the fuzz target's chain."""
+    sh = "5c4430ceb6dafeed32dd97588979e78cb6ceab6787cd38f1da96eb4cbd081a40"
+    genesis = "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206"
+    reqs = [
+        ["server.version", ["fuzz", "1.4"]], ["server.version", ["fuzz", ["1.2", "1.4"]]], ["server.banner", []],
+        ["server.features", []], ["server.ping", []], ["server.donation_address", []], ["server.peers.subscribe", []],
+        ["blockchain.headers.subscribe", []], ["blockchain.block.header", [5]], ["blockchain.block.header", [3, 10]],
+        ["blockchain.block.headers", [0, 20, 50]], ["blockchain.estimatefee", [2]], ["blockchain.relayfee", []],
+        ["mempool.get_fee_histogram", []], ["blockchain.scripthash.get_balance", [sh]],
+        ["blockchain.scripthash.get_history", [sh]], ["blockchain.scripthash.get_mempool", [sh]],
+        ["blockchain.scripthash.listunspent", [sh]], ["blockchain.scripthash.subscribe", [sh]],
+        ["blockchain.scripthash.unsubscribe", [sh]], ["blockchain.transaction.get", [genesis, True]],
+        ["blockchain.transaction.get_merkle", [genesis, 1]], ["blockchain.transaction.id_from_pos", [1, 0, True]],
+        ["blockchain.transaction.broadcast", ["0200000000010000000000"]],
+    ]
+    seeds = []
+    for i, (method, params) in enumerate(reqs):
+        seeds.append(b"\xff" + json.dumps({"jsonrpc": "2.0", "id": i, "method": method, "params": params}).encode())
+    named = {"jsonrpc": "2.0", "id": "n", "method": "blockchain.block.header", "params": {"height": 2, "cp_height": 8}}
+    seeds.append(b"\xff" + json.dumps(named).encode())
+    batch = [{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in enumerate(reqs[:6])]
+    seeds.append(b"\x03" + json.dumps(batch).encode())
+    seeds += [b"\xff{", b"\xff[]", b"\xff[1,2]", b'\xff{"id":[1],"method":"server.ping"}',
+              b'\xff{"method":"server.ping"}', b'\x00{"id":1,"method":"server.ping"}']
+    corpora["electrum"] = seeds
+
+
 def main():
     block, txs = transactions()
     psbts()
@@ -352,6 +381,7 @@ def main():
     descriptors()
     miniscripts()
     tx_tool_args()
+    electrum_requests()
     total = 0
     for target, seeds in sorted(corpora.items()):
         d = os.path.join(OUT, target)
