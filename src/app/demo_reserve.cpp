@@ -9,6 +9,7 @@
 #include "node/validation.h"
 #include "psbt/psbt.h"
 #include "reserves/proof_of_reserves.h"
+#include "rpc/protocol.h"
 #include "rpc/reserves.h"
 #include "util/fs_util.h"
 #include "util/logging.h"
@@ -44,7 +45,12 @@ std::shared_ptr<Wallet> LoadOrCreate(WalletManager& wallets, const std::string& 
 {
     int code = 0;
     if (auto w = wallets.Get(name)) return w;
-    if (std::filesystem::exists(wallets.PathFor(name))) return wallets.Load(name, error, &code);
+    std::string why;
+    if (auto w = wallets.Load(name, &why, &code)) return w;
+    if (code != RPC_WALLET_NOT_FOUND) {  // there, but damaged: never replaced by a fresh one
+        if (error) *error = why;
+        return nullptr;
+    }
     Wallet::CreateOptions options;
     options.disable_private_keys = watch_only;
     options.blank = true;
