@@ -4,12 +4,13 @@
 set -euo pipefail
 PACKAGES=(
   cmake ninja-build ccache pkg-config g++-12 python3
-  libssl-dev libsecp256k1-dev libleveldb-dev libsqlite3-dev nlohmann-json3-dev libboost-dev
+  libssl-dev libsecp256k1-dev libleveldb-dev libsqlite3-dev libpq-dev nlohmann-json3-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-# Browser tests of the dashboard (headless Chromium driven by playwright-core from web/package-lock.json).
+# The full test run: browser tests of the dashboard (headless Chromium driven by playwright-core from
+# web/package-lock.json) and a PostgreSQL server the ledger tests start on a temporary directory.
 if [[ "${SOVEREIGN_WITH_BROWSER:-0}" == 1 ]]; then
-  PACKAGES+=(chromium nodejs)
+  PACKAGES+=(chromium nodejs postgresql)
 fi
 # The real Electrum wallet (Debian's electrum 4.3.x CLI), driven by tests/e2e/electrum_client_e2e_test.cpp; only the full
 # test run installs it (the test skips when the executable is missing).

@@ -556,8 +556,9 @@ int CommandLineRpc(ArgsManager& args, std::istream& in, std::ostream& out, std::
             if (params.empty()) throw std::runtime_error("too few parameters (need at least command)");
             method = params[0];
             params.erase(params.begin());
-            // Proof files are published as files: `verifyreserves proof.json` sends the file's contents.
-            if ((method == "verifyreserves" || method == "verifyliabilityproof" || method == "publishreserveproof") &&
+            // Proof and price files are files: `verifyreserves proof.json` sends the file's contents.
+            if ((method == "verifyreserves" || method == "verifyliabilityproof" || method == "publishreserveproof" ||
+                 method == "ledgerimportprices") &&
                 params.size() == 1 &&
                 !params[0].empty() && params[0][0] != '{' && std::filesystem::is_regular_file(params[0])) {
                 std::ifstream file(params[0], std::ios::binary);

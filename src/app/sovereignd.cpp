@@ -1,5 +1,6 @@
 // sovereignd: options, data directory, chainstate and mempool, the JSON-RPC server, and an orderly shutdown.
 #include "address/destination.h"
+#include "app/demo_reserve.h"
 #include "chain/params.h"
 #include "index/txindex.h"
 #include "electrum/server.h"
@@ -15,6 +16,7 @@
 #include "net/connman.h"
 #include "net/peerman.h"
 #include "rpc/http_server.h"
+#include "rpc/ledger.h"
 #include "rpc/net.h"
 #include "rpc/node_rpc.h"
 #include "rpc/output_script.h"
@@ -527,6 +529,40 @@ int main(int argc, char** argv)
             LogPrintf("Wallet %s loaded\n", name.c_str());
         }
     }
+    // The reserve's books (-ledger, -dashboard): the treasury ledger reconciled against the reserve wallets.
+    auto reserve_movements = [&wallets, names = args.GetArgs("-reservewallet")] {
+        std::vector<ChainMovement> out;
+        for (const std::string& name : names.empty() ? std::vector<std::string>{"reserve"} : names) {
+            const auto wallet = wallets.Get(name);
+            if (!wallet) continue;
+            for (const WalletTx& wtx : wallet->Transactions()) {
+                if (wtx.height < 0) continue;  // confirmed movements only: the books follow the chain
+                out.push_back({wtx.tx->GetHash().GetHex(), wallet->TxAmounts(*wtx.tx).first, wtx.block_time});
+            }
+        }
+        return out;
+    };
+    std::vector<std::string> demo_descriptors;
+    if (args.GetBoolArg("-demoreserve", false) && node.params->chain == Chain::REGTEST &&
+        !args.GetBoolArg("-disablewallet", false)) {
+        demo_descriptors = SetUpDemoReserve(node, wallets, InstitutionName(args, node), &error);
+        if (demo_descriptors.empty()) return Fail("Demo reserve: " + error);
+    }
+    std::string dashboard_error;
+    std::unique_ptr<DashboardService> dashboard =
+        DashboardService::Start(args, node, reserve_movements, dashboard_error, demo_descriptors);
+    if (!dashboard && !dashboard_error.empty()) return Fail("Dashboard: " + dashboard_error);
+    LedgerRpcContext ledger_rpc;
+    ledger_rpc.ledger = [&dashboard]() -> Ledger* { return dashboard ? &dashboard->GetLedger() : nullptr; };
+    ledger_rpc.movements = reserve_movements;
+    ledger_rpc.audit = [&dashboard, &node](const std::string& action, const std::string& details) {
+        if (dashboard) dashboard->Custody().Record("rpc", action, details, node.Now(), nullptr);
+    };
+    ledger_rpc.currency = [&dashboard] { return dashboard ? dashboard->Currency() : std::string("USD"); };
+    ledger_rpc.institution = [&dashboard] { return dashboard ? dashboard->Institution() : std::string(); };
+    ledger_rpc.now = [&node] { return node.Now(); };
+    ledger_rpc.data_dir = node.data_dir;
+    RegisterLedgerRpcCommands(table, std::move(ledger_rpc));
     RegisterPlannerRpcCommands(table, node);
     std::unique_ptr<pool::StratumPool> stratum;
     RegisterPoolRpcCommands(table, [&stratum] { return stratum.get(); });
@@ -536,6 +572,8 @@ int main(int argc, char** argv)
         stratum = pool::StratumPool::Start(node, pool_opts, &error);
         if (!stratum) return Fail(error);
     }
+    // The pool panel (the dashboard is reset before the pool stops, so the pointer outlives every request).
+    if (dashboard && stratum) dashboard->SetPoolSource([pool = stratum.get()] { return pool->Panel(); });
 
     // P2P: connection manager and message processing.
     BanMan banman;
@@ -639,12 +677,6 @@ int main(int argc, char** argv)
     HttpRpcServer server(table, auth, http_opts);
     if (!server.Start(error)) return Fail(error);
     for (uint16_t port : server.BoundPorts()) LogPrintf("RPC server listening on port %u\n", port);
-    // Transparency dashboard (-dashboard): ledger, custody and the public reserve pages.
-    std::string dashboard_error;
-    std::unique_ptr<DashboardService> dashboard = DashboardService::Start(args, node, dashboard_error);
-    if (!dashboard && !dashboard_error.empty()) return Fail("Dashboard: " + dashboard_error);
-    // The pool panel (the dashboard is reset before the pool stops, so the pointer outlives every request).
-    if (dashboard && stratum) dashboard->SetPoolSource([pool = stratum.get()] { return pool->Panel(); });
     LogPrintf("Sovereign is ready: height %d\n", node.chainman->Chain().Height());
 
     auto last_peers_dump = std::chrono::steady_clock::now();
@@ -662,9 +694,9 @@ int main(int argc, char** argv)
     }
 
     LogPrintf("Shutdown: In progress...\n");
+    server.Stop();  // first: no RPC may reach the ledger or a wallet while they close
     dashboard.reset();
     wallets.UnloadAll();
-    server.Stop();
     if (stratum) stratum->Stop();
     connman.Stop();
     {

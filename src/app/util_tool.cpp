@@ -1,13 +1,20 @@
-// sovereign-util commands: getchainparams (the selected chain's hard-coded parameters as JSON) and grind
-// (search a header nonce that meets its own nBits target).
+// sovereign-util commands: getchainparams (the selected chain's hard-coded parameters as JSON), grind (search a
+// header nonce that meets its own nBits target) and buildliabilities (a proof-of-liabilities tree from an
+// accounts file: the commitment to publish and one inclusion proof per account holder).
 #include "app/util_tool.h"
 
 #include "app/tool_args.h"
 #include "chain/params.h"
 #include "json/json_value.h"
+#include "reserves/liabilities.h"
 #include "util/arith_uint256.h"
+#include "util/fs_util.h"
 #include "util/hex.h"
+#include "util/strencodings.h"
 
+#include <openssl/rand.h>
+
+#include <fstream>
 #include <iostream>
 #include <limits>
 
@@ -58,6 +65,94 @@ int Grind(const std::vector<std::string>& args, std::string& result) {
     return 0;
 }
 
+/** buildliabilities <accounts.csv> <outdir> [tree_height]: writes outdir/liabilities-commitment.json (publish it,
+ *  and pass it to createreserveproof), outdir/liabilities-proofs.jsonl (one proof per line, in the file's
+ *  account order; hand each holder theirs) and outdir/liabilities-secret.hex (private: it derives the salts and
+ *  padding, so keep it to re-issue proofs). A fresh secret per build unlinks successive trees. */
+int BuildLiabilities(const std::vector<std::string>& args, std::string& result)
+{
+    if (args.size() < 2 || args.size() > 3) {
+        result = "Usage: buildliabilities <accounts.csv> <outdir> [tree_height]";
+        return 1;
+    }
+    int height = DEFAULT_LIABILITY_TREE_HEIGHT;
+    if (args.size() == 3) {
+        auto h = ParseInt64(args[2]);
+        if (!h || *h < 1 || *h > MAX_LIABILITY_TREE_HEIGHT) {
+            result = "tree_height must be between 1 and " + std::to_string(MAX_LIABILITY_TREE_HEIGHT);
+            return 1;
+        }
+        height = static_cast<int>(*h);
+    }
+    std::ifstream in(args[0], std::ios::binary);
+    if (!in) {
+        result = "Cannot read the accounts file " + args[0];
+        return 1;
+    }
+    std::string csv;
+    in.seekg(0, std::ios::end);
+    const auto size = static_cast<size_t>(std::max<std::streamoff>(in.tellg(), 0));
+    if (size > MAX_LIABILITY_CSV_BYTES) {
+        result = "The accounts file is larger than 2 GiB";
+        return 1;
+    }
+    csv.resize(size);
+    in.seekg(0);
+    in.read(csv.data(), static_cast<std::streamsize>(size));
+    std::string error;
+    auto accounts = ParseLiabilityAccountsCsv(csv, &error);
+    if (!accounts) {
+        result = args[0] + ": " + error;
+        return 1;
+    }
+    std::array<uint8_t, 32> secret;
+    if (RAND_bytes(secret.data(), static_cast<int>(secret.size())) != 1) {
+        result = "No randomness for the tree's secret";
+        return 1;
+    }
+    auto tree = LiabilityTree::Build(*accounts, secret, height, &error);
+    if (!tree) {
+        result = "Cannot build the tree: " + error;
+        return 1;
+    }
+    const std::filesystem::path dir = args[1];
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+        result = "Cannot create " + dir.string() + ": " + ec.message();
+        return 1;
+    }
+    const LiabilityCommitment commitment = tree->Commitment();
+    auto write_proofs = [&](const ChunkWriter& put) {
+        std::string buffer;
+        for (const LiabilityAccount& a : *accounts) {
+            buffer += LiabilityProofToJson(*tree->Prove(a.id), commitment).Write() + "\n";
+            if (buffer.size() > (1u << 20)) {
+                if (!put(buffer)) return false;
+                buffer.clear();
+            }
+        }
+        return put(buffer);
+    };
+    const std::filesystem::path secret_file = dir / "liabilities-secret.hex", proofs_file = dir / "liabilities-proofs.jsonl",
+                                commitment_file = dir / "liabilities-commitment.json";
+    // The secret first: proofs without it could not be re-issued; the commitment last, as the sign of a whole set.
+    if (!WriteFileAtomic(secret_file, HexStr(secret) + "\n", &error, /*private_file=*/true) ||
+        !WriteFileAtomic(proofs_file, write_proofs, &error) ||
+        !WriteFileAtomic(commitment_file, LiabilityCommitmentToJson(commitment).Write(2) + "\n", &error)) {
+        result = "Cannot write the output: " + error;
+        return 1;
+    }
+    JsonValue r = JsonValue::Object();
+    r.PushKV("accounts", static_cast<uint64_t>(accounts->size()));
+    r.PushKV("commitment", LiabilityCommitmentToJson(commitment));
+    r.PushKV("commitment_file", commitment_file.string());
+    r.PushKV("proofs_file", proofs_file.string());
+    r.PushKV("secret_file", secret_file.string());
+    result = r.Write(2);
+    return 0;
+}
+
 int GetChainParams(const std::vector<std::string>& args, const ChainParams& params, std::string& result) {
     if (!args.empty()) {
         result = "getchainparams does not take arguments";
@@ -103,7 +198,7 @@ int GetChainParams(const std::vector<std::string>& args, const ChainParams& para
 int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     ToolArgs opts;
     std::string error;
-    if (!opts.Parse(args, ToolArgs::CommonOptions(), {"grind", "getchainparams"}, error)) {
+    if (!opts.Parse(args, ToolArgs::CommonOptions(), {"grind", "getchainparams", "buildliabilities"}, error)) {
         err << "Error parsing command line arguments: " << error << "\n";
         return 1;
     }
@@ -123,7 +218,10 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
                "\n"
                "Commands:\n"
                "  getchainparams         Get hardcoded parameters for the selected chain\n"
-               "  grind <hex-header>     Perform proof of work on hex header string\n";
+               "  grind <hex-header>     Perform proof of work on hex header string\n"
+               "  buildliabilities <accounts.csv> <outdir> [tree_height]\n"
+               "                         Build a proof-of-liabilities tree (account,balance per line): writes the\n"
+               "                         commitment to publish, one inclusion proof per account and the tree's secret\n";
         return 0;
     }
     const auto chain = opts.SelectChain(error);
@@ -151,6 +249,8 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     int ret = 1;
     if (command == "grind") {
         ret = Grind(command_args, result);
+    } else if (command == "buildliabilities") {
+        ret = BuildLiabilities(command_args, result);
     } else {
         ret = GetChainParams(command_args, *params, result);
     }

@@ -1,44 +1,25 @@
 // Treasury ledger; see ledger.h.
 #include "ledger/ledger.h"
 
-#include "sqlite/sqlite.h"
+#include "ledger/pdf.h"
+
+#include "ledger/store.h"
+#include "util/csv.h"
 #include "util/hex.h"
 #include "util/strencodings.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <deque>
 #include <map>
 #include <set>
 
 namespace {
-constexpr int SCHEMA_VERSION = 1;
 constexpr size_t MAX_PRICE_CSV_BYTES = 64 << 20;
 constexpr size_t MAX_TEXT_FIELD = 1000;
 constexpr int64_t SECONDS_PER_DAY = 86400;
 
-const char* SCHEMA = R"(
-CREATE TABLE IF NOT EXISTS entries (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    time INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    amount INTEGER NOT NULL CHECK (amount > 0),
-    fiat INTEGER NOT NULL CHECK (fiat >= 0),
-    currency TEXT NOT NULL,
-    venue TEXT NOT NULL,
-    source TEXT NOT NULL,
-    txid TEXT,
-    memo TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS entries_time ON entries (time, id);
-CREATE TABLE IF NOT EXISTS prices (
-    date TEXT NOT NULL,
-    currency TEXT NOT NULL,
-    price INTEGER NOT NULL CHECK (price > 0),
-    PRIMARY KEY (date, currency)
-);
-CREATE TABLE IF NOT EXISTS policy (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-)";
 
 // Days since 1970-01-01 <-> civil date (proleptic Gregorian), after H. Hinnant's public-domain algorithms.
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d)
@@ -135,29 +116,6 @@ std::optional<int64_t> ParseDecimalPrice(std::string_view s)
     return minor;
 }
 
-std::string Trim(std::string_view s)
-{
-    size_t b = 0, e = s.size();
-    while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
-    while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r')) --e;
-    return std::string(s.substr(b, e - b));
-}
-
-std::vector<std::string> SplitCsvLine(const std::string& line)
-{
-    // Price files have no quoted fields; a quote is an error caught by field validation.
-    std::vector<std::string> fields;
-    size_t start = 0;
-    while (true) {
-        const size_t comma = line.find(',', start);
-        fields.push_back(Trim(std::string_view(line).substr(start, comma == std::string::npos ? std::string::npos
-                                                                                                 : comma - start)));
-        if (comma == std::string::npos) break;
-        start = comma + 1;
-    }
-    return fields;
-}
-
 std::string PolicyValue(const LedgerPolicy& p, const std::string& key)
 {
     if (key == "freeze_acquisitions") return p.freeze_acquisitions ? "1" : "0";
@@ -168,6 +126,24 @@ std::string PolicyValue(const LedgerPolicy& p, const std::string& key)
     if (key == "max_disposal_per_entry") return std::to_string(p.max_disposal_per_entry);
     return "";
 }
+LedgerPolicy PolicyFromValues(const std::map<std::string, std::string>& values)
+{
+    LedgerPolicy p;
+    for (const auto& [key, value] : values) {
+        const int64_t n = ParseInt64(value).value_or(0);
+        if (key == "freeze_acquisitions") p.freeze_acquisitions = n != 0;
+        if (key == "freeze_disposals") p.freeze_disposals = n != 0;
+        if (key == "freeze_reason") p.freeze_reason = value;
+        if (key == "max_purchase_per_entry") p.max_purchase_per_entry = n;
+        if (key == "max_purchase_per_day") p.max_purchase_per_day = n;
+        if (key == "max_disposal_per_entry") p.max_disposal_per_entry = n;
+    }
+    return p;
+}
+
+/** Why the policy refuses entry e given the entries already recorded ("" when it allows it). */
+std::string PolicyRefusal(const LedgerEntry& e, const std::vector<LedgerEntry>& entries, const LedgerPolicy& policy);
+
 const char* POLICY_KEYS[] = {"freeze_acquisitions",  "freeze_disposals",      "freeze_reason",
                              "max_purchase_per_entry", "max_purchase_per_day", "max_disposal_per_entry"};
 }  // namespace
@@ -335,65 +311,20 @@ std::vector<Discrepancy> Reconcile(const std::vector<LedgerEntry>& entries, cons
     return out;
 }
 
-Ledger::Ledger(std::unique_ptr<sql::Database> db) : m_db(std::move(db)) {}
+Ledger::Ledger(std::unique_ptr<LedgerStore> store) : m_store(std::move(store)) {}
 Ledger::~Ledger() = default;
 
-std::unique_ptr<Ledger> Ledger::Open(const std::filesystem::path& path, std::string* error)
+std::unique_ptr<Ledger> Ledger::Open(const std::string& location, std::string* error)
 {
-    auto db = sql::Database::Open(path, true, error);
-    if (!db) return nullptr;
-    const int version = db->UserVersion();
-    if (version > SCHEMA_VERSION) {
-        if (error) *error = path.string() + " was written by a newer Sovereign (schema " + std::to_string(version) +
-                            "); upgrade to open it.";
-        return nullptr;
-    }
-    std::string why;
-    if (!db->Exec(SCHEMA, &why) || !db->SetUserVersion(SCHEMA_VERSION)) {
-        if (error) *error = "cannot create the ledger schema in " + path.string() + ": " + why;
-        return nullptr;
-    }
-    return std::unique_ptr<Ledger>(new Ledger(std::move(db)));
+    auto store = IsPostgresLocation(location) ? OpenPostgresLedgerStore(location, error)
+                                              : OpenSqliteLedgerStore(location, error);
+    if (!store) return nullptr;
+    return std::unique_ptr<Ledger>(new Ledger(std::move(store)));
 }
 
-std::vector<LedgerEntry> Ledger::Entries() const
-{
-    std::vector<LedgerEntry> out;
-    auto s = m_db->Prepare("SELECT id, time, kind, amount, fiat, currency, venue, source, txid, memo FROM entries "
-                           "ORDER BY time, id;");
-    while (s.Step()) {
-        LedgerEntry e;
-        e.id = s.Int(0);
-        e.time = s.Int(1);
-        e.kind = ParseEntryKind(s.Text(2)).value_or(EntryKind::PURCHASE);
-        e.amount = s.Int(3);
-        e.fiat = s.Int(4);
-        e.currency = s.Text(5);
-        e.venue = s.Text(6);
-        e.source = s.Text(7);
-        if (!s.IsNull(8)) e.txid = s.Text(8);
-        e.memo = s.Text(9);
-        out.push_back(std::move(e));
-    }
-    return out;
-}
+std::vector<LedgerEntry> Ledger::Entries() const { return m_store->Entries(); }
 
-LedgerPolicy Ledger::Policy() const
-{
-    LedgerPolicy p;
-    auto s = m_db->Prepare("SELECT key, value FROM policy;");
-    while (s.Step()) {
-        const std::string key = s.Text(0), value = s.Text(1);
-        const int64_t n = ParseInt64(value).value_or(0);
-        if (key == "freeze_acquisitions") p.freeze_acquisitions = n != 0;
-        if (key == "freeze_disposals") p.freeze_disposals = n != 0;
-        if (key == "freeze_reason") p.freeze_reason = value;
-        if (key == "max_purchase_per_entry") p.max_purchase_per_entry = n;
-        if (key == "max_purchase_per_day") p.max_purchase_per_day = n;
-        if (key == "max_disposal_per_entry") p.max_disposal_per_entry = n;
-    }
-    return p;
-}
+LedgerPolicy Ledger::Policy() const { return PolicyFromValues(m_store->PolicyValues()); }
 
 bool Ledger::SetPolicy(const LedgerPolicy& policy, std::string* error)
 {
@@ -403,15 +334,9 @@ bool Ledger::SetPolicy(const LedgerPolicy& policy, std::string* error)
         if (error) *error = "limits must be between 0 (none) and 21 million BTC";
         return false;
     }
-    sql::Transaction tx(*m_db);
-    for (const char* key : POLICY_KEYS) {
-        auto s = m_db->Prepare("INSERT OR REPLACE INTO policy (key, value) VALUES (?, ?);");
-        if (!s.Bind(1, std::string_view(key)).Bind(2, std::string_view(PolicyValue(policy, key))).Run()) {
-            if (error) *error = m_db->LastError();
-            return false;
-        }
-    }
-    return tx.Commit(error);
+    std::map<std::string, std::string> values;
+    for (const char* key : POLICY_KEYS) values[key] = PolicyValue(policy, key);
+    return m_store->SetPolicyValues(values, error);
 }
 
 std::optional<int64_t> Ledger::AddEntry(const LedgerEntry& e, std::string* error)
@@ -431,18 +356,22 @@ std::optional<int64_t> Ledger::AddEntry(const LedgerEntry& e, std::string* error
     }
     if (e.txid && (e.txid->size() != 64 || !IsHex(*e.txid))) return refuse("txid must be 64 hex characters");
 
-    sql::Transaction tx(*m_db);
-    if (!tx.Ok()) return refuse("the ledger is busy or read-only: " + m_db->LastError());
-    const LedgerPolicy policy = Policy();
-    const std::vector<LedgerEntry> entries = Entries();
+    return m_store->AddEntry(e, [&e](const std::vector<LedgerEntry>& entries, const std::map<std::string, std::string>& values) {
+        return PolicyRefusal(e, entries, PolicyFromValues(values));
+    }, error);
+}
+
+namespace {
+std::string PolicyRefusal(const LedgerEntry& e, const std::vector<LedgerEntry>& entries, const LedgerPolicy& policy)
+{
     if (IsAcquisition(e.kind)) {
         if (policy.freeze_acquisitions) {
-            return refuse("acquisitions are frozen by policy" +
+            return ("acquisitions are frozen by policy" +
                           (policy.freeze_reason.empty() ? std::string() : " (" + policy.freeze_reason + ")"));
         }
         if (e.kind == EntryKind::PURCHASE) {
             if (policy.max_purchase_per_entry && e.amount > policy.max_purchase_per_entry) {
-                return refuse("purchase of " + FormatMoney(e.amount) + " BTC is above the per-purchase limit of " +
+                return ("purchase of " + FormatMoney(e.amount) + " BTC is above the per-purchase limit of " +
                               FormatMoney(policy.max_purchase_per_entry) + " BTC");
             }
             if (policy.max_purchase_per_day) {
@@ -452,7 +381,7 @@ std::optional<int64_t> Ledger::AddEntry(const LedgerEntry& e, std::string* error
                     if (o.kind == EntryKind::PURCHASE && DateOf(o.time) == day) bought += o.amount;
                 }
                 if (bought + e.amount > policy.max_purchase_per_day) {
-                    return refuse("purchase would bring " + day + " to " + FormatMoney(bought + e.amount) +
+                    return ("purchase would bring " + day + " to " + FormatMoney(bought + e.amount) +
                                   " BTC, above the schedule of " + FormatMoney(policy.max_purchase_per_day) +
                                   " BTC per day");
                 }
@@ -460,11 +389,11 @@ std::optional<int64_t> Ledger::AddEntry(const LedgerEntry& e, std::string* error
         }
     } else {
         if (policy.freeze_disposals && e.kind != EntryKind::FEE) {
-            return refuse("disposals are frozen by policy" +
+            return ("disposals are frozen by policy" +
                           (policy.freeze_reason.empty() ? std::string() : " (" + policy.freeze_reason + ")"));
         }
         if (policy.max_disposal_per_entry && e.amount > policy.max_disposal_per_entry) {
-            return refuse("disposal of " + FormatMoney(e.amount) + " BTC is above the per-entry limit of " +
+            return ("disposal of " + FormatMoney(e.amount) + " BTC is above the per-entry limit of " +
                           FormatMoney(policy.max_disposal_per_entry) + " BTC");
         }
         // Holdings at the entry's time, and at every later time (a back-dated disposal must not make a later one
@@ -480,21 +409,13 @@ std::optional<int64_t> Ledger::AddEntry(const LedgerEntry& e, std::string* error
         for (const LedgerEntry& o : with) {
             running += IsAcquisition(o.kind) ? o.amount : -o.amount;
             if (running < 0) {
-                return refuse("disposal of " + FormatMoney(e.amount) + " BTC exceeds holdings at " + DateOf(o.time));
+                return ("disposal of " + FormatMoney(e.amount) + " BTC exceeds holdings at " + DateOf(o.time));
             }
         }
     }
-    auto s = m_db->Prepare("INSERT INTO entries (time, kind, amount, fiat, currency, venue, source, txid, memo) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?);");
-    s.Bind(1, e.time).Bind(2, std::string_view(EntryKindName(e.kind))).Bind(3, e.amount).Bind(4, e.fiat);
-    s.Bind(5, std::string_view(e.currency)).Bind(6, std::string_view(e.venue)).Bind(7, std::string_view(e.source));
-    s.Bind(8, e.txid).Bind(9, std::string_view(e.memo));
-    if (!s.Run()) return refuse("cannot store the entry: " + m_db->LastError());
-    const int64_t id = m_db->LastInsertRowId();
-    std::string why;
-    if (!tx.Commit(&why)) return refuse("cannot commit the entry: " + why);
-    return id;
+    return "";
 }
+}  // namespace
 
 std::optional<std::vector<PriceRow>> ParsePriceCsv(std::string_view csv, std::string* error)
 {
@@ -503,27 +424,23 @@ std::optional<std::vector<PriceRow>> ParsePriceCsv(std::string_view csv, std::st
         return std::nullopt;
     };
     if (csv.size() > MAX_PRICE_CSV_BYTES) return refuse("price file is larger than 64 MiB");
-    if (csv.substr(0, 3) == "\xEF\xBB\xBF") csv.remove_prefix(3);  // UTF-8 byte order mark
     std::vector<PriceRow> rows;
-    size_t line_no = 0;
-    size_t pos = 0;
-    while (pos < csv.size()) {
-        size_t end = csv.find('\n', pos);
-        if (end == std::string_view::npos) end = csv.size();
-        const std::string line = Trim(csv.substr(pos, end - pos));
-        pos = end + 1;
-        ++line_no;
-        if (line.empty()) continue;
-        const auto f = SplitCsvLine(line);
-        auto at = [&](std::string what) { return "line " + std::to_string(line_no) + ": " + what; };
-        if (line_no == 1 && !f.empty() && (f[0] == "date" || f[0] == "Date" || f[0] == "DATE")) continue;
-        if (f.size() != 3) return refuse(at("expected 3 fields (date,price,currency), found " + std::to_string(f.size())));
-        if (!ParseDate(f[0])) return refuse(at("'" + f[0].substr(0, 40) + "' is not a date (YYYY-MM-DD)"));
+    std::string why;
+    const bool ok = ForEachCsvRow(csv, [&](size_t line_no, const std::vector<std::string>& f) {
+        auto at = [&](std::string what) {
+            why = "line " + std::to_string(line_no) + ": " + what;
+            return false;
+        };
+        if (rows.empty() && !f.empty() && (f[0] == "date" || f[0] == "Date" || f[0] == "DATE")) return true;
+        if (f.size() != 3) return at("expected 3 fields (date,price,currency), found " + std::to_string(f.size()));
+        if (!ParseDate(f[0])) return at("'" + f[0].substr(0, 40) + "' is not a date (YYYY-MM-DD)");
         auto price = ParseDecimalPrice(f[1]);
-        if (!price) return refuse(at("'" + f[1].substr(0, 40) + "' is not a positive price (digits, optional '.' and up to 8 decimals)"));
-        if (!ValidCurrency(f[2])) return refuse(at("'" + f[2].substr(0, 40) + "' is not a currency code such as USD"));
+        if (!price) return at("'" + f[1].substr(0, 40) + "' is not a positive price (digits, optional '.' and up to 8 decimals)");
+        if (!ValidCurrency(f[2])) return at("'" + f[2].substr(0, 40) + "' is not a currency code such as USD");
         rows.push_back({f[0], f[2], *price});
-    }
+        return true;
+    });
+    if (!ok) return refuse(why);
     if (rows.empty()) return refuse("the price file has no rows");
     return rows;
 }
@@ -536,25 +453,14 @@ std::optional<size_t> Ledger::ImportPricesCsv(std::string_view csv, std::string*
     };
     auto rows = ParsePriceCsv(csv, error);
     if (!rows) return std::nullopt;
-    sql::Transaction tx(*m_db);
-    auto s = m_db->Prepare("INSERT OR REPLACE INTO prices (date, currency, price) VALUES (?, ?, ?);");
-    for (const PriceRow& r : *rows) {
-        s.Reset();
-        if (!s.Bind(1, std::string_view(r.date)).Bind(2, std::string_view(r.currency)).Bind(3, r.price).Run()) {
-            return refuse("cannot store prices: " + m_db->LastError());
-        }
-    }
     std::string why;
-    if (!tx.Commit(&why)) return refuse("cannot commit prices: " + why);
+    if (!m_store->UpsertPrices(*rows, &why)) return refuse(why);
     return rows->size();
 }
 
 std::optional<std::pair<int64_t, std::string>> Ledger::PriceAt(const std::string& date, const std::string& currency) const
 {
-    auto s = m_db->Prepare("SELECT price, date FROM prices WHERE currency = ? AND date <= ? ORDER BY date DESC LIMIT 1;");
-    s.Bind(1, std::string_view(currency)).Bind(2, std::string_view(date));
-    if (!s.Step()) return std::nullopt;
-    return std::make_pair(s.Int(0), s.Text(1));
+    return m_store->PriceAt(date, currency);
 }
 
 PnlReport Ledger::Report(CostMethod method, const std::string& as_of_date, const std::string& currency) const
@@ -572,9 +478,7 @@ std::vector<HoldingPoint> Ledger::HoldingsOverTime(CostMethod method, const std:
     std::set<std::string> dates;
     for (const auto& e : entries) dates.insert(DateOf(e.time));
     if (dates.empty()) return {};
-    auto s = m_db->Prepare("SELECT date FROM prices WHERE currency = ? AND date >= ? ORDER BY date;");
-    s.Bind(1, std::string_view(currency)).Bind(2, std::string_view(*dates.begin()));
-    while (s.Step()) dates.insert(s.Text(0));
+    for (std::string& d : m_store->PriceDates(currency, *dates.begin())) dates.insert(std::move(d));
     std::vector<HoldingPoint> out;
     for (const std::string& d : dates) {
         auto price = PriceAt(d, currency);
@@ -610,48 +514,116 @@ std::string Ledger::ExportHoldingsCsv(CostMethod method, const std::string& curr
     return out;
 }
 
-std::string Ledger::MonthlyStatementHtml(int year, int month, CostMethod method, const std::string& currency,
-                                         const std::string& institution) const
+std::optional<MonthlyStatement> Ledger::Statement(int year, int month, CostMethod method, const std::string& currency,
+                                                 const std::string& institution) const
 {
-    if (year < 1970 || year > 9998 || month < 1 || month > 12) return "";
+    if (year < 1970 || year > 9998 || month < 1 || month > 12) return std::nullopt;
     char first[32], next[32];
     std::snprintf(first, sizeof(first), "%04d-%02d-01", year, month);
     std::snprintf(next, sizeof(next), "%04d-%02d-01", month == 12 ? year + 1 : year, month == 12 ? 1 : month + 1);
     const auto start = ParseDate(first), end = ParseDate(next);
-    if (!start || !end) return "";
-    const std::string last_day = DateOf(*end - 1);
+    if (!start || !end) return std::nullopt;
+    MonthlyStatement st;
+    st.institution = institution;
+    st.month = std::string(first, 7);
+    st.currency = currency;
+    st.method = method == CostMethod::FIFO ? "FIFO" : "average cost";
+    st.opening_date = DateOf(*start - 1);
+    st.closing_date = DateOf(*end - 1);
     const auto entries = Entries();
-    auto price_open = PriceAt(DateOf(*start - 1), currency), price_close = PriceAt(last_day, currency);
-    const PnlReport open = ComputePnl(entries, method, *start - 1, price_open ? std::optional(price_open->first) : std::nullopt);
-    const PnlReport close = ComputePnl(entries, method, *end - 1, price_close ? std::optional(price_close->first) : std::nullopt);
-    const std::string m = method == CostMethod::FIFO ? "FIFO" : "average cost";
-    auto money = [&](std::optional<int64_t> v) { return v ? FormatFiat(*v) + " " + currency : std::string("n/a"); };
+    auto price_open = PriceAt(st.opening_date, currency), price_close = PriceAt(st.closing_date, currency);
+    st.opening = ComputePnl(entries, method, *start - 1, price_open ? std::optional(price_open->first) : std::nullopt);
+    st.closing = ComputePnl(entries, method, *end - 1, price_close ? std::optional(price_close->first) : std::nullopt);
+    for (const LedgerEntry& e : entries) {
+        if (e.time >= *start && e.time < *end) st.entries.push_back(e);
+    }
+    return st;
+}
+
+namespace {
+/** The statement's summary rows: label, opening value, closing value. */
+std::vector<std::array<std::string, 3>> SummaryRows(const MonthlyStatement& st)
+{
+    auto money = [&](std::optional<int64_t> v) { return v ? FormatFiat(*v) + " " + st.currency : std::string("n/a"); };
+    return {{"Holdings", FormatMoney(st.opening.holdings) + " BTC", FormatMoney(st.closing.holdings) + " BTC"},
+            {"Cost basis", money(st.opening.cost_basis), money(st.closing.cost_basis)},
+            {"Price per BTC", money(st.opening.price), money(st.closing.price)},
+            {"Market value", money(st.opening.market_value), money(st.closing.market_value)},
+            {"Unrealized P&L", money(st.opening.unrealized), money(st.closing.unrealized)},
+            {"Realized P&L in the month", "", money(st.closing.realized - st.opening.realized)}};
+}
+
+std::string SignedBtc(const LedgerEntry& e) { return (IsAcquisition(e.kind) ? "" : "-") + FormatMoney(e.amount); }
+}  // namespace
+
+std::string MonthlyStatementHtml(const MonthlyStatement& st)
+{
     std::string h;
-    h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Reserve statement " + std::string(first, 7) +
+    h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Reserve statement " + st.month +
          "</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;width:100%}"
          "td,th{border:1px solid #999;padding:4px 8px;text-align:right}td.l,th.l{text-align:left}"
          "@media print{body{margin:0}}</style></head><body>\n";
-    h += "<h1>" + HtmlEscape(institution) + "</h1>\n<h2>Bitcoin reserve statement for " + std::string(first, 7) + "</h2>\n";
-    h += "<p>Cost basis method: " + m + ". Amounts in BTC and " + HtmlEscape(currency) + ".</p>\n";
-    h += "<table><tr><th class=\"l\"></th><th>Opening (" + DateOf(*start - 1) + ")</th><th>Closing (" + last_day + ")</th></tr>\n";
-    h += "<tr><td class=\"l\">Holdings</td><td>" + FormatMoney(open.holdings) + " BTC</td><td>" + FormatMoney(close.holdings) + " BTC</td></tr>\n";
-    h += "<tr><td class=\"l\">Cost basis</td><td>" + money(open.cost_basis) + "</td><td>" + money(close.cost_basis) + "</td></tr>\n";
-    h += "<tr><td class=\"l\">Price per BTC</td><td>" + money(open.price) + "</td><td>" + money(close.price) + "</td></tr>\n";
-    h += "<tr><td class=\"l\">Market value</td><td>" + money(open.market_value) + "</td><td>" + money(close.market_value) + "</td></tr>\n";
-    h += "<tr><td class=\"l\">Unrealized P&amp;L</td><td>" + money(open.unrealized) + "</td><td>" + money(close.unrealized) + "</td></tr>\n";
-    h += "<tr><td class=\"l\">Realized P&amp;L in the month</td><td></td><td>" + money(close.realized - open.realized) + "</td></tr>\n";
-    h += "</table>\n<h3>Entries</h3>\n<table><tr><th class=\"l\">Date</th><th class=\"l\">Kind</th><th>BTC</th><th>" +
-         HtmlEscape(currency) + "</th><th class=\"l\">Venue</th><th class=\"l\">Source / purpose</th><th class=\"l\">Transaction</th></tr>\n";
-    size_t count = 0;
-    for (const LedgerEntry& e : entries) {
-        if (e.time < *start || e.time >= *end) continue;
-        ++count;
-        h += "<tr><td class=\"l\">" + DateOf(e.time) + "</td><td class=\"l\">" + EntryKindName(e.kind) + "</td><td>" +
-             (IsAcquisition(e.kind) ? "" : "-") + FormatMoney(e.amount) + "</td><td>" + FormatFiat(e.fiat) +
-             "</td><td class=\"l\">" + HtmlEscape(e.venue) + "</td><td class=\"l\">" + HtmlEscape(e.source) +
-             "</td><td class=\"l\">" + HtmlEscape(e.txid.value_or("")) + "</td></tr>\n";
+    h += "<h1>" + HtmlEscape(st.institution) + "</h1>\n<h2>Bitcoin reserve statement for " + st.month + "</h2>\n";
+    h += "<p>Cost basis method: " + st.method + ". Amounts in BTC and " + HtmlEscape(st.currency) + ".</p>\n";
+    h += "<table><tr><th class=\"l\"></th><th>Opening (" + st.opening_date + ")</th><th>Closing (" + st.closing_date + ")</th></tr>\n";
+    for (const auto& [label, open, close] : SummaryRows(st)) {
+        h += "<tr><td class=\"l\">" + HtmlEscape(label) + "</td><td>" + HtmlEscape(open) + "</td><td>" + HtmlEscape(close) + "</td></tr>\n";
     }
-    if (!count) h += "<tr><td class=\"l\" colspan=\"7\">No entries this month.</td></tr>\n";
+    h += "</table>\n<h3>Entries</h3>\n<table><tr><th class=\"l\">Date</th><th class=\"l\">Kind</th><th>BTC</th><th>" +
+         HtmlEscape(st.currency) + "</th><th class=\"l\">Venue</th><th class=\"l\">Source / purpose</th><th class=\"l\">Transaction</th></tr>\n";
+    for (const LedgerEntry& e : st.entries) {
+        h += "<tr><td class=\"l\">" + DateOf(e.time) + "</td><td class=\"l\">" + EntryKindName(e.kind) + "</td><td>" +
+             SignedBtc(e) + "</td><td>" + FormatFiat(e.fiat) + "</td><td class=\"l\">" + HtmlEscape(e.venue) +
+             "</td><td class=\"l\">" + HtmlEscape(e.source) + "</td><td class=\"l\">" + HtmlEscape(e.txid.value_or("")) +
+             "</td></tr>\n";
+    }
+    if (st.entries.empty()) h += "<tr><td class=\"l\" colspan=\"7\">No entries this month.</td></tr>\n";
     h += "</table>\n</body></html>\n";
     return h;
+}
+
+std::string MonthlyStatementPdf(const MonthlyStatement& st)
+{
+    auto pad = [](std::string s, size_t width, bool right) {
+        if (s.size() >= width) return s;
+        return right ? std::string(width - s.size(), ' ') + s : s + std::string(width - s.size(), ' ');
+    };
+    std::vector<std::string> lines = {st.institution, "Bitcoin reserve statement for " + st.month,
+                                      "Cost basis method: " + st.method + ". Amounts in BTC and " + st.currency + ".", ""};
+    lines.push_back(pad("", 28, false) + pad("Opening " + st.opening_date, 26, true) + pad("Closing " + st.closing_date, 26, true));
+    for (const auto& [label, open, close] : SummaryRows(st)) {
+        lines.push_back(pad(label, 28, false) + pad(open, 26, true) + pad(close, 26, true));
+    }
+    lines.insert(lines.end(), {"", "Entries", pad("Date", 12, false) + pad("Kind", 14, false) + pad("BTC", 18, true) +
+                                               pad(st.currency, 16, true) + "  Venue / source"});
+    for (const LedgerEntry& e : st.entries) {
+        lines.push_back(pad(DateOf(e.time), 12, false) + pad(EntryKindName(e.kind), 14, false) + pad(SignedBtc(e), 18, true) +
+                        pad(FormatFiat(e.fiat), 16, true) + "  " + e.venue + (e.source.empty() ? "" : " / " + e.source));
+        if (e.txid) lines.push_back(pad("", 26, false) + "tx " + *e.txid);
+    }
+    if (st.entries.empty()) lines.push_back("No entries this month.");
+    return TextPdf(st.institution + " - reserve statement " + st.month, lines);
+}
+
+std::optional<LedgerExportFile> ExportLedger(const Ledger& ledger, const std::string& format, const std::string& month,
+                                             CostMethod method, const std::string& currency,
+                                             const std::string& institution, std::string* error)
+{
+    auto fail = [&](std::string why) -> std::optional<LedgerExportFile> {
+        if (error) *error = std::move(why);
+        return std::nullopt;
+    };
+    if (format == "entries.csv") return LedgerExportFile{ledger.ExportEntriesCsv(), "text/csv; charset=utf-8", "ledger-entries.csv"};
+    if (format == "holdings.csv") {
+        return LedgerExportFile{ledger.ExportHoldingsCsv(method, currency), "text/csv; charset=utf-8", "ledger-holdings.csv"};
+    }
+    if (format != "statement.html" && format != "statement.pdf") {
+        return fail("format must be entries.csv, holdings.csv, statement.html or statement.pdf");
+    }
+    const auto day = month.size() == 7 ? ParseDate(month + "-01") : std::nullopt;
+    if (!day) return fail("month must be YYYY-MM");
+    const auto st = ledger.Statement(std::stoi(month.substr(0, 4)), std::stoi(month.substr(5, 2)), method, currency, institution);
+    if (!st) return fail("month must be YYYY-MM");
+    if (format == "statement.pdf") return LedgerExportFile{MonthlyStatementPdf(*st), "application/pdf", "statement-" + month + ".pdf"};
+    return LedgerExportFile{MonthlyStatementHtml(*st), "text/html; charset=utf-8", "statement-" + month + ".html"};
 }

@@ -1,7 +1,8 @@
 // The treasury ledger: what the reserve bought, mined, received, sold, paid and spent in fees, at what fiat
 // value; cost basis (FIFO or average cost), mark-to-market from an imported price series, realized and
 // unrealized P&L, holdings over time, acquisition policy (limits, schedule, freeze), reconciliation against the
-// chain, and exports. Stored in SQLite (WAL, fsync on every commit): an acknowledged entry survives kill -9.
+// chain, and exports. Stored in SQLite (WAL, fsync on every commit: an acknowledged entry survives kill -9) or
+// PostgreSQL (store.h).
 //
 // Money: bitcoin in satoshis, fiat in minor units (cents), prices in minor units per BTC. No floating point.
 #pragma once
@@ -14,9 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace sql {
-class Database;
-}
+class LedgerStore;
 
 enum class EntryKind {
     PURCHASE,      // bought with fiat (fiat = price paid, fees included)
@@ -104,8 +103,10 @@ std::optional<int64_t> ParseDate(std::string_view date);
 class Ledger
 {
 public:
-    /** Opens or creates the ledger file. nullptr and *error on failure; a damaged file is never overwritten. */
-    static std::unique_ptr<Ledger> Open(const std::filesystem::path& path, std::string* error);
+    /** Opens or creates the ledger at location: a SQLite file path, or a PostgreSQL connection string
+     *  ("postgresql://user@host/db", "host=… dbname=…") for a ledger kept on a database server. nullptr and *error
+     *  on failure; a damaged file is never overwritten. */
+    static std::unique_ptr<Ledger> Open(const std::string& location, std::string* error);
     ~Ledger();
 
     /** Checks the entry against the rules and the policy, then stores it durably. Returns its id, or nullopt and
@@ -128,15 +129,40 @@ public:
 
     std::string ExportEntriesCsv() const;
     std::string ExportHoldingsCsv(CostMethod method, const std::string& currency) const;
-    /** A printable monthly statement (HTML, self-contained): opening and closing positions, the month's entries,
-     *  realized P&L and the month-end valuation. */
-    std::string MonthlyStatementHtml(int year, int month, CostMethod method, const std::string& currency,
-                                     const std::string& institution) const;
+    /** The monthly statement's figures: opening and closing positions, the month's entries, realized P&L and the
+     *  month-end valuation; nullopt for an impossible month. Render with MonthlyStatementHtml/Pdf. */
+    std::optional<struct MonthlyStatement> Statement(int year, int month, CostMethod method, const std::string& currency,
+                                                     const std::string& institution) const;
 
 private:
-    explicit Ledger(std::unique_ptr<sql::Database> db);
-    std::unique_ptr<sql::Database> m_db;
+    explicit Ledger(std::unique_ptr<LedgerStore> store);
+    std::unique_ptr<LedgerStore> m_store;
 };
+
+struct MonthlyStatement {
+    std::string institution;
+    std::string month;  // YYYY-MM
+    std::string currency;
+    std::string method;  // "FIFO" or "average cost"
+    std::string opening_date, closing_date;  // the days before and at the month's end
+    PnlReport opening, closing;
+    std::vector<LedgerEntry> entries;  // of the month, in order
+};
+/** The statement as a self-contained printable HTML page, and as a PDF (A4, monospaced). */
+std::string MonthlyStatementHtml(const MonthlyStatement& statement);
+std::string MonthlyStatementPdf(const MonthlyStatement& statement);
+
+/** One export, ready to save or serve. */
+struct LedgerExportFile {
+    std::string content;
+    std::string content_type;
+    std::string file_name;  // suggested, e.g. "statement-2026-11.pdf"
+};
+/** Exports by format: "entries.csv", "holdings.csv", "statement.html" or "statement.pdf" (statements need month
+ *  "YYYY-MM"). nullopt and *error for an unknown format or a bad month. */
+std::optional<LedgerExportFile> ExportLedger(const Ledger& ledger, const std::string& format, const std::string& month,
+                                             CostMethod method, const std::string& currency,
+                                             const std::string& institution, std::string* error);
 
 struct PriceRow {
     std::string date;      // YYYY-MM-DD

@@ -4,7 +4,9 @@
 #include "crypto/hash.h"
 #include "crypto/sha256.h"
 #include "json/json_value.h"
+#include "util/csv.h"
 #include "util/hex.h"
+#include "util/strencodings.h"
 
 #include <algorithm>
 #include <cstring>
@@ -338,7 +340,6 @@ std::optional<std::pair<LiabilityProof, LiabilityCommitment>> LiabilityProofFrom
     uint64_t version = 0;
     if (!ParseAmount(v["version"], 1000, version) || version != 1) return fail("unsupported or missing version");
     LiabilityProof proof;
-    LiabilityCommitment commitment;
     if (!v["account"].IsStr()) return fail("account must be a string");
     proof.account_id = v["account"].GetValStr();
     if (!ParseHash(v["salt"], proof.salt)) return fail("salt must be 64 hex characters");
@@ -361,13 +362,55 @@ std::optional<std::pair<LiabilityProof, LiabilityCommitment>> LiabilityProofFrom
         }
         proof.siblings.push_back(s);
     }
-    const JsonValue& c = v["commitment"];
+    auto commitment = LiabilityCommitmentFromJson(v["commitment"], error);
+    if (!commitment) return std::nullopt;
+    return std::make_pair(std::move(proof), *commitment);
+}
+
+std::optional<LiabilityCommitment> LiabilityCommitmentFromJson(const JsonValue& c, std::string* error)
+{
+    LiabilityCommitment commitment;
     uint64_t height = 0;
     if (!c.IsObject() || !ParseHash(c["root_hash"], commitment.root.hash) ||
         !ParseAmount(c["total"], static_cast<uint64_t>(MAX_MONEY), commitment.root.sum) ||
-        !ParseAmount(c["height"], MAX_LIABILITY_TREE_HEIGHT, height)) {
-        return fail("commitment is malformed");
+        !ParseAmount(c["height"], MAX_LIABILITY_TREE_HEIGHT, height) || height == 0) {
+        if (error) *error = "commitment is malformed (expected root_hash, total in satoshis and tree height)";
+        return std::nullopt;
     }
     commitment.height = static_cast<int>(height);
-    return std::make_pair(std::move(proof), commitment);
+    return commitment;
+}
+
+std::optional<std::vector<LiabilityAccount>> ParseLiabilityAccountsCsv(std::string_view csv, std::string* error)
+{
+    std::string why;
+    if (csv.size() > MAX_LIABILITY_CSV_BYTES) why = "the accounts file is larger than 2 GiB";
+    std::vector<LiabilityAccount> accounts;
+    const bool ok = why.empty() && ForEachCsvRow(csv, [&](size_t line_no, const std::vector<std::string>& f) {
+        auto at = [&](std::string what) {
+            why = "line " + std::to_string(line_no) + ": " + what;
+            return false;
+        };
+        if (accounts.empty() && f.size() == 2 && (f[0] == "account" || f[0] == "Account" || f[0] == "ACCOUNT")) return true;
+        if (f.size() != 2) return at("expected 2 fields (account,balance), found " + std::to_string(f.size()));
+        if (f[0].empty()) return at("the account identifier is empty");
+        if (f[0].size() > MAX_LIABILITY_ACCOUNT_ID) {
+            return at("the account identifier is longer than " + std::to_string(MAX_LIABILITY_ACCOUNT_ID) + " bytes");
+        }
+        auto sats = ParseFixedPoint(f[1], 8);
+        if (!sats || *sats < 0 || *sats > MAX_MONEY) {
+            return at("'" + f[1].substr(0, 40) + "' is not a balance in BTC between 0 and 21000000 (up to 8 decimals)");
+        }
+        accounts.push_back({f[0], *sats});
+        return true;
+    });
+    if (!ok) {
+        if (error) *error = why;
+        return std::nullopt;
+    }
+    if (accounts.empty()) {
+        if (error) *error = "the accounts file has no accounts";
+        return std::nullopt;
+    }
+    return accounts;
 }

@@ -96,6 +96,17 @@ bool VerifyLiabilityProof(const LiabilityProof& proof, const LiabilityCommitment
 
 JsonValue LiabilityProofToJson(const LiabilityProof& proof, const LiabilityCommitment& commitment);
 JsonValue LiabilityCommitmentToJson(const LiabilityCommitment& commitment);
+/** Largest accounts file accepted (bytes): 10 million accounts with long ids fit. */
+constexpr size_t MAX_LIABILITY_CSV_BYTES = size_t{2} << 30;
+/** Longest account identifier (bytes). */
+constexpr size_t MAX_LIABILITY_ACCOUNT_ID = 256;
+/** Parses an accounts file, "account,balance" per line (header optional, balance in BTC with up to 8 decimals).
+ *  nullopt and *error naming the first bad line (empty or overlong id, bad or negative balance). Duplicates and
+ *  totals are checked by LiabilityTree::Build. */
+std::optional<std::vector<LiabilityAccount>> ParseLiabilityAccountsCsv(std::string_view csv, std::string* error);
+
+/** Parses a published commitment ({"root_hash", "total", "height"}); nullopt and *error when malformed. */
+std::optional<LiabilityCommitment> LiabilityCommitmentFromJson(const JsonValue& commitment, std::string* error);
 /** Parses a proof file (as written by LiabilityProofToJson); nullopt and *error on any malformed field. */
 std::optional<std::pair<LiabilityProof, LiabilityCommitment>> LiabilityProofFromJson(std::string_view text,
                                                                                      std::string* error);

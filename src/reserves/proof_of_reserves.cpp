@@ -21,6 +21,11 @@ std::string ReserveMessage(const ReserveStatement& s)
     std::string m = "institution: " + s.institution + "\ndate: " + s.date + "\nnonce: " + s.nonce +
                     "\nheight: " + std::to_string(s.height) + "\nblock: " + s.block_hash.GetHex();
     for (const std::string& d : s.descriptors) m += "\ndescriptor: " + d;
+    if (s.liabilities) {
+        m += "\nliabilities root: " + HexStr(s.liabilities->root.hash) +
+             "\nliabilities total: " + std::to_string(s.liabilities->root.sum) +
+             "\nliabilities tree height: " + std::to_string(s.liabilities->height);
+    }
     return m;
 }
 
@@ -133,10 +138,9 @@ ReserveVerification VerifyReserveProof(const MutableTransaction& proof, const Re
     return v;
 }
 
-JsonValue ReserveProofToJson(const ReserveStatement& s, const MutableTransaction& proof)
+JsonValue ReserveStatementToJson(const ReserveStatement& s)
 {
     JsonValue j = JsonValue::Object();
-    j.PushKV("version", 1);
     j.PushKV("institution", s.institution);
     j.PushKV("date", s.date);
     j.PushKV("nonce", s.nonce);
@@ -145,6 +149,49 @@ JsonValue ReserveProofToJson(const ReserveStatement& s, const MutableTransaction
     JsonValue d = JsonValue::Array();
     for (const auto& x : s.descriptors) d.PushBack(x);
     j.PushKV("descriptors", std::move(d));
+    if (s.liabilities) j.PushKV("liabilities", LiabilityCommitmentToJson(*s.liabilities));
+    return j;
+}
+
+std::optional<ReserveStatement> ReserveStatementFromJson(const JsonValue& j, std::string* error)
+{
+    auto fail = [&](std::string why) -> std::optional<ReserveStatement> {
+        if (error) *error = std::move(why);
+        return std::nullopt;
+    };
+    if (!j.IsObject()) return fail("the statement must be a JSON object");
+    for (const char* key : {"institution", "date", "nonce", "block_hash"}) {
+        if (!j[key].IsStr()) return fail(std::string("missing or non-string field '") + key + "'");
+    }
+    ReserveStatement s;
+    s.institution = j["institution"].GetValStr();
+    s.date = j["date"].GetValStr();
+    s.nonce = j["nonce"].GetValStr();
+    auto height = j["height"].IsNum() ? ParseInt64(j["height"].GetValStr()) : std::nullopt;
+    if (!height || *height < 0 || *height > 100'000'000) return fail("height must be a non-negative integer");
+    s.height = static_cast<int>(*height);
+    auto hash = uint256::FromHex(j["block_hash"].GetValStr());
+    if (!hash || j["block_hash"].GetValStr().size() != 64) return fail("block_hash must be 64 hex characters");
+    s.block_hash = *hash;
+    if (!j["descriptors"].IsArray() || j["descriptors"].size() > MAX_DESCRIPTORS) return fail("descriptors must be an array");
+    for (const auto& d : j["descriptors"].values()) {
+        if (!d.IsStr()) return fail("descriptors must be strings");
+        s.descriptors.push_back(d.GetValStr());
+    }
+    if (!j["liabilities"].IsNull()) {
+        std::string why;
+        s.liabilities = LiabilityCommitmentFromJson(j["liabilities"], &why);
+        if (!s.liabilities) return fail("liabilities: " + why);
+    }
+    return s;
+}
+
+JsonValue ReserveProofToJson(const ReserveStatement& s, const MutableTransaction& proof)
+{
+    JsonValue j = JsonValue::Object();
+    j.PushKV("version", s.liabilities ? 2 : 1);
+    const JsonValue statement = ReserveStatementToJson(s);
+    for (size_t i = 0; i < statement.size(); ++i) j.PushKV(statement.keys()[i], statement.values()[i]);
     Amount total = 0;
     for (const TxOut& out : proof.vout) total += out.value;
     j.PushKV("claimed_sat", total);
@@ -163,28 +210,17 @@ std::optional<std::pair<ReserveStatement, MutableTransaction>> ReserveProofFromJ
     auto doc = JsonValue::Parse(text);
     if (!doc || !doc->IsObject()) return fail("proof file is not a JSON object");
     const JsonValue& j = *doc;
-    if (!j["version"].IsNum() || j["version"].GetValStr() != "1") return fail("unsupported proof version (expected 1)");
-    ReserveStatement s;
-    for (const char* key : {"institution", "date", "nonce", "block_hash", "tx"}) {
-        if (!j[key].IsStr()) return fail(std::string("missing or non-string field '") + key + "'");
+    const std::string version = j["version"].IsNum() ? j["version"].GetValStr() : "";
+    if (version != "1" && version != "2") return fail("unsupported proof version (expected 1 or 2)");
+    auto s = ReserveStatementFromJson(j, error);
+    if (!s) return std::nullopt;
+    if ((version == "2") != s->liabilities.has_value()) {
+        return fail("version 2 proofs, and only they, state liabilities");
     }
-    s.institution = j["institution"].GetValStr();
-    s.date = j["date"].GetValStr();
-    s.nonce = j["nonce"].GetValStr();
-    auto height = j["height"].IsNum() ? ParseInt64(j["height"].GetValStr()) : std::nullopt;
-    if (!height || *height < 0 || *height > 100'000'000) return fail("height must be a non-negative integer");
-    s.height = static_cast<int>(*height);
-    auto hash = uint256::FromHex(j["block_hash"].GetValStr());
-    if (!hash || j["block_hash"].GetValStr().size() != 64) return fail("block_hash must be 64 hex characters");
-    s.block_hash = *hash;
-    if (!j["descriptors"].IsArray() || j["descriptors"].size() > MAX_DESCRIPTORS) return fail("descriptors must be an array");
-    for (const auto& d : j["descriptors"].values()) {
-        if (!d.IsStr()) return fail("descriptors must be strings");
-        s.descriptors.push_back(d.GetValStr());
-    }
+    if (!j["tx"].IsStr()) return fail("missing or non-string field 'tx'");
     auto bytes = TryParseHex(j["tx"].GetValStr());
     if (!bytes) return fail("tx must be hex");
     auto tx = DecodeTransaction(*bytes, false, true);
     if (!tx) return fail("tx does not decode: " + tx.error);
-    return std::make_pair(std::move(s), std::move(*tx.value));
+    return std::make_pair(std::move(*s), std::move(*tx.value));
 }

@@ -8,6 +8,7 @@
 #include "primitives/coin.h"
 #include "primitives/transaction.h"
 #include "psbt/psbt.h"
+#include "reserves/liabilities.h"
 #include "util/uint256.h"
 
 #include <functional>
@@ -25,7 +26,14 @@ struct ReserveStatement {
     int height{0};      // the chain state the proof refers to
     uint256 block_hash;
     std::vector<std::string> descriptors;  // the public reserve descriptors the proof covers
+    /** The proof-of-liabilities root the reserve is held against, when the institution holds balances for others:
+     *  signing the proof then also signs the solvency claim "reserves >= liabilities at this height". */
+    std::optional<LiabilityCommitment> liabilities;
 };
+
+/** The statement as JSON (the fields of a published file); and back, nullopt and *error naming the bad field. */
+JsonValue ReserveStatementToJson(const ReserveStatement& statement);
+std::optional<ReserveStatement> ReserveStatementFromJson(const JsonValue& json, std::string* error);
 
 /** The message committed to (one field per line). */
 std::string ReserveMessage(const ReserveStatement& statement);
@@ -61,7 +69,8 @@ struct ReserveVerification {
 ReserveVerification VerifyReserveProof(const MutableTransaction& proof, const ReserveStatement& statement,
                                        const std::function<std::optional<Coin>(const OutPoint&)>& lookup);
 
-/** The published file: the statement's fields, the proof transaction (hex) and the total it claims. */
+/** The published file: the statement's fields, the proof transaction (hex) and the total it claims. Version 1
+ *  without liabilities, version 2 with them (a version-1 reader would silently ignore the solvency claim). */
 JsonValue ReserveProofToJson(const ReserveStatement& statement, const MutableTransaction& proof);
 /** Parses a published file; nullopt and *error on malformed input (never throws). */
 std::optional<std::pair<ReserveStatement, MutableTransaction>> ReserveProofFromJson(std::string_view text,

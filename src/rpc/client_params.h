@@ -13,6 +13,10 @@ struct RpcConvertParam {
 
 inline constexpr RpcConvertParam RPC_CONVERT_PARAMS[] = {
     {"setmocktime", 0, "timestamp", ParamFormat::JSON},
+    {"createreserveproof", 3, "liabilities", ParamFormat::JSON},
+    {"ledgeraddentry", 0, "entry", ParamFormat::JSON},
+    {"ledgersetpolicy", 0, "policy", ParamFormat::JSON},
+    {"finalizereserveproof", 1, "statement", ParamFormat::JSON},
     {"planmining", 0, "megawatts", ParamFormat::JSON},
     {"planmining", 1, "efficiency", ParamFormat::JSON},
     {"planmining", 2, "btc_price", ParamFormat::JSON},

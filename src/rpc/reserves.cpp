@@ -6,9 +6,7 @@
 #include "reserves/proof_of_reserves.h"
 #include "rpc/protocol.h"
 #include "rpc/util.h"
-
-#include <fcntl.h>
-#include <unistd.h>
+#include "util/fs_util.h"
 
 #include <fstream>
 
@@ -41,6 +39,15 @@ JsonValue VerifyReservesJson(NodeContext& node, const std::string& proof_text)
     r.PushKV("institution", statement.institution);
     r.PushKV("date", statement.date);
     if (!v.ok) r.PushKV("reason", v.reason);
+    if (statement.liabilities) {
+        // The solvency claim the signers made: only as good as the proof itself.
+        const Amount liabilities = static_cast<Amount>(statement.liabilities->root.sum);
+        JsonValue l = LiabilityCommitmentToJson(*statement.liabilities);
+        l.PushKV("total_btc", ValueFromAmount(liabilities));
+        r.PushKV("liabilities", std::move(l));
+        r.PushKV("solvent", v.ok && v.proven >= liabilities);
+        r.PushKV("surplus", ValueFromAmount(v.proven - liabilities));
+    }
     JsonValue inputs = JsonValue::Array();
     for (const ReserveInputCheck& c : v.inputs) {
         JsonValue i = JsonValue::Object();
@@ -75,6 +82,13 @@ RpcMethod VerifyReserves(NodeContext& node)
                  Res{Res::Type::STR, "institution", "Who made the proof"},
                  Res{Res::Type::STR, "date", "The date it states"},
                  Res{Res::Type::STR, "reason", true, "Why it failed (the first problem)"},
+                 Res{Res::Type::OBJ, "liabilities", true, "The proof-of-liabilities commitment the proof states solvency against",
+                     {Res{Res::Type::STR_HEX, "root_hash", "The Merkle-sum root"},
+                      Res{Res::Type::NUM, "total", "Total liabilities in satoshis"},
+                      Res{Res::Type::NUM, "height", "The tree's height"},
+                      Res{Res::Type::STR_AMOUNT, "total_btc", "Total liabilities in BTC"}}},
+                 Res{Res::Type::BOOL, "solvent", true, "Whether the proof verified and proves at least the liabilities"},
+                 Res{Res::Type::STR_AMOUNT, "surplus", true, "Proven reserves minus liabilities (negative when short)"},
                  Res{Res::Type::ARR, "inputs", "Each reserve output",
                      {Res{Res::Type::OBJ, "", "",
                           {
@@ -148,25 +162,9 @@ RpcMethod PublishReserveProof(NodeContext& node)
             const std::filesystem::path dir = ProofsDir(node);
             std::error_code ec;
             std::filesystem::create_directories(dir, ec);
-            const std::filesystem::path tmp = dir / (name + ".json.tmp"), final = dir / (name + ".json");
-            {
-                std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-                out << text;
-                if (!out) throw RpcError(RPC_MISC_ERROR, "Cannot write " + tmp.string());
-            }
-            // fsync the file, rename over the final name, fsync the directory: a crash leaves old or new, whole.
-            int fd = ::open(tmp.c_str(), O_RDONLY);
-            if (fd >= 0) {
-                ::fsync(fd);
-                ::close(fd);
-            }
-            std::filesystem::rename(tmp, final, ec);
-            if (ec) throw RpcError(RPC_MISC_ERROR, "Cannot publish " + final.string() + ": " + ec.message());
-            fd = ::open(dir.c_str(), O_RDONLY);
-            if (fd >= 0) {
-                ::fsync(fd);
-                ::close(fd);
-            }
+            const std::filesystem::path final = dir / (name + ".json");
+            std::string why;
+            if (!WriteFileAtomic(final, text, &why)) throw RpcError(RPC_MISC_ERROR, "Cannot publish the proof: " + why);
             JsonValue r = JsonValue::Object();
             r.PushKV("name", name);
             return r;

@@ -991,33 +991,12 @@ FeeRate WalletFeeRate(NodeContext& node, const JsonValue& fee_rate_arg, int conf
 // ---- Proof of reserves from a wallet's coins ------------------------------------------------------------------
 
 namespace {
-ReserveStatement StatementFromJson(const JsonValue& s)
+ReserveStatement StatementFromJson(const JsonValue& json)
 {
-    RpcTypeCheckObj(s, {{"institution", {false, JsonValue::Type::STR}}, {"date", {false, JsonValue::Type::STR}},
-                        {"nonce", {false, JsonValue::Type::STR}}, {"height", {false, JsonValue::Type::NUM}},
-                        {"block_hash", {false, JsonValue::Type::STR}}, {"descriptors", {false, JsonValue::Type::ARR}}});
-    ReserveStatement st;
-    st.institution = s["institution"].GetValStr();
-    st.date = s["date"].GetValStr();
-    st.nonce = s["nonce"].GetValStr();
-    st.height = JsonGetInt(s["height"]);
-    st.block_hash = ParseHashO(s, "block_hash");
-    for (const auto& d : s["descriptors"].values()) st.descriptors.push_back(JsonGetStr(d));
-    return st;
-}
-
-JsonValue StatementToJson(const ReserveStatement& st)
-{
-    JsonValue s = JsonValue::Object();
-    s.PushKV("institution", st.institution);
-    s.PushKV("date", st.date);
-    s.PushKV("nonce", st.nonce);
-    s.PushKV("height", st.height);
-    s.PushKV("block_hash", st.block_hash.GetHex());
-    JsonValue d = JsonValue::Array();
-    for (const auto& x : st.descriptors) d.PushBack(x);
-    s.PushKV("descriptors", d);
-    return s;
+    std::string error;
+    auto st = ReserveStatementFromJson(json, &error);
+    if (!st) throw RpcError(RPC_INVALID_PARAMETER, "statement: " + error);
+    return *st;
 }
 
 RpcMethod CreateReserveProof(WalletManager& wallets, NodeContext& node)
@@ -1029,7 +1008,10 @@ RpcMethod CreateReserveProof(WalletManager& wallets, NodeContext& node)
         "(walletprocesspsbt with finalize=false by each official, then combinepsbt) and finish with finalizereserveproof.\n",
         {Arg{"institution", Arg::Type::STR, Arg::Optional::NO, "Who attests"},
          Arg{"date", Arg::Type::STR, Arg::Optional::NO, "The date stated (YYYY-MM-DD)"},
-         Arg{"nonce", Arg::Type::STR, Arg::Optional::NO, "A fresh value, so that old signatures cannot be replayed"}},
+         Arg{"nonce", Arg::Type::STR, Arg::Optional::NO, "A fresh value, so that old signatures cannot be replayed"},
+         Arg{"liabilities", Arg::Type::OBJ_USER_KEYS, Arg::Optional::OMITTED,
+             "A published proof-of-liabilities commitment {\"root_hash\", \"total\", \"height\"} (as "
+             "sovereign-util buildliabilities writes it): the proof then also states solvency against it"}},
         {Res{Res::Type::OBJ, "", "", {Res{Res::Type::STR, "psbt", "The unsigned proof PSBT (base64)"},
                                       Res{Res::Type::OBJ, "statement", "What the proof commits to; pass it to finalizereserveproof"},
                                       Res{Res::Type::STR_AMOUNT, "amount", "The total of the coins included"}}}},
@@ -1041,6 +1023,11 @@ RpcMethod CreateReserveProof(WalletManager& wallets, NodeContext& node)
             st.date = JsonGetStr(req.params[1]);
             st.nonce = JsonGetStr(req.params[2]);
             if (st.nonce.empty()) throw RpcError(RPC_INVALID_PARAMETER, "nonce must not be empty");
+            if (!req.params[3].IsNull()) {
+                std::string error;
+                st.liabilities = LiabilityCommitmentFromJson(req.params[3], &error);
+                if (!st.liabilities) throw RpcError(RPC_INVALID_PARAMETER, "liabilities: " + error);
+            }
             {
                 std::lock_guard lock(node.chainman->Mutex());
                 st.height = node.chainman->Chain().Height();
@@ -1059,7 +1046,7 @@ RpcMethod CreateReserveProof(WalletManager& wallets, NodeContext& node)
             w->FillPsbt(psbt, false, false);
             JsonValue r = JsonValue::Object();
             r.PushKV("psbt", EncodeBase64Psbt(psbt));
-            r.PushKV("statement", StatementToJson(st));
+            r.PushKV("statement", ReserveStatementToJson(st));
             r.PushKV("amount", ValueFromAmount(total));
             return r;
         }};

@@ -3,6 +3,7 @@
 
 #include "custody/policy.h"
 #include "json/json_value.h"
+#include "ledger/ledger_json.h"
 #include "util/hex.h"
 #include "util/strencodings.h"
 
@@ -25,19 +26,6 @@ bool ConstantTimeEqual(const std::string& a, const std::string& b)
 }
 
 JsonValue OptionalNumber(const std::optional<int64_t>& v) { return v ? JsonValue(*v) : JsonValue(); }
-
-JsonValue ReportJson(const PnlReport& r)
-{
-    JsonValue j = JsonValue::Object();
-    j.PushKV("holdings_sat", r.holdings);
-    j.PushKV("cost_basis", r.cost_basis);
-    j.PushKV("realized", r.realized);
-    j.PushKV("price", OptionalNumber(r.price));
-    j.PushKV("price_date", r.price_date);
-    j.PushKV("market_value", OptionalNumber(r.market_value));
-    j.PushKV("unrealized", OptionalNumber(r.unrealized));
-    return j;
-}
 
 WebResponse Asset(std::string_view name)
 {
@@ -114,12 +102,12 @@ WebResponse Dashboard::PublicJson()
     j.PushKV("currency", m_opts.currency);
     j.PushKV("chain", m_src.chain ? m_src.chain() : JsonValue::Object());
     const std::string today = DateOf(m_src.now());
-    j.PushKV("holdings", m_src.ledger ? ReportJson(m_src.ledger->Report(m_opts.cost_method, today, m_opts.currency))
-                                      : ReportJson(PnlReport{}));
+    j.PushKV("holdings", m_src.ledger ? PnlReportToJson(m_src.ledger->Report(m_opts.cost_method, today, m_opts.currency))
+                                      : PnlReportToJson(PnlReport{}));
     JsonValue series = JsonValue::Array();
     if (m_src.ledger) {
         for (const HoldingPoint& p : m_src.ledger->HoldingsOverTime(m_opts.cost_method, m_opts.currency)) {
-            JsonValue x = ReportJson(p.report);
+            JsonValue x = PnlReportToJson(p.report);
             x.PushKV("date", p.date);
             x.PushKV("time", *ParseDate(p.date));
             series.PushBack(std::move(x));
@@ -140,6 +128,7 @@ WebResponse Dashboard::PublicJson()
             p.PushKV("date", (*doc)["date"].GetValStr());
             p.PushKV("height", (*doc)["height"]);
             p.PushKV("claimed_sat", (*doc)["claimed_sat"]);
+            if ((*doc)["liabilities"].IsObject()) p.PushKV("liabilities_sat", (*doc)["liabilities"]["total"]);
             proofs.PushBack(std::move(p));
         }
     }
@@ -252,30 +241,30 @@ WebResponse Dashboard::Operator(const WebRequest& req)
         JsonValue recon = JsonValue::Array();
         if (m_src.ledger) {
             const auto entries = m_src.ledger->Entries();
-            for (const LedgerEntry& e : entries) {
-                JsonValue x = JsonValue::Object();
-                x.PushKV("id", e.id);
-                x.PushKV("date", DateOf(e.time));
-                x.PushKV("kind", EntryKindName(e.kind));
-                x.PushKV("amount_btc", FormatMoney(e.amount));
-                x.PushKV("fiat", FormatFiat(e.fiat));
-                x.PushKV("currency", e.currency);
-                x.PushKV("venue", e.venue);
-                x.PushKV("source", e.source);
-                x.PushKV("txid", e.txid.value_or(""));
-                ledger.PushBack(std::move(x));
-            }
+            for (const LedgerEntry& e : entries) ledger.PushBack(LedgerEntryToJson(e));
             for (const Discrepancy& d : Reconcile(entries, m_src.movements ? m_src.movements() : std::vector<ChainMovement>{})) {
-                JsonValue x = JsonValue::Object();
-                x.PushKV("kind", d.kind);
-                x.PushKV("txid", d.txid);
-                x.PushKV("detail", d.detail);
-                recon.PushBack(std::move(x));
+                recon.PushBack(DiscrepancyToJson(d));
             }
         }
         j.PushKV("ledger", std::move(ledger));
         j.PushKV("reconciliation", std::move(recon));
         return WebResponse::Json(j.Write());
+    }
+    if (!post && req.path == "/api/operator/export") {
+        if (!m_src.ledger) return WebResponse::Error(404, "no ledger on this node");
+        auto q = [&](const char* key) {
+            auto it = req.query.find(key);
+            return it == req.query.end() ? std::string() : it->second;
+        };
+        std::string error;
+        auto file = ExportLedger(*m_src.ledger, q("format"), q("month"), m_opts.cost_method, m_opts.currency,
+                                 m_opts.institution, &error);
+        if (!file) return WebResponse::Error(400, error);
+        WebResponse r;
+        r.content_type = file->content_type;
+        r.body = std::move(file->content);
+        r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + file->file_name + "\"");
+        return r;
     }
     if (post && req.path == "/api/operator/audit/verify") {
         if (!m_src.custody) return WebResponse::Error(404, "no custody store on this node");
@@ -291,25 +280,11 @@ WebResponse Dashboard::Operator(const WebRequest& req)
     if (post && req.path == "/api/operator/ledger/add") {
         if (!m_src.ledger) return WebResponse::Error(404, "no ledger on this node");
         auto body = JsonValue::Parse(req.body);
-        if (!body || !body->IsObject()) return WebResponse::Error(400, "expected a JSON object");
-        const JsonValue& b = *body;
-        LedgerEntry e;
-        auto kind = ParseEntryKind(b["kind"].GetValStr());
-        if (!kind) return WebResponse::Error(400, "unknown kind");
-        e.kind = *kind;
-        auto day = ParseDate(b["date"].GetValStr());
-        if (!day) return WebResponse::Error(400, "date must be YYYY-MM-DD");
-        e.time = *day + 12 * 3600;
-        auto sats = ParseFixedPoint(b["amount_btc"].GetValStr(), 8);
-        if (!sats) return WebResponse::Error(400, "amount must be a BTC amount such as 0.5");
-        e.amount = *sats;
-        auto fiat = ParseFixedPoint(b["fiat"].GetValStr(), 2);
-        if (!fiat) return WebResponse::Error(400, "fiat must be an amount such as 1234.56");
-        e.fiat = *fiat;
-        e.currency = m_opts.currency;
-        e.venue = b["venue"].GetValStr();
-        e.source = b["source"].GetValStr();
-        if (!b["txid"].GetValStr().empty()) e.txid = b["txid"].GetValStr();
+        if (!body) return WebResponse::Error(400, "expected a JSON object");
+        std::string why;
+        auto entry = LedgerEntryFromJson(*body, m_opts.currency, &why);
+        if (!entry) return WebResponse::Error(400, why);
+        const LedgerEntry& e = *entry;
         std::string error;
         auto id = m_src.ledger->AddEntry(e, &error);
         if (!id) return WebResponse::Error(422, error);

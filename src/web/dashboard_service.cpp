@@ -2,6 +2,7 @@
 #include "web/dashboard_service.h"
 
 #include "json/json_value.h"
+#include "ledger/store.h"
 #include "node/context.h"
 #include "rpc/reserves.h"
 #include "util/args.h"
@@ -19,7 +20,15 @@ void RegisterDashboardArgs(ArgsManager& args)
 {
     using A = ArgsManager;
     const auto OPT = OptionsCategory::OPTIONS;
-    args.AddArg("-dashboard", "Serve the transparency dashboard (default: 0)", A::ALLOW_ANY, OPT);
+    args.AddArg("-dashboard", "Serve the transparency dashboard (default: 0); implies -ledger", A::ALLOW_ANY, OPT);
+    args.AddArg("-ledger", "Keep the treasury ledger (ledger.sqlite in the data directory) and serve its RPC commands "
+                "(default: 0, 1 with -dashboard)", A::ALLOW_ANY, OPT);
+    args.AddArg("-ledgerdb=<location>", "Where the treasury ledger is kept: a SQLite file (default: ledger.sqlite in the "
+                "data directory) or a PostgreSQL connection string (postgresql://user@host/db or \"host=… dbname=…\")",
+                A::ALLOW_ANY | A::SENSITIVE, OPT);
+    args.AddArg("-reservewallet=<name>", "A wallet holding the reserve, whose on-chain movements the ledger is "
+                "reconciled against (repeatable; default: the wallet named \"reserve\" when it is loaded)",
+                A::ALLOW_ANY, OPT);
     args.AddArg("-dashboardbind=<addr>", "Bind the dashboard to this address (default: 127.0.0.1)", A::ALLOW_ANY, OPT);
     args.AddArg("-dashboardport=<port>", "Dashboard port (default: 8780, regtest: 18780)", A::ALLOW_ANY, OPT);
     args.AddArg("-dashboardpassword=<pw>",
@@ -29,8 +38,16 @@ void RegisterDashboardArgs(ArgsManager& args)
     args.AddArg("-currency=<code>", "Fiat currency of the ledger and dashboard (default: USD)", A::ALLOW_ANY, OPT);
     args.AddArg("-reservedescriptor=<desc>", "Publish a reserve descriptor on the dashboard (repeatable)",
                 A::ALLOW_ANY, OPT);
-    args.AddArg("-demoreserve", "Regtest only: fill an empty ledger with a demo reserve (default: 0)", A::ALLOW_ANY,
+    args.AddArg("-demoreserve", "Regtest only: a demo reserve (2-of-3 reserve and officials' wallets with fixed demo "
+                "keys, mined coins, a fresh proof of reserves, and a ledger with sample entries and prices) (default: 0)",
+                A::ALLOW_ANY,
                 OptionsCategory::DEBUG_TEST);
+}
+
+std::string InstitutionName(const ArgsManager& args, const NodeContext& node)
+{
+    return args.GetArg("-institution", node.params->chain == Chain::REGTEST ? "Demo national Bitcoin reserve (regtest)"
+                                                                           : "Public Bitcoin reserve");
 }
 
 bool SeedDemoReserve(Ledger& ledger, CustodyEngine& custody, int64_t now, std::string* error)
@@ -76,15 +93,22 @@ DashboardService::~DashboardService()
     if (m_server) m_server->Stop();
 }
 
-std::unique_ptr<DashboardService> DashboardService::Start(const ArgsManager& args, NodeContext& node, std::string& error)
+std::unique_ptr<DashboardService> DashboardService::Start(const ArgsManager& args, NodeContext& node,
+                                                         std::function<std::vector<ChainMovement>()> movements,
+                                                         std::string& error,
+                                                         const std::vector<std::string>& extra_descriptors)
 {
-    if (!args.GetBoolArg("-dashboard", false)) return nullptr;
+    const bool web = args.GetBoolArg("-dashboard", false);
+    if (!web && !args.GetBoolArg("-ledger", false)) return nullptr;
     std::unique_ptr<DashboardService> s(new DashboardService());
-    s->m_ledger = Ledger::Open(node.data_dir / "ledger.sqlite", &error);
+    s->m_currency = args.GetArg("-currency", "USD");
+    const bool regtest = node.params->chain == Chain::REGTEST;
+    s->m_institution = InstitutionName(args, node);
+    const std::string ledger_location = args.GetArg("-ledgerdb", (node.data_dir / "ledger.sqlite").string());
+    s->m_ledger = Ledger::Open(ledger_location, &error);
     if (!s->m_ledger) return nullptr;
     s->m_custody = CustodyEngine::Open(node.data_dir / "custody.sqlite", &error);
     if (!s->m_custody) return nullptr;
-    const bool regtest = node.params->chain == Chain::REGTEST;
     if (args.GetBoolArg("-demoreserve", false)) {
         if (!regtest) {
             error = "-demoreserve is only available on regtest";
@@ -93,10 +117,18 @@ std::unique_ptr<DashboardService> DashboardService::Start(const ArgsManager& arg
         if (!SeedDemoReserve(*s->m_ledger, *s->m_custody, node.Now(), &error)) return nullptr;
     }
 
+    if (!web) {
+        // A connection string may hold a password: name the kind of store only.
+        LogPrintf("Treasury ledger open (%s), dashboard off\n",
+                  IsPostgresLocation(ledger_location) ? "PostgreSQL" : ledger_location.c_str());
+        return s;
+    }
+
     DashboardOptions opts;
-    opts.institution = args.GetArg("-institution", regtest ? "Demo national Bitcoin reserve (regtest)" : "Public Bitcoin reserve");
-    opts.currency = args.GetArg("-currency", "USD");
+    opts.institution = s->m_institution;
+    opts.currency = s->m_currency;
     opts.descriptors = args.GetArgs("-reservedescriptor");
+    opts.descriptors.insert(opts.descriptors.end(), extra_descriptors.begin(), extra_descriptors.end());
     if (auto pw = args.GetArg("-dashboardpassword")) {
         opts.operator_password = *pw;
     } else {
@@ -139,6 +171,7 @@ std::unique_ptr<DashboardService> DashboardService::Start(const ArgsManager& arg
     };
     src.verify_proof = [&node](const std::string& text) { return VerifyReservesJson(node, text); };
     src.ledger = s->m_ledger.get();
+    src.movements = std::move(movements);
     src.custody = s->m_custody.get();
     s->m_dashboard = std::make_unique<Dashboard>(opts, src);
 

@@ -26,6 +26,7 @@ namespace e2e {
 
 std::string SovereigndPath() { return SOVEREIGND_PATH; }
 std::string CliPath() { return SOVEREIGN_CLI_PATH; }
+std::string UtilPath() { return SOVEREIGN_UTIL_PATH; }
 
 uint16_t FreeLoopbackPort()
 {

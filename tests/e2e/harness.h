@@ -17,6 +17,7 @@ namespace e2e {
 /** Paths of the binaries under test, baked in by CMake ($<TARGET_FILE:...>). */
 std::string SovereigndPath();
 std::string CliPath();
+std::string UtilPath();
 
 /** A regtest P2WPKH address to mine to (BIP173's example key, regtest HRP). */
 inline constexpr const char* MINE_ADDRESS = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080";

@@ -8,7 +8,12 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
 #include <fstream>
+#include <thread>
 
 using nlohmann::json;
 
@@ -180,4 +185,156 @@ TEST(ReserveE2E, MultisigCustodyFlowAuditAndProofOfReserves)
     const json stale_web = dashboard_verify(name);
     EXPECT_FALSE(stale_web["valid"].get<bool>());
     EXPECT_NE(stale_web["reason"].get<std::string>().find("not in the UTXO set"), std::string::npos);
+}
+
+// The public reserve's books end to end: the reserve is funded through the ledger's acquisition flow (purchases
+// checked against the schedule and linked to their transactions), reconciled against the wallet, a
+// proof-of-liabilities tree of 1,000 accounts is built and every proof verified, and a proof of reserves stating
+// solvency against it is verified by a second node that only has the published file; spending a reserve coin
+// makes that proof fail with the reason.
+TEST(ReserveE2E, LedgerFundedReserveProvenSolventToASecondNode)
+{
+    using namespace std::chrono_literals;
+    auto wait_for = [](auto cond, std::chrono::seconds timeout = 60s) {
+        const auto end = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < end) {
+            if (cond()) return true;
+            std::this_thread::sleep_for(100ms);
+        }
+        return cond();
+    };
+    e2e::Node a;
+    ASSERT_TRUE(a.Start({"-fallbackfee=0.0002", "-ledger"})) << a.LogTail();
+    a.Rpc("createwallet", {"exchange"});
+    a.Rpc("createwallet", {"reserve"});  // the wallet the ledger reconciles by default
+    a.Rpc("generatetoaddress", {110, a.WalletRpc("exchange", "getnewaddress")});
+
+    // Acquisition policy: at most one BTC a day. Prices from a CSV file through sovereign-cli.
+    EXPECT_EQ(a.Rpc("ledgersetpolicy", {{{"max_purchase_per_day", "1"}}})["max_purchase_per_day"], "1.00000000");
+    const auto prices = a.DataDir() / "prices.csv";
+    { std::ofstream(prices) << "date,price,currency\n2026-11-27,90000.00,USD\n2026-11-28,91000.00,USD\n"; }
+    const auto imported = a.Cli({"ledgerimportprices", prices.string()});
+    ASSERT_EQ(imported.exit_code, 0) << imported.err;
+    EXPECT_EQ(json::parse(imported.out)["imported"], 2);
+    { std::ofstream(prices) << "date,price,currency\n2026-11-29,oops,USD\n"; }
+    const auto bad_prices = a.Cli({"ledgerimportprices", prices.string()});
+    EXPECT_NE(bad_prices.exit_code, 0);
+    EXPECT_NE(bad_prices.err.find("line 2"), std::string::npos) << bad_prices.err;
+
+    // Buy: the exchange delivers to a fresh reserve address and the entry names the transaction.
+    auto buy = [&](const std::string& date, const std::string& btc, const std::string& fiat) {
+        const std::string txid = a.WalletRpc("exchange", "sendtoaddress", {a.WalletRpc("reserve", "getnewaddress"), std::stod(btc)});
+        a.Rpc("ledgeraddentry", {{{"kind", "purchase"}, {"date", date}, {"amount_btc", btc}, {"fiat", fiat},
+                                  {"venue", "National exchange"}, {"source", "Strategic reserve budget"}, {"txid", txid}}});
+        return txid;
+    };
+    buy("2026-11-27", "1", "90000.00");
+    try {
+        a.Rpc("ledgeraddentry", {{{"kind", "purchase"}, {"date", "2026-11-27"}, {"amount_btc", "0.5"}, {"fiat", "45000"}}});
+        ADD_FAILURE() << "a purchase above the daily schedule was accepted";
+    } catch (const e2e::RpcError& e) {
+        EXPECT_NE(std::string(e.what()).find("above the schedule of 1.00000000 BTC per day"), std::string::npos) << e.what();
+    }
+    buy("2026-11-28", "0.75", "68250.00");
+    a.Rpc("generatetoaddress", {1, e2e::MINE_ADDRESS});
+    json recon = a.Rpc("ledgerreconcile");
+    EXPECT_TRUE(recon["reconciled"].get<bool>()) << recon.dump();
+    EXPECT_EQ(recon["movements"], 2);
+
+    // A movement nobody recorded shows up, until it is booked.
+    const std::string gift = a.WalletRpc("exchange", "sendtoaddress", {a.WalletRpc("reserve", "getnewaddress"), 0.1});
+    a.Rpc("generatetoaddress", {1, e2e::MINE_ADDRESS});
+    recon = a.Rpc("ledgerreconcile");
+    ASSERT_EQ(recon["discrepancies"].size(), 1u) << recon.dump();
+    EXPECT_EQ(recon["discrepancies"][0]["kind"], "unrecorded");
+    EXPECT_EQ(recon["discrepancies"][0]["txid"], gift);
+    a.Rpc("ledgeraddentry", {{{"kind", "transfer_in"}, {"date", "2026-11-28"}, {"amount_btc", "0.1"}, {"txid", gift}}});
+    EXPECT_TRUE(a.Rpc("ledgerreconcile")["reconciled"].get<bool>());
+    const json report = a.Rpc("ledgerreport", {"2026-11-28"});
+    EXPECT_EQ(report["holdings_sat"], 185'000'000);
+    EXPECT_EQ(report["cost_basis"], 15'825'000);        // 90,000.00 + 68,250.00 + 0 for the transfer, in cents
+    EXPECT_EQ(report["market_value"], 16'835'000);      // 1.85 BTC at 91,000.00
+    EXPECT_EQ(a.WalletRpc("reserve", "getbalance").get<double>(), 1.85);
+
+    // Liabilities: 1,000 citizens' balances (1 BTC in all), the tree built by sovereign-util, every proof checked.
+    const auto dir = a.DataDir() / "liabilities";
+    std::filesystem::create_directories(dir);
+    {
+        std::ofstream accounts(dir / "accounts.csv");
+        accounts << "account,balance\n";
+        for (int i = 0; i < 1000; ++i) accounts << "citizen-" << i << ",0.001\n";
+    }
+    const auto built = e2e::RunProcess(e2e::UtilPath(), {"buildliabilities", (dir / "accounts.csv").string(), (dir / "out").string()});
+    ASSERT_EQ(built.exit_code, 0) << built.err;
+    std::ifstream proofs_in(dir / "out" / "liabilities-proofs.jsonl");
+    std::string line, tampered;
+    int verified = 0;
+    while (std::getline(proofs_in, line)) {
+        const json v = a.Rpc("verifyliabilityproof", {line});
+        if (v["valid"].get<bool>() && v["total_liabilities"].get<double>() == 1.0) ++verified;
+        if (tampered.empty()) tampered = line;
+    }
+    EXPECT_EQ(verified, 1000);
+    json t = json::parse(tampered);
+    t["balance"] = t["balance"].get<int64_t>() + 1;
+    const json rejected = a.Rpc("verifyliabilityproof", {t.dump()});
+    EXPECT_FALSE(rejected["valid"].get<bool>());
+    EXPECT_FALSE(rejected["reason"].get<std::string>().empty());
+    std::ifstream commitment_in(dir / "out" / "liabilities-commitment.json");
+    const json commitment = json::parse(commitment_in);
+
+    // The proof of reserves states solvency against that commitment; the reserve signs it.
+    const json proof = a.WalletRpc("reserve", "createreserveproof", {"National Bitcoin Office", "2026-11-28", "solvency-1", commitment});
+    const json signed_proof = a.WalletRpc("reserve", "walletprocesspsbt", {proof["psbt"], true, "ALL", true, false});
+    const json published = a.WalletRpc("reserve", "finalizereserveproof", {signed_proof["psbt"], proof["statement"]});
+    EXPECT_EQ(published["version"], 2);
+    const auto proof_file = std::filesystem::path(::testing::TempDir()) / ("solvency-" + std::to_string(::getpid()) + ".json");
+    { std::ofstream(proof_file) << published.dump(2); }
+
+    // A second node that knows nothing but the file (and the chain it syncs over P2P) checks it.
+    e2e::Node b;
+    ASSERT_TRUE(b.Start({"-connect=127.0.0.1:" + std::to_string(a.P2pPort())})) << b.LogTail();
+    const std::string tip = a.Rpc("getbestblockhash");
+    ASSERT_TRUE(wait_for([&] { return b.Rpc("getbestblockhash").get<std::string>() == tip; })) << b.LogTail();
+    auto verify_on_b = [&] {
+        const auto r = b.Cli({"verifyreserves", proof_file.string()});
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        return json::parse(r.out);
+    };
+    json v = verify_on_b();
+    EXPECT_TRUE(v["valid"].get<bool>()) << v.dump();
+    EXPECT_EQ(v["proven_amount"].get<double>(), 1.85);
+    EXPECT_TRUE(v["solvent"].get<bool>());
+    EXPECT_EQ(v["liabilities"]["total_btc"].get<double>(), 1.0);
+    EXPECT_EQ(v["surplus"].get<double>(), 0.85);
+    // Completeness: the descriptors the proof states, scanned on B's own UTXO set, hold exactly what it proves.
+    json scan = json::array();
+    for (const auto& d : published["descriptors"]) scan.push_back({{"desc", d}, {"range", 200}});
+    const json scanned = b.Rpc("scantxoutset", {"start", scan});
+    EXPECT_EQ(scanned["total_amount"].get<double>(), 1.85) << scanned.dump();
+
+    // The reserve pays 0.3 BTC for a service (booked with its fee); the old proof now fails on B, with the reason.
+    const std::string pay = a.WalletRpc("reserve", "sendtoaddress", {a.WalletRpc("exchange", "getnewaddress"), 0.3});
+    const double fee = -a.WalletRpc("reserve", "gettransaction", {pay})["fee"].get<double>();
+    char fee_text[32];
+    std::snprintf(fee_text, sizeof(fee_text), "%.8f", fee);
+    a.Rpc("ledgeraddentry", {{{"kind", "payment"}, {"date", "2026-11-28"}, {"amount_btc", "0.3"}, {"fiat", "27300.00"}, {"txid", pay}}});
+    a.Rpc("ledgeraddentry", {{{"kind", "fee"}, {"date", "2026-11-28"}, {"amount_btc", fee_text}, {"txid", pay}}});
+    a.Rpc("generatetoaddress", {1, e2e::MINE_ADDRESS});
+    EXPECT_TRUE(a.Rpc("ledgerreconcile")["reconciled"].get<bool>()) << a.Rpc("ledgerreconcile").dump();
+    const std::string tip2 = a.Rpc("getbestblockhash");
+    ASSERT_TRUE(wait_for([&] { return b.Rpc("getbestblockhash").get<std::string>() == tip2; })) << b.LogTail();
+    v = verify_on_b();
+    EXPECT_FALSE(v["valid"].get<bool>());
+    EXPECT_FALSE(v["solvent"].get<bool>());
+    EXPECT_NE(v["reason"].get<std::string>().find("not in the UTXO set"), std::string::npos) << v.dump();
+    std::filesystem::remove(proof_file);
+
+    // Without -ledger, the ledger commands say how to turn it on.
+    try {
+        b.Rpc("ledgerlistentries");
+        ADD_FAILURE() << "ledger commands answered without a ledger";
+    } catch (const e2e::RpcError& e) {
+        EXPECT_NE(std::string(e.what()).find("-ledger"), std::string::npos) << e.what();
+    }
 }

@@ -161,3 +161,44 @@ TEST(Liabilities, JsonRoundTripAndMalformedFiles)
         EXPECT_FALSE(error.empty());
     }
 }
+
+TEST(Liabilities, AccountsCsvParsesAndNamesBadLines)
+{
+    std::string error;
+    auto ok = ParseLiabilityAccountsCsv("\xEF\xBB\xBF" "account,balance\r\nalice, 1.5\n\nbob,0\ncarol,0.00000001\n", &error);
+    ASSERT_TRUE(ok) << error;
+    ASSERT_EQ(ok->size(), 3u);
+    EXPECT_EQ((*ok)[0].id, "alice");
+    EXPECT_EQ((*ok)[0].balance, 150'000'000);
+    EXPECT_EQ((*ok)[1].balance, 0);
+    EXPECT_EQ((*ok)[2].balance, 1);
+    const std::pair<std::string, std::string> bad[] = {
+        {"alice,1\nbob,-1\n", "line 2"},
+        {"alice,1\nbob,1.000000001\n", "line 2"},
+        {"alice,1,2\n", "expected 2 fields"},
+        {",5\n", "empty"},
+        {std::string(300, 'a') + ",1\n", "longer than 256"},
+        {"alice,21000000.00000001\n", "between 0 and 21000000"},
+        {"alice,abc\n", "'abc'"},
+        {"", "no accounts"},
+        {"account,balance\n", "no accounts"},
+    };
+    for (const auto& [csv, why] : bad) {
+        EXPECT_FALSE(ParseLiabilityAccountsCsv(csv, &error)) << csv;
+        EXPECT_NE(error.find(why), std::string::npos) << csv << " -> " << error;
+    }
+}
+
+TEST(Liabilities, CommitmentJsonRoundTrips)
+{
+    std::array<uint8_t, 32> secret{};
+    auto tree = LiabilityTree::Build({{"a", 5}, {"b", 7}}, secret, 4, nullptr);
+    ASSERT_TRUE(tree);
+    std::string error;
+    auto back = LiabilityCommitmentFromJson(LiabilityCommitmentToJson(tree->Commitment()), &error);
+    ASSERT_TRUE(back) << error;
+    EXPECT_EQ(back->root, tree->Commitment().root);
+    EXPECT_EQ(back->height, 4);
+    EXPECT_FALSE(LiabilityCommitmentFromJson(JsonValue::Object(), &error));
+    EXPECT_NE(error.find("malformed"), std::string::npos);
+}

@@ -173,3 +173,65 @@ TEST(ProofOfReservesFile, MalformedFilesAreRefused)
         EXPECT_FALSE(error.empty());
     }
 }
+
+TEST_F(ProofOfReservesTest, SolvencyClaimIsSignedWithTheProof)
+{
+    // Liabilities of 120 BTC against 150 BTC of reserves, committed in the statement the officials sign.
+    std::array<uint8_t, 32> secret{};
+    secret[0] = 9;
+    auto tree = LiabilityTree::Build({{"citizen-1", 100 * COIN}, {"citizen-2", 20 * COIN}}, secret, 8, nullptr);
+    ASSERT_TRUE(tree);
+    ReserveStatement s = Statement();
+    s.liabilities = tree->Commitment();
+    EXPECT_NE(ReserveMessage(s).find("liabilities total: " + std::to_string(120 * COIN)), std::string::npos);
+    const MutableTransaction proof = SignedProof(s);
+    EXPECT_TRUE(VerifyReserveProof(proof, s, Lookup()).ok);
+
+    // The file is version 2 and carries the commitment; it round-trips.
+    const JsonValue json = ReserveProofToJson(s, proof);
+    EXPECT_EQ(json["version"].GetValStr(), "2");
+    EXPECT_EQ(json["liabilities"]["total"].GetValStr(), std::to_string(120 * COIN));
+    std::string error;
+    auto parsed = ReserveProofFromJson(json.Write(), &error);
+    ASSERT_TRUE(parsed) << error;
+    ASSERT_TRUE(parsed->first.liabilities);
+    EXPECT_EQ(parsed->first.liabilities->root, s.liabilities->root);
+    EXPECT_TRUE(VerifyReserveProof(parsed->second, parsed->first, Lookup()).ok);
+
+    // Claiming smaller liabilities than were signed breaks the commitment.
+    ReserveStatement understated = s;
+    understated.liabilities->root.sum -= COIN;
+    const ReserveVerification v = VerifyReserveProof(proof, understated, Lookup());
+    EXPECT_FALSE(v.ok);
+    EXPECT_NE(v.reason.find("wrong commitment"), std::string::npos) << v.reason;
+    // Dropping the claim does too: the signatures cover it.
+    ReserveStatement dropped = s;
+    dropped.liabilities.reset();
+    EXPECT_FALSE(VerifyReserveProof(proof, dropped, Lookup()).ok);
+
+    // A version-1 file must not carry liabilities, nor a version-2 file lack them.
+    std::string text = json.Write();
+    text.replace(text.find("\"version\":2"), 11, "\"version\":1");
+    EXPECT_FALSE(ReserveProofFromJson(text, &error));
+    EXPECT_NE(error.find("version 2"), std::string::npos) << error;
+}
+
+TEST(ReserveStatementJson, BadFieldsAreNamed)
+{
+    std::string error;
+    auto parse = [&](const std::string& text) {
+        auto j = JsonValue::Parse(text);
+        return j ? ReserveStatementFromJson(*j, &error) : std::nullopt;
+    };
+    const std::string base = R"("institution":"x","date":"2026-11-28","nonce":"n","height":5,)"
+                             R"("block_hash":"0000000000000000000000000000000000000000000000000000000000000000","descriptors":[])";
+    ASSERT_TRUE(parse("{" + base + "}")) << error;
+    EXPECT_FALSE(parse("{" + base + R"(,"liabilities":{"root_hash":"00","total":1,"height":8}})"));
+    EXPECT_NE(error.find("liabilities"), std::string::npos) << error;
+    EXPECT_FALSE(parse("{" + base + R"(,"liabilities":{"root_hash":")" + std::string(64, 'a') + R"(","total":-1,"height":8}})"));
+    auto ok = parse("{" + base + R"(,"liabilities":{"root_hash":")" + std::string(64, 'a') + R"(","total":7,"height":8}})");
+    ASSERT_TRUE(ok) << error;
+    EXPECT_EQ(ok->liabilities->root.sum, 7u);
+    EXPECT_FALSE(parse(R"({"institution":1})"));
+    EXPECT_NE(error.find("institution"), std::string::npos);
+}

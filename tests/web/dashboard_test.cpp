@@ -3,6 +3,7 @@
 // requests over a real socket.
 #include "custody/policy.h"
 #include "json/json_value.h"
+#include "util/strencodings.h"
 #include "web/dashboard.h"
 
 #include <gtest/gtest.h>
@@ -154,6 +155,34 @@ TEST_F(DashboardTest, OperatorNeedsSessionAndCsrf)
                            {{"cookie", cookie}, {"x-csrf-token", csrf}});
     EXPECT_EQ(bad.status, 422);
     EXPECT_NE(bad.body.find("exceeds holdings"), std::string::npos);
+
+    // Exports: CSV, and the month's statement as HTML and PDF, as downloads; bad requests get reasons.
+    auto export_call = [&](const std::string& query) {
+        WebRequest r;
+        r.method = "GET";
+        r.path = "/api/operator/export";
+        r.target = r.path + "?" + query;
+        for (const std::string& kv : SplitString(query, '&')) r.query[kv.substr(0, kv.find('='))] = kv.substr(kv.find('=') + 1);
+        r.headers = {{"cookie", cookie}};
+        return dash->Handle(r);
+    };
+    WebResponse csv = export_call("format=entries.csv");
+    EXPECT_EQ(csv.status, 200);
+    EXPECT_NE(csv.body.find("desk"), std::string::npos);
+    WebResponse pdf = export_call("format=statement.pdf&month=2026-02");
+    ASSERT_EQ(pdf.status, 200) << pdf.body;
+    EXPECT_EQ(pdf.content_type, "application/pdf");
+    EXPECT_EQ(pdf.body.rfind("%PDF-1.4", 0), 0u);
+    EXPECT_NE(pdf.body.find("(National Bitcoin Office)"), std::string::npos);
+    EXPECT_EQ(pdf.headers.at(0).second, "attachment; filename=\"statement-2026-02.pdf\"");
+    EXPECT_EQ(export_call("format=statement.html&month=2026-02").content_type, "text/html; charset=utf-8");
+    EXPECT_EQ(export_call("format=statement.pdf&month=2026-13").status, 400);
+    EXPECT_EQ(export_call("format=../../etc/passwd").status, 400);
+    WebRequest anonymous;
+    anonymous.method = "GET";
+    anonymous.target = anonymous.path = "/api/operator/export";
+    anonymous.query = {{"format", "entries.csv"}};
+    EXPECT_EQ(dash->Handle(anonymous).status, 401);
 
     WebResponse v = Call("POST", "/api/operator/audit/verify", "{}", {{"cookie", cookie}, {"x-csrf-token", csrf}});
     ASSERT_EQ(v.status, 200);

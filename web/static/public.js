@@ -34,10 +34,11 @@ function drawProofs(proofs) {
   const table = document.createElement('table');
   table.id = 'proof-table';
   const head = table.insertRow();
-  for (const h of ['Date', 'Institution', 'Block height', 'Claimed', 'File', 'Check']) { const th = document.createElement('th'); th.textContent = h; head.appendChild(th); }
+  for (const h of ['Date', 'Institution', 'Block height', 'Claimed', 'Liabilities', 'File', 'Check']) { const th = document.createElement('th'); th.textContent = h; head.appendChild(th); }
   for (const p of proofs) {
     const row = table.insertRow();
-    for (const v of [p.date, p.institution, String(p.height), fmtBtc(p.claimed_sat)]) { const td = row.insertCell(); td.textContent = v; }
+    const liabilities = p.liabilities_sat == null ? 'not stated' : fmtBtc(p.liabilities_sat);
+    for (const v of [p.date, p.institution, String(p.height), fmtBtc(p.claimed_sat), liabilities]) { const td = row.insertCell(); td.textContent = v; }
     const link = document.createElement('a'); link.href = '/proofs/' + encodeURIComponent(p.name); link.textContent = 'download';
     row.insertCell().appendChild(link);
     const cell = row.insertCell();
@@ -49,8 +50,10 @@ function drawProofs(proofs) {
         const res = await fetch('/api/verify', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({name: p.name})});
         const v = await res.json();
         if (!res.ok) throw new Error(v.error || res.statusText);
-        result.textContent = v.valid ? ' valid: ' + v.proven_amount + ' BTC proven' : ' NOT valid: ' + v.reason;
-        result.className = 'verify-result ' + (v.valid ? 'ok' : 'bad');
+        let text = v.valid ? ' valid: ' + v.proven_amount + ' BTC proven' : ' NOT valid: ' + v.reason;
+        if (v.solvent !== undefined) text += v.solvent ? ' · solvent, surplus ' + v.surplus + ' BTC' : ' · solvency NOT shown';
+        result.textContent = text;
+        result.className = 'verify-result ' + (v.valid && v.solvent !== false ? 'ok' : 'bad');
       } catch (e) { result.textContent = ' error: ' + e.message; result.className = 'verify-result bad'; }
     });
     cell.appendChild(button); cell.appendChild(result);
@@ -58,7 +61,7 @@ function drawProofs(proofs) {
   box.appendChild(table);
   const note = document.createElement('p');
   note.className = 'small';
-  note.textContent = 'A proof is a transaction that can never be mined but carries the officials\' signatures over every reserve coin. "Verify" asks this node to check each signature and that each coin is still unspent. Anyone can do the same with their own node: sovereign-cli verifyreserves FILE.';
+  note.textContent = 'A proof is a transaction that can never be mined but carries the officials\' signatures over every reserve coin. "Verify" asks this node to check each signature and that each coin is still unspent. Where the proof states liabilities (what the institution owes account holders, committed in a Merkle-sum tree), the same signatures cover that total, so the check also shows whether the reserve covers it; each holder checks their own balance is included with sovereign-cli verifyliabilityproof. Anyone can do all this with their own node: sovereign-cli verifyreserves FILE.';
   box.appendChild(note);
 }
 
