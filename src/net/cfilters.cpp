@@ -4,29 +4,6 @@
 #include "primitives/serialize.h"
 
 namespace {
-template <typename T, typename F>
-Parsed<T> Parse(std::span<const uint8_t> payload, F read)
-{
-    Parsed<T> out;
-    try {
-        SpanReader s(payload);
-        out.value = read(s);
-    } catch (const std::exception& e) {
-        out.value.reset();
-        out.error = e.what();
-    }
-    return out;
-}
-
-template <typename F>
-std::vector<uint8_t> Build(F write)
-{
-    std::vector<uint8_t> out;
-    VectorWriter w(out);
-    write(w);
-    return out;
-}
-
 template <typename S>
 void WriteHashes(S& s, const std::vector<uint256>& v)
 {
@@ -48,7 +25,7 @@ std::vector<uint256> ReadHashes(SpanReader& s)
 
 std::vector<uint8_t> SerializeCFilterRangeRequest(const CFilterRangeRequest& r)
 {
-    return Build([&](VectorWriter& w) {
+    return BuildPayload([&](VectorWriter& w) {
         WriteLE<VectorWriter, uint8_t>(w, r.filter_type);
         WriteLE<VectorWriter, uint32_t>(w, r.start_height);
         WriteBlob(w, r.stop_hash);
@@ -57,7 +34,7 @@ std::vector<uint8_t> SerializeCFilterRangeRequest(const CFilterRangeRequest& r)
 
 Parsed<CFilterRangeRequest> ParseCFilterRangeRequest(std::span<const uint8_t> payload)
 {
-    return Parse<CFilterRangeRequest>(payload, [](SpanReader& s) {
+    return ParsePayload<CFilterRangeRequest>(payload, [](SpanReader& s) {
         CFilterRangeRequest r;
         r.filter_type = ReadLE<uint8_t>(s);
         r.start_height = ReadLE<uint32_t>(s);
@@ -68,7 +45,7 @@ Parsed<CFilterRangeRequest> ParseCFilterRangeRequest(std::span<const uint8_t> pa
 
 std::vector<uint8_t> SerializeCFCheckptRequest(const CFCheckptRequest& r)
 {
-    return Build([&](VectorWriter& w) {
+    return BuildPayload([&](VectorWriter& w) {
         WriteLE<VectorWriter, uint8_t>(w, r.filter_type);
         WriteBlob(w, r.stop_hash);
     });
@@ -76,7 +53,7 @@ std::vector<uint8_t> SerializeCFCheckptRequest(const CFCheckptRequest& r)
 
 Parsed<CFCheckptRequest> ParseCFCheckptRequest(std::span<const uint8_t> payload)
 {
-    return Parse<CFCheckptRequest>(payload, [](SpanReader& s) {
+    return ParsePayload<CFCheckptRequest>(payload, [](SpanReader& s) {
         CFCheckptRequest r;
         r.filter_type = ReadLE<uint8_t>(s);
         r.stop_hash = ReadUint256(s);
@@ -86,7 +63,7 @@ Parsed<CFCheckptRequest> ParseCFCheckptRequest(std::span<const uint8_t> payload)
 
 std::vector<uint8_t> SerializeCFilter(const CFilterMessage& m)
 {
-    return Build([&](VectorWriter& w) {
+    return BuildPayload([&](VectorWriter& w) {
         WriteLE<VectorWriter, uint8_t>(w, m.filter_type);
         WriteBlob(w, m.block_hash);
         WriteBytes(w, m.filter);
@@ -95,7 +72,7 @@ std::vector<uint8_t> SerializeCFilter(const CFilterMessage& m)
 
 Parsed<CFilterMessage> ParseCFilter(std::span<const uint8_t> payload)
 {
-    return Parse<CFilterMessage>(payload, [](SpanReader& s) {
+    return ParsePayload<CFilterMessage>(payload, [](SpanReader& s) {
         CFilterMessage m;
         m.filter_type = ReadLE<uint8_t>(s);
         m.block_hash = ReadUint256(s);
@@ -106,7 +83,7 @@ Parsed<CFilterMessage> ParseCFilter(std::span<const uint8_t> payload)
 
 std::vector<uint8_t> SerializeCFHeaders(const CFHeadersMessage& m)
 {
-    return Build([&](VectorWriter& w) {
+    return BuildPayload([&](VectorWriter& w) {
         WriteLE<VectorWriter, uint8_t>(w, m.filter_type);
         WriteBlob(w, m.stop_hash);
         WriteBlob(w, m.previous_filter_header);
@@ -116,7 +93,7 @@ std::vector<uint8_t> SerializeCFHeaders(const CFHeadersMessage& m)
 
 Parsed<CFHeadersMessage> ParseCFHeaders(std::span<const uint8_t> payload)
 {
-    return Parse<CFHeadersMessage>(payload, [](SpanReader& s) {
+    return ParsePayload<CFHeadersMessage>(payload, [](SpanReader& s) {
         CFHeadersMessage m;
         m.filter_type = ReadLE<uint8_t>(s);
         m.stop_hash = ReadUint256(s);
@@ -128,7 +105,7 @@ Parsed<CFHeadersMessage> ParseCFHeaders(std::span<const uint8_t> payload)
 
 std::vector<uint8_t> SerializeCFCheckpt(const CFCheckptMessage& m)
 {
-    return Build([&](VectorWriter& w) {
+    return BuildPayload([&](VectorWriter& w) {
         WriteLE<VectorWriter, uint8_t>(w, m.filter_type);
         WriteBlob(w, m.stop_hash);
         WriteHashes(w, m.filter_headers);
@@ -137,7 +114,7 @@ std::vector<uint8_t> SerializeCFCheckpt(const CFCheckptMessage& m)
 
 Parsed<CFCheckptMessage> ParseCFCheckpt(std::span<const uint8_t> payload)
 {
-    return Parse<CFCheckptMessage>(payload, [](SpanReader& s) {
+    return ParsePayload<CFCheckptMessage>(payload, [](SpanReader& s) {
         CFCheckptMessage m;
         m.filter_type = ReadLE<uint8_t>(s);
         m.stop_hash = ReadUint256(s);

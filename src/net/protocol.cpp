@@ -161,36 +161,9 @@ size_t Bip155AddressSize(uint8_t network_id)
 
 // ---- payloads ----------------------------------------------------------------------------------------------
 
-namespace {
-/** Runs a reader over the payload, turning DeserializeError into an error value. Trailing bytes are ignored, as
- *  Core ignores them (future extensions append fields). */
-template <typename T, typename F>
-Parsed<T> ParseWith(std::span<const uint8_t> payload, F read)
-{
-    Parsed<T> out;
-    try {
-        SpanReader s(payload);
-        out.value = read(s);
-    } catch (const std::exception& e) {
-        out.value.reset();
-        out.error = e.what();
-    }
-    return out;
-}
-
-template <typename F>
-std::vector<uint8_t> Build(F write)
-{
-    std::vector<uint8_t> out;
-    VectorWriter w(out);
-    write(w);
-    return out;
-}
-}  // namespace
-
 std::vector<uint8_t> SerializeVersion(const VersionMessage& m)
 {
-    return Build([&](VectorWriter& w) {
+    return BuildPayload([&](VectorWriter& w) {
         WriteLE(w, m.version);
         WriteLE(w, m.services);
         WriteLE(w, m.time);
@@ -206,7 +179,7 @@ std::vector<uint8_t> SerializeVersion(const VersionMessage& m)
 
 Parsed<VersionMessage> ParseVersion(std::span<const uint8_t> payload)
 {
-    return ParseWith<VersionMessage>(payload, [](SpanReader& s) {
+    return ParsePayload<VersionMessage>(payload, [](SpanReader& s) {
         VersionMessage m;
         m.version = ReadLE<int32_t>(s);
         m.services = ReadLE<uint64_t>(s);
@@ -232,7 +205,7 @@ Parsed<VersionMessage> ParseVersion(std::span<const uint8_t> payload)
 
 std::vector<uint8_t> SerializeInvVector(const std::vector<Inv>& invs)
 {
-    return Build([&](VectorWriter& w) {
+    return BuildPayload([&](VectorWriter& w) {
         WriteCompactSize(w, invs.size());
         for (const Inv& inv : invs) {
             WriteLE(w, inv.type);
@@ -243,7 +216,7 @@ std::vector<uint8_t> SerializeInvVector(const std::vector<Inv>& invs)
 
 Parsed<std::vector<Inv>> ParseInvVector(std::span<const uint8_t> payload)
 {
-    return ParseWith<std::vector<Inv>>(payload, [](SpanReader& s) {
+    return ParsePayload<std::vector<Inv>>(payload, [](SpanReader& s) {
         return ReadVector<Inv>(s, [](SpanReader& st) {
             Inv inv;
             inv.type = ReadLE<uint32_t>(st);
@@ -255,7 +228,7 @@ Parsed<std::vector<Inv>> ParseInvVector(std::span<const uint8_t> payload)
 
 std::vector<uint8_t> SerializeGetHeaders(const GetHeadersMessage& m)
 {
-    return Build([&](VectorWriter& w) {
+    return BuildPayload([&](VectorWriter& w) {
         WriteLE(w, m.version);
         WriteCompactSize(w, m.locator.size());
         for (const uint256& h : m.locator) WriteBlob(w, h);
@@ -265,7 +238,7 @@ std::vector<uint8_t> SerializeGetHeaders(const GetHeadersMessage& m)
 
 Parsed<GetHeadersMessage> ParseGetHeaders(std::span<const uint8_t> payload)
 {
-    return ParseWith<GetHeadersMessage>(payload, [](SpanReader& s) {
+    return ParsePayload<GetHeadersMessage>(payload, [](SpanReader& s) {
         GetHeadersMessage m;
         m.version = ReadLE<uint32_t>(s);
         m.locator = ReadVector<uint256>(s, [](SpanReader& st) { return ReadUint256(st); });
@@ -276,7 +249,7 @@ Parsed<GetHeadersMessage> ParseGetHeaders(std::span<const uint8_t> payload)
 
 std::vector<uint8_t> SerializeHeaders(const std::vector<BlockHeader>& headers)
 {
-    return Build([&](VectorWriter& w) {
+    return BuildPayload([&](VectorWriter& w) {
         WriteCompactSize(w, headers.size());
         for (const BlockHeader& h : headers) {
             SerializeHeader(w, h);
@@ -287,7 +260,7 @@ std::vector<uint8_t> SerializeHeaders(const std::vector<BlockHeader>& headers)
 
 Parsed<std::vector<BlockHeader>> ParseHeaders(std::span<const uint8_t> payload)
 {
-    return ParseWith<std::vector<BlockHeader>>(payload, [](SpanReader& s) {
+    return ParsePayload<std::vector<BlockHeader>>(payload, [](SpanReader& s) {
         const uint64_t n = ReadCompactSize(s);
         if (n > MAX_HEADERS_RESULTS) throw DeserializeError("headers message size = " + std::to_string(n));
         std::vector<BlockHeader> headers;
@@ -302,17 +275,17 @@ Parsed<std::vector<BlockHeader>> ParseHeaders(std::span<const uint8_t> payload)
 
 std::vector<uint8_t> SerializeU64(uint64_t v)
 {
-    return Build([&](VectorWriter& w) { WriteLE(w, v); });
+    return BuildPayload([&](VectorWriter& w) { WriteLE(w, v); });
 }
 
 Parsed<uint64_t> ParseU64(std::span<const uint8_t> payload)
 {
-    return ParseWith<uint64_t>(payload, [](SpanReader& s) { return ReadLE<uint64_t>(s); });
+    return ParsePayload<uint64_t>(payload, [](SpanReader& s) { return ReadLE<uint64_t>(s); });
 }
 
 std::vector<uint8_t> SerializeSendCmpct(const SendCmpctMessage& m)
 {
-    return Build([&](VectorWriter& w) {
+    return BuildPayload([&](VectorWriter& w) {
         WriteLE<VectorWriter, uint8_t>(w, m.high_bandwidth ? 1 : 0);
         WriteLE(w, m.version);
     });
@@ -320,7 +293,7 @@ std::vector<uint8_t> SerializeSendCmpct(const SendCmpctMessage& m)
 
 Parsed<SendCmpctMessage> ParseSendCmpct(std::span<const uint8_t> payload)
 {
-    return ParseWith<SendCmpctMessage>(payload, [](SpanReader& s) {
+    return ParsePayload<SendCmpctMessage>(payload, [](SpanReader& s) {
         SendCmpctMessage m;
         m.high_bandwidth = ReadLE<uint8_t>(s) != 0;
         m.version = ReadLE<uint64_t>(s);
@@ -330,7 +303,7 @@ Parsed<SendCmpctMessage> ParseSendCmpct(std::span<const uint8_t> payload)
 
 std::vector<uint8_t> SerializeAddrMessage(const std::vector<Address>& addrs, bool v2)
 {
-    return Build([&](VectorWriter& w) {
+    return BuildPayload([&](VectorWriter& w) {
         std::vector<const Address*> sendable;
         for (const Address& a : addrs) {
             if (v2 || a.service.addr.IsIPv4() || a.service.addr.IsIPv6()) sendable.push_back(&a);
@@ -348,7 +321,7 @@ std::vector<uint8_t> SerializeAddrMessage(const std::vector<Address>& addrs, boo
 
 Parsed<std::vector<Address>> ParseAddrMessage(std::span<const uint8_t> payload, bool v2)
 {
-    return ParseWith<std::vector<Address>>(payload, [v2](SpanReader& s) {
+    return ParsePayload<std::vector<Address>>(payload, [v2](SpanReader& s) {
         const uint64_t n = ReadCompactSize(s);
         std::vector<Address> out;
         out.reserve(std::min<uint64_t>(n, MAX_ADDR_TO_SEND));
@@ -367,7 +340,7 @@ Parsed<std::vector<Address>> ParseAddrMessage(std::span<const uint8_t> payload, 
 
 Parsed<TransactionRef> ParseTxMessage(std::span<const uint8_t> payload)
 {
-    return ParseWith<TransactionRef>(payload, [](SpanReader& s) {
+    return ParsePayload<TransactionRef>(payload, [](SpanReader& s) {
         MutableTransaction mtx;
         UnserializeTransaction(s, mtx, true);
         return MakeTransactionRef(std::move(mtx));
@@ -376,7 +349,7 @@ Parsed<TransactionRef> ParseTxMessage(std::span<const uint8_t> payload)
 
 Parsed<std::shared_ptr<const Block>> ParseBlockMessage(std::span<const uint8_t> payload)
 {
-    return ParseWith<std::shared_ptr<const Block>>(
+    return ParsePayload<std::shared_ptr<const Block>>(
         payload, [](SpanReader& s) { return std::make_shared<const Block>(UnserializeBlock(s)); });
 }
 
@@ -410,7 +383,7 @@ uint64_t CompactBlock::ShortId(const uint256& wtxid) const
 
 std::vector<uint8_t> SerializeCompactBlock(const CompactBlock& c)
 {
-    return Build([&](VectorWriter& w) {
+    return BuildPayload([&](VectorWriter& w) {
         SerializeHeader(w, c.header);
         WriteLE(w, c.nonce);
         WriteCompactSize(w, c.short_ids.size());
@@ -430,7 +403,7 @@ std::vector<uint8_t> SerializeCompactBlock(const CompactBlock& c)
 
 Parsed<CompactBlock> ParseCompactBlock(std::span<const uint8_t> payload)
 {
-    return ParseWith<CompactBlock>(payload, [](SpanReader& s) {
+    return ParsePayload<CompactBlock>(payload, [](SpanReader& s) {
         CompactBlock c;
         c.header = UnserializeHeader(s);
         c.nonce = ReadLE<uint64_t>(s);
@@ -461,7 +434,7 @@ Parsed<CompactBlock> ParseCompactBlock(std::span<const uint8_t> payload)
 
 std::vector<uint8_t> SerializeBlockTxnRequest(const BlockTxnRequest& r)
 {
-    return Build([&](VectorWriter& w) {
+    return BuildPayload([&](VectorWriter& w) {
         WriteBlob(w, r.block_hash);
         WriteCompactSize(w, r.indexes.size());
         int prev = -1;
@@ -474,7 +447,7 @@ std::vector<uint8_t> SerializeBlockTxnRequest(const BlockTxnRequest& r)
 
 Parsed<BlockTxnRequest> ParseBlockTxnRequest(std::span<const uint8_t> payload)
 {
-    return ParseWith<BlockTxnRequest>(payload, [](SpanReader& s) {
+    return ParsePayload<BlockTxnRequest>(payload, [](SpanReader& s) {
         BlockTxnRequest r;
         r.block_hash = ReadUint256(s);
         const uint64_t n = ReadCompactSize(s);
@@ -493,7 +466,7 @@ Parsed<BlockTxnRequest> ParseBlockTxnRequest(std::span<const uint8_t> payload)
 
 std::vector<uint8_t> SerializeBlockTxn(const BlockTxn& b)
 {
-    return Build([&](VectorWriter& w) {
+    return BuildPayload([&](VectorWriter& w) {
         WriteBlob(w, b.block_hash);
         WriteCompactSize(w, b.txs.size());
         for (const auto& tx : b.txs) SerializeTransaction(w, *tx, true);
@@ -502,7 +475,7 @@ std::vector<uint8_t> SerializeBlockTxn(const BlockTxn& b)
 
 Parsed<BlockTxn> ParseBlockTxn(std::span<const uint8_t> payload)
 {
-    return ParseWith<BlockTxn>(payload, [](SpanReader& s) {
+    return ParsePayload<BlockTxn>(payload, [](SpanReader& s) {
         BlockTxn b;
         b.block_hash = ReadUint256(s);
         b.txs = ReadVector<TransactionRef>(s, [](SpanReader& st) {

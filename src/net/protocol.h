@@ -277,6 +277,32 @@ struct SendCmpctMessage {  // BIP152
 template <typename T>
 using Parsed = Decoded<T>;
 
+/** Runs read over a payload, turning DeserializeError into an error value. Trailing bytes are ignored, as Core
+ *  ignores them (future extensions append fields). */
+template <typename T, typename F>
+Parsed<T> ParsePayload(std::span<const uint8_t> payload, F read)
+{
+    Parsed<T> out;
+    try {
+        SpanReader s(payload);
+        out.value = read(s);
+    } catch (const std::exception& e) {
+        out.value.reset();
+        out.error = e.what();
+    }
+    return out;
+}
+
+/** The payload write produces. */
+template <typename F>
+std::vector<uint8_t> BuildPayload(F write)
+{
+    std::vector<uint8_t> out;
+    VectorWriter w(out);
+    write(w);
+    return out;
+}
+
 std::vector<uint8_t> SerializeVersion(const VersionMessage& m);
 Parsed<VersionMessage> ParseVersion(std::span<const uint8_t> payload);
 
