@@ -18,7 +18,8 @@ struct Party {
     Key key;
     std::string Pub(bool xonly) const
     {
-        const auto b = key.GetPubKey().bytes();
+        const PubKey pub = key.GetPubKey();  // bytes() is a view into it: keep it alive
+        const auto b = pub.bytes();
         return xonly ? HexStr(b.subspan(1)) : HexStr(b);
     }
     std::string Priv() const { return EncodeSecret(key, Chain::REGTEST); }
