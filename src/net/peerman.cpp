@@ -649,8 +649,11 @@ void PeerMan::ProcessGetHeaders(Peer& peer, const GetHeadersMessage& m, bool blo
     std::lock_guard lock(m_chainman.Mutex());
     const ActiveChain& chain = m_chainman.Chain();
     if (!blocks && m_chainman.IsInitialBlockDownload()) {
-        // Our chain may be far behind: do not hand it out as if it were current (Core; no -whitelist yet).
+        // Our chain may be far behind: do not hand it out as if it were current (Core; no -whitelist yet). Core stays
+        // silent here; we answer with no headers, which tells the asker nothing but closes its request: a Core peer
+        // otherwise keeps the request open, sends no sendheaders and drops our first block inv after we caught up.
         LogDebug("net", "Ignoring getheaders from peer=%lld because node is in initial block download\n", Id(peer));
+        m_connman.PushMessage(peer, msg::HEADERS, SerializeHeaders({}));
         return;
     }
     const BlockIndex* start = nullptr;
