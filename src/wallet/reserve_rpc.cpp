@@ -62,19 +62,26 @@ std::vector<std::array<uint8_t, 4>> SignerFingerprints(const std::string& key, C
     return out;
 }
 
-/** The officials whose keys made partial signatures in the PSBT (matched through the inputs' key origins). */
+/** The officials whose keys made signatures in the PSBT (ECDSA partial signatures and taproot script-path
+ *  signatures), matched through the inputs' key origins. */
 std::set<std::string> SignersOf(const Psbt& psbt, const CustodyPolicy& policy, Chain chain)
 {
     std::set<std::string> out;
+    auto credit = [&](const std::array<uint8_t, 4>& fingerprint) {
+        for (const CustodySigner& s : policy.signers) {
+            for (const auto& fp : SignerFingerprints(s.key, chain)) {
+                if (fp == fingerprint) out.insert(s.name);
+            }
+        }
+    };
     for (const PsbtInput& in : psbt.inputs) {
         for (const auto& [keyid, sig] : in.partial_sigs) {
             auto origin = in.hd_keypaths.find(sig.first);
-            if (origin == in.hd_keypaths.end()) continue;
-            for (const CustodySigner& s : policy.signers) {
-                for (const auto& fp : SignerFingerprints(s.key, chain)) {
-                    if (fp == origin->second.fingerprint) out.insert(s.name);
-                }
-            }
+            if (origin != in.hd_keypaths.end()) credit(origin->second.fingerprint);
+        }
+        for (const auto& [key_leaf, sig] : in.tap_script_sigs) {
+            auto origin = in.tap_bip32_paths.find(key_leaf.first);
+            if (origin != in.tap_bip32_paths.end()) credit(origin->second.second.fingerprint);
         }
     }
     return out;

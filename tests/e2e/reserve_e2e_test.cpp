@@ -338,3 +338,60 @@ TEST(ReserveE2E, LedgerFundedReserveProvenSolventToASecondNode)
         EXPECT_NE(std::string(e.what()).find("-ledger"), std::string::npos) << e.what();
     }
 }
+
+// The same custody flow on a taproot reserve: tr(NUMS, multi_a(2, three officials)), a script path only (the
+// internal key is BIP341's provably unspendable point). Two officials sign separately, one through a PSBT file and
+// sovereign-cli; the proposal is broadcast only with both approvals and confirms.
+TEST(ReserveE2E, TaprootMultiAReserveCustodyFlow)
+{
+    e2e::Node node;
+    ASSERT_TRUE(node.Start({"-fallbackfee=0.0002"})) << node.LogTail();
+    const auto officials = Officials();
+    const std::string nums = "50929b74c1a04954b78b4b6035e97a5e078a5a0f28ec96d547bfee9ace803ac0";
+    auto descriptor = [&](int branch, int with_private) {
+        std::string d = "tr(" + nums + ",multi_a(2";
+        for (int i = 0; i < 3; ++i) d += "," + (i == with_private ? officials[i].tprv : officials[i].tpub) + "/" + std::to_string(branch) + "/*";
+        return d + "))";
+    };
+    node.Rpc("createwallet", {"reserve", true, true});
+    json import = json::array();
+    import.push_back({{"desc", descriptor(0, -1)}, {"active", true}, {"timestamp", "now"}});
+    import.push_back({{"desc", descriptor(1, -1)}, {"active", true}, {"internal", true}, {"timestamp", "now"}});
+    for (const auto& r : node.WalletRpc("reserve", "importdescriptors", json::array({import}))) ASSERT_TRUE(r["success"].get<bool>()) << r.dump();
+    const std::vector<std::string> wallets = {"minister", "governor", "auditor"};
+    for (int i = 0; i < 3; ++i) {
+        node.Rpc("createwallet", {wallets[i], false, true});
+        json req = json::array({{{"desc", descriptor(0, i)}, {"timestamp", "now"}}, {{"desc", descriptor(1, i)}, {"timestamp", "now"}}});
+        for (const auto& r : node.WalletRpc(wallets[i], "importdescriptors", json::array({req}))) ASSERT_TRUE(r["success"].get<bool>()) << r.dump();
+    }
+    const std::string payee = node.Rpc("createwallet", {"payee"})["name"];
+    const std::string payee_address = node.WalletRpc("payee", "getnewaddress");
+    json policy = {{"signers", json::array()}, {"threshold", 2}, {"change_quorum", 2}, {"max_per_spend_sat", 1000000000},
+                   {"allowlist", json::array({payee_address})}};
+    for (const auto& o : officials) policy["signers"].push_back({{"name", o.name}, {"key", o.tpub}});
+    node.WalletRpc("reserve", "reservesetpolicy", json::array({policy}));
+
+    const std::string reserve_address = node.WalletRpc("reserve", "getnewaddress", {"", "bech32m"});
+    EXPECT_EQ(reserve_address.rfind("bcrt1p", 0), 0u) << reserve_address;
+    node.Rpc("generatetoaddress", {1, reserve_address});
+    node.Rpc("generatetoaddress", {100, e2e::MINE_ADDRESS});
+    EXPECT_EQ(node.WalletRpc("reserve", "getbalance").get<double>(), 50.0);
+
+    json p = node.WalletRpc("reserve", "reservepropose", {{{payee_address, 4}}, "hospital equipment", "treasury"});
+    const int64_t id = p["id"];
+    json m = node.WalletRpc("minister", "walletprocesspsbt", {p["psbt"], true, "ALL", true, false});
+    json after_m = node.WalletRpc("reserve", "reservesign", {id, m["psbt"]});
+    EXPECT_EQ(after_m["approvals"], json::array({"Minister of Finance"})) << after_m.dump();
+    const std::filesystem::path file = node.DataDir() / "taproot-proposal.psbt";
+    { std::ofstream(file) << p["psbt"].get<std::string>(); }
+    std::ifstream in(file);
+    const std::string from_file((std::istreambuf_iterator<char>(in)), {});
+    const auto cli = node.Cli({"-rpcwallet=auditor", "walletprocesspsbt", from_file, "true", "ALL", "true", "false"});
+    ASSERT_EQ(cli.exit_code, 0) << cli.err;
+    json after_a = node.WalletRpc("reserve", "reservesign", {id, json::parse(cli.out)["psbt"]});
+    EXPECT_EQ(after_a["state"], "approved") << after_a.dump();
+    const std::string txid = node.WalletRpc("reserve", "reservebroadcast", {id});
+    node.Rpc("generatetoaddress", {1, e2e::MINE_ADDRESS});
+    EXPECT_EQ(node.WalletRpc("payee", "getbalance").get<double>(), 4.0);
+    EXPECT_EQ(node.WalletRpc("reserve", "gettransaction", {txid})["confirmations"], 1);
+}
